@@ -1,0 +1,3 @@
+from shoetrack.cli import main
+
+main()

@@ -1,0 +1,164 @@
+"""The click group, the per-run App (config loaded once, store opened on demand) and output
+helpers. Only the cli package imports click."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from shoetrack.errors import ShoetrackError
+
+
+class App:
+    """State of one CLI run: resolved paths, config (loaded once) and the store (opened lazily,
+    so `--help` and `config path` never touch the database)."""
+
+    def __init__(self, db: str | None, config: str | None, units: str | None):
+        from shoetrack import config as cfg
+
+        self.config_path = cfg.resolve_config_path(config)
+        self.db_path = cfg.resolve_db_path(db)
+        self._units = units
+        self._config = None
+        self._store = None
+
+    @property
+    def config(self):
+        if self._config is None:
+            from shoetrack import config as cfg
+
+            self._config = cfg.load(self.config_path, units_override=self._units)
+        return self._config
+
+    @property
+    def units(self) -> str:
+        return self.config.units
+
+    @property
+    def store(self):
+        if self._store is None:
+            from shoetrack.store import open_store
+
+            self._store = open_store(self.db_path)
+        return self._store
+
+    def close(self):
+        if self._store is not None:
+            self._store.close()
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+class Group(click.Group):
+    """Turns the core's known errors into one line on stderr and the right exit status."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ShoetrackError as e:
+            exc = click.ClickException(str(e))
+            exc.exit_code = e.exit_code
+            raise exc from None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", metavar="PATH", help="Database file [env SHOETRACK_DB; default: user data dir].")
+@click.option("--config", "config_path", metavar="PATH",
+              help="Config file (TOML) [env SHOETRACK_CONFIG; default: user config dir].")
+@click.option("--units", type=click.Choice(["mi", "km"]), help="Display units (overrides the config).")
+@click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
+@click.version_option(package_name="shoetrack")
+@click.pass_context
+def cli(ctx, db, config_path, units, verbose):
+    """shoetrack: know when your running shoes are worn out.
+
+    Import GPX/FIT/TCX files or log runs by hand; shoetrack puts each run's distance on the
+    right pair and tells you as a pair approaches its 300-500 mile replacement window.
+    """
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO,
+                            format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    app = App(db, config_path, units)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def emit_json(obj) -> None:
+    click.echo(json.dumps(obj, indent=2, default=str, ensure_ascii=False))
+
+
+def table(rows: list[list], headers: list[str], *, align: str | None = None) -> None:
+    """Plain-text table; `align` is a string of 'l'/'r' per column."""
+    if not rows:
+        return
+    cells = [[("" if c is None else str(c)) for c in r] for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    align = align or "l" * len(headers)
+
+    def fmt(row):
+        out = []
+        for i, c in enumerate(row):
+            out.append(c.rjust(widths[i]) if align[i] == "r" else c.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    click.echo(fmt(headers))
+    click.echo("  ".join("-" * w for w in widths))
+    for r in cells:
+        click.echo(fmt(r))
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
+
+
+def distance(app: App, text: str, *, param: str = "distance", allow_zero: bool = False) -> float:
+    """Meters from user text, with the configured unit for bare numbers; errors exit 2."""
+    from shoetrack.units import parse_distance
+
+    try:
+        return parse_distance(text, app.units, allow_zero=allow_zero)
+    except ShoetrackError as e:
+        raise click.BadParameter(str(e), param_hint=param) from None
+
+
+def shoe_arg(app: App, ref: str):
+    from shoetrack.shoes import resolve
+
+    return resolve(app.store, ref)
+
+
+def day(text: str | None, param: str):
+    if text is None:
+        return None
+    from shoetrack.units import parse_day
+
+    try:
+        return parse_day(text)
+    except ShoetrackError as e:
+        raise click.BadParameter(str(e), param_hint=param) from None
+
+
+def fmt_dist(app: App, meters) -> str:
+    from shoetrack.units import format_distance
+
+    return format_distance(meters, app.units)
+
+
+def local_day(start_iso: str | None) -> str:
+    if not start_iso:
+        return "-"
+    from shoetrack.units import local_date
+
+    return local_date(start_iso).isoformat()
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def path_for(p: str) -> str:
+    return str(Path(p).expanduser())

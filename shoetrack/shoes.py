@@ -1,0 +1,214 @@
+"""Shoes: add, find by name or prefix, edit, retire, delete."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from shoetrack.errors import ShoetrackError, UsageProblem
+from shoetrack.sports import parse_sport
+from shoetrack.store import Store
+from shoetrack.units import iso
+
+EDITABLE = (
+    "brand",
+    "model",
+    "purchased_on",
+    "retired_on",
+    "start_distance_m",
+    "warn_at_m",
+    "replace_at_m",
+    "max_age_days",
+    "default_sports",
+    "cost",
+    "notes",
+)
+
+
+@dataclass
+class Shoe:
+    """A pair. Distances in meters; purchased_on/retired_on are local calendar dates."""
+
+    id: int
+    name: str
+    brand: str | None
+    model: str | None
+    purchased_on: str | None
+    retired_on: str | None
+    start_distance_m: float
+    warn_at_m: float | None
+    replace_at_m: float | None
+    max_age_days: int | None
+    default_sports: list[str]
+    cost: float | None
+    notes: str | None
+    snoozed_until: str | None
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Shoe":
+        row = dict(row)
+        row["default_sports"] = json.loads(row["default_sports"] or "[]")
+        return cls(**row)
+
+    def in_use_on(self, day: date) -> bool:
+        """purchased_on <= day < retired_on: the purchase day counts, the retirement day not."""
+        if self.purchased_on and day < date.fromisoformat(self.purchased_on):
+            return False
+        if self.retired_on and day >= date.fromisoformat(self.retired_on):
+            return False
+        return True
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_on is not None
+
+    def to_json(self) -> dict:
+        d = dict(self.__dict__)
+        return d
+
+
+def all_shoes(store: Store, *, include_retired: bool = True) -> list[Shoe]:
+    sql = "SELECT * FROM shoes"
+    if not include_retired:
+        sql += " WHERE retired_on IS NULL"
+    return [Shoe.from_row(r) for r in store.q(sql + " ORDER BY name COLLATE NOCASE")]
+
+
+def get(store: Store, shoe_id: int) -> Shoe:
+    row = store.one("SELECT * FROM shoes WHERE id = ?", (shoe_id,))
+    if row is None:
+        raise ShoetrackError(f"no pair with id {shoe_id}")
+    return Shoe.from_row(row)
+
+
+def resolve(store: Store, ref: str) -> Shoe:
+    """The pair named `ref`, case-insensitively, or the only pair whose name starts with it."""
+    ref = ref.strip()
+    if not ref:
+        raise UsageProblem("empty shoe name")
+    exact = store.one("SELECT * FROM shoes WHERE name = ? COLLATE NOCASE", (ref,))
+    if exact:
+        return Shoe.from_row(exact)
+    like = ref.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = store.q(
+        "SELECT * FROM shoes WHERE lower(name) LIKE ? ESCAPE '\\' ORDER BY name COLLATE NOCASE",
+        (like,),
+    )
+    if not rows:
+        raise UsageProblem(f"no pair matches {ref!r} (see `shoetrack shoe list`)")
+    if len(rows) > 1:
+        names = ", ".join(r["name"] for r in rows)
+        raise UsageProblem(f"{ref!r} is ambiguous: it matches {names}")
+    return Shoe.from_row(rows[0])
+
+
+def _check_values(values: dict) -> dict:
+    out = dict(values)
+    for key in ("start_distance_m", "warn_at_m", "replace_at_m", "cost"):
+        v = out.get(key)
+        if v is not None and (not math.isfinite(v) or v < 0):
+            raise UsageProblem(f"{key.replace('_', ' ')} must be a non-negative number")
+    if "default_sports" in out:
+        sports = [parse_sport(s) for s in out["default_sports"]]
+        out["default_sports"] = json.dumps(sorted(set(sports)))
+    for key in ("purchased_on", "retired_on"):
+        if out.get(key) is not None:
+            d = out[key] if isinstance(out[key], date) else date.fromisoformat(out[key])
+            if d > datetime.now().astimezone().date():
+                raise UsageProblem(f"{key.replace('_', ' ')} {d} is in the future")
+            out[key] = d.isoformat()
+    return out
+
+
+def _check_window(shoe: Shoe) -> None:
+    if shoe.warn_at_m and shoe.replace_at_m and shoe.replace_at_m <= shoe.warn_at_m:
+        raise UsageProblem("the replace distance must be larger than the warn distance")
+    if shoe.purchased_on and shoe.retired_on and shoe.retired_on < shoe.purchased_on:
+        raise UsageProblem("a pair cannot be retired before it was bought")
+
+
+def add(store: Store, name: str, **values) -> Shoe:
+    name = name.strip()
+    if not name:
+        raise UsageProblem("a pair needs a name")
+    row = _check_values({k: v for k, v in values.items() if k in EDITABLE})
+    row.setdefault("start_distance_m", 0.0)
+    row.setdefault("default_sports", "[]")
+    row.setdefault("purchased_on", datetime.now().astimezone().date().isoformat())
+    row["name"] = name
+    row["created_at"] = iso(datetime.now(timezone.utc))
+    with store.write():
+        if store.one("SELECT id FROM shoes WHERE name = ? COLLATE NOCASE", (name,)):
+            raise ShoetrackError(f"a pair named {name!r} already exists")
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        cur = store.conn.execute(f"INSERT INTO shoes ({cols}) VALUES ({marks})", list(row.values()))
+        shoe = get(store, cur.lastrowid)
+        _check_window(shoe)
+    return shoe
+
+
+def edit(store: Store, shoe: Shoe, **values) -> Shoe:
+    changes = _check_values({k: v for k, v in values.items() if k in EDITABLE})
+    if not changes:
+        return shoe
+    with store.write():
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        store.conn.execute(f"UPDATE shoes SET {sets} WHERE id = ?", [*changes.values(), shoe.id])
+        updated = get(store, shoe.id)
+        _check_window(updated)  # raising rolls the update back
+    return updated
+
+
+def rename(store: Store, shoe: Shoe, new_name: str) -> Shoe:
+    new_name = new_name.strip()
+    if not new_name:
+        raise UsageProblem("a pair needs a name")
+    with store.write():
+        clash = store.one(
+            "SELECT id FROM shoes WHERE name = ? COLLATE NOCASE AND id != ?", (new_name, shoe.id)
+        )
+        if clash:
+            raise ShoetrackError(f"a pair named {new_name!r} already exists")
+        store.conn.execute("UPDATE shoes SET name = ? WHERE id = ?", (new_name, shoe.id))
+    return get(store, shoe.id)
+
+
+def retire(store: Store, shoe: Shoe, on: date | None = None) -> Shoe:
+    if shoe.retired_on:
+        raise ShoetrackError(f"{shoe.name} is already retired (since {shoe.retired_on})")
+    on = on or datetime.now().astimezone().date()
+    return edit(store, shoe, retired_on=on)
+
+
+def unretire(store: Store, shoe: Shoe) -> Shoe:
+    if not shoe.retired_on:
+        raise ShoetrackError(f"{shoe.name} is not retired")
+    with store.write():
+        store.conn.execute("UPDATE shoes SET retired_on = NULL WHERE id = ?", (shoe.id,))
+    return get(store, shoe.id)
+
+
+def delete(store: Store, shoe: Shoe, *, force: bool = False) -> dict:
+    """Delete a pair. Its activities stay (unassigned); its rules and alerts go.
+
+    Returns counts of what was removed. Without force, refuses when activities count on it.
+    """
+    with store.write():
+        n_acts = store.scalar("SELECT count(*) FROM assignments WHERE shoe_id = ?", (shoe.id,))
+        dist = store.scalar(
+            "SELECT coalesce(sum(a.distance_m), 0) FROM assignments s JOIN activities a"
+            " ON a.id = s.activity_id WHERE s.shoe_id = ?",
+            (shoe.id,),
+        )
+        n_rules = store.scalar("SELECT count(*) FROM rules WHERE shoe_id = ?", (shoe.id,))
+        n_alerts = store.scalar("SELECT count(*) FROM alerts WHERE shoe_id = ?", (shoe.id,))
+        if n_acts and not force:
+            raise ShoetrackError(
+                f"{shoe.name} has {n_acts} activit{'y' if n_acts == 1 else 'ies'}; "
+                "use --force to delete it (the activities stay, unassigned)"
+            )
+        store.conn.execute("DELETE FROM shoes WHERE id = ?", (shoe.id,))
+    return {"assignments": n_acts, "distance_m": dist, "rules": n_rules, "alerts": n_alerts}

@@ -1,0 +1,252 @@
+"""The SQLite store: schema (through sqlite-utils migrations), connection settings, transactions.
+
+All distances are meters, durations seconds, times ISO-8601 UTC text ('2026-11-20T07:30:00Z',
+which sorts correctly as text). CHECK constraints keep non-finite or absurd values out even if
+a caller forgets to validate: SQLite stores NaN as NULL and inf as inf, and one inf makes every
+SUM infinite.
+"""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+from shoetrack.errors import ShoetrackError
+
+BUSY_TIMEOUT_S = 10.0
+
+
+class Store:
+    """An open database. `db` is the sqlite_utils.Database; write() opens one transaction."""
+
+    def __init__(self, db, path: Path | None):
+        self.db = db
+        self.path = path
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def q(self, sql: str, params=()) -> list[dict]:
+        """Rows as dicts."""
+        cur = self.conn.execute(sql, params)
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def one(self, sql: str, params=()):
+        rows = self.q(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params=()):
+        row = self.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    @contextlib.contextmanager
+    def write(self):
+        """One write transaction, opened with BEGIN IMMEDIATE.
+
+        A deferred BEGIN that reads first fails at once with "database is locked" when another
+        process (the daemon) writes meanwhile; IMMEDIATE takes the write lock up front and waits
+        up to the busy timeout instead (RECIPES.md, measured). Nested calls join the outer one.
+        """
+        if self.conn.in_transaction:
+            yield self
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise ShoetrackError(f"database {self.path}: {e}") from None
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def close(self):
+        self.db.close()
+
+
+def open_store(path: Path | str) -> Store:
+    """Open (creating if needed) the database at `path` and apply pending migrations."""
+    import sqlite_utils  # heavy (pulls numpy when present): only when a command needs the store
+
+    path = Path(path)
+    try:
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+        db = sqlite_utils.Database(conn)
+        store = Store(db, path)
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        if str(path) != ":memory:":
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "wal":
+                db.enable_wal()
+        db.execute("PRAGMA foreign_keys = ON")
+        if MIGRATIONS.pending(db):
+            with store.write():
+                MIGRATIONS.apply(db)
+    except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
+        reason = getattr(e, "strerror", None) or str(e)
+        raise ShoetrackError(f"cannot open database {path}: {reason}") from None
+    return store
+
+
+def _migrations():
+    from sqlite_utils import Migrations
+
+    return Migrations("shoetrack")
+
+
+class _LazyMigrations:
+    """The migration set, built on first use so that importing this module stays cheap."""
+
+    _m = None
+
+    def __getattr__(self, name):
+        if _LazyMigrations._m is None:
+            _LazyMigrations._m = _build()
+        return getattr(_LazyMigrations._m, name)
+
+
+MIGRATIONS = _LazyMigrations()
+
+
+def _build():
+    m = _migrations()
+
+    @m(name="0001_initial")
+    def initial(db):
+        # The whole of DESIGN.md section 2, so later issues add migrations, not rewrites.
+        _run_script(
+            db,
+            """
+            CREATE TABLE shoes (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (length(trim(name)) > 0),
+                brand TEXT,
+                model TEXT,
+                purchased_on TEXT,              -- local calendar date YYYY-MM-DD
+                retired_on TEXT,                -- first day the pair is no longer in use
+                start_distance_m REAL NOT NULL DEFAULT 0
+                    CHECK (start_distance_m >= 0 AND start_distance_m < 1e7),
+                warn_at_m REAL CHECK (warn_at_m IS NULL OR (warn_at_m > 0 AND warn_at_m < 1e7)),
+                replace_at_m REAL CHECK (replace_at_m IS NULL OR (replace_at_m > 0 AND replace_at_m < 1e7)),
+                max_age_days INTEGER CHECK (max_age_days IS NULL OR max_age_days > 0),
+                default_sports TEXT NOT NULL DEFAULT '[]',   -- JSON list of canonical sports
+                cost REAL CHECK (cost IS NULL OR (cost >= 0 AND cost < 1e6)),
+                notes TEXT,
+                snoozed_until TEXT,             -- alerts held until this UTC time
+                created_at TEXT NOT NULL
+            );
+
+            CREATE TABLE files (
+                id INTEGER PRIMARY KEY,
+                path TEXT NOT NULL,
+                size INTEGER,
+                mtime REAL,
+                sha256 TEXT,
+                format TEXT,
+                status TEXT NOT NULL CHECK (status IN ('imported','duplicate','not-activity','failed')),
+                reason TEXT,
+                duplicate_of INTEGER REFERENCES files(id),
+                imported_at TEXT NOT NULL
+            );
+            CREATE INDEX files_sha256 ON files(sha256);
+            CREATE INDEX files_path ON files(path);
+
+            CREATE TABLE activities (
+                id INTEGER PRIMARY KEY,
+                start TEXT NOT NULL CHECK (start >= '1990-01-01'),
+                sport TEXT NOT NULL,
+                sub_sport TEXT,
+                distance_m REAL NOT NULL CHECK (distance_m >= 0 AND distance_m < 1e6),
+                elapsed_s REAL CHECK (elapsed_s IS NULL OR (elapsed_s >= 0 AND elapsed_s < 604800)),
+                moving_s REAL CHECK (moving_s IS NULL OR (moving_s >= 0 AND moving_s < 604800)),
+                name TEXT,
+                device TEXT,
+                source TEXT NOT NULL,           -- fit / gpx / tcx / manual / strava
+                file_id INTEGER REFERENCES files(id) ON DELETE SET NULL,
+                session_index INTEGER NOT NULL DEFAULT 0,
+                has_gps INTEGER NOT NULL DEFAULT 0,
+                recovered INTEGER NOT NULL DEFAULT 0,
+                identity TEXT,                  -- cross-format dedupe key: family + minute
+                note TEXT,
+                ignored INTEGER NOT NULL DEFAULT 0,   -- a test recording: never counts
+                created_at TEXT NOT NULL
+            );
+            CREATE INDEX activities_start ON activities(start);
+            CREATE INDEX activities_file ON activities(file_id);
+
+            CREATE TABLE rules (
+                id INTEGER PRIMARY KEY,
+                position INTEGER NOT NULL,
+                shoe_id INTEGER NOT NULL REFERENCES shoes(id) ON DELETE CASCADE,
+                sport TEXT,
+                min_distance_m REAL,
+                max_distance_m REAL,
+                device TEXT,                    -- glob, case-insensitive
+                weekdays TEXT,                  -- JSON list of 0..6 (Monday = 0)
+                path_pattern TEXT,              -- glob on the file path, e.g. */Trail/*
+                created_at TEXT NOT NULL
+            );
+
+            CREATE TABLE assignments (
+                activity_id INTEGER PRIMARY KEY REFERENCES activities(id) ON DELETE CASCADE,
+                shoe_id INTEGER NOT NULL REFERENCES shoes(id) ON DELETE CASCADE,
+                by TEXT NOT NULL,               -- manual / rule:N / default / archive
+                assigned_at TEXT NOT NULL
+            );
+            CREATE INDEX assignments_shoe ON assignments(shoe_id);
+
+            CREATE TABLE alerts (
+                id INTEGER PRIMARY KEY,
+                shoe_id INTEGER NOT NULL REFERENCES shoes(id) ON DELETE CASCADE,
+                level TEXT NOT NULL,            -- approaching / window / replace / reminder / age
+                distance_m REAL NOT NULL,
+                raised_at TEXT NOT NULL,
+                message TEXT NOT NULL,
+                rearmed_at TEXT                 -- set when the pair fell back below the level
+            );
+            CREATE INDEX alerts_shoe ON alerts(shoe_id, level);
+
+            CREATE TABLE deliveries (
+                id INTEGER PRIMARY KEY,
+                channel TEXT NOT NULL,          -- email / desktop
+                status TEXT NOT NULL CHECK (status IN ('pending','sent','failed')),
+                subject TEXT NOT NULL,
+                body TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                next_attempt_at TEXT,
+                created_at TEXT NOT NULL,
+                sent_at TEXT
+            );
+            CREATE TABLE delivery_alerts (
+                delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+                alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+                PRIMARY KEY (delivery_id, alert_id)
+            );
+
+            CREATE TABLE watches (
+                id INTEGER PRIMARY KEY,
+                folder TEXT NOT NULL UNIQUE,
+                recursive INTEGER NOT NULL DEFAULT 1,
+                enabled INTEGER NOT NULL DEFAULT 1,
+                last_scan TEXT,
+                created_at TEXT NOT NULL
+            );
+            """
+        )
+
+    return m
+
+
+def _run_script(db, script: str) -> None:
+    # Not executescript(): it COMMITs first, which would break the migration's transaction.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
