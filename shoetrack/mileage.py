@@ -67,7 +67,7 @@ def _forecast(total: float, target: float, rate: float, today: date) -> date | N
         return None
     if rate <= 0:
         return None
-    days = math.ceil((target - total) / rate)
+    days = math.ceil((target - total) / rate - 1e-9)  # float noise must not add a day
     if days > 3650:
         return None
     return today + timedelta(days=days)

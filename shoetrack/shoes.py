@@ -122,14 +122,18 @@ def _check_values(values: dict) -> dict:
     return out
 
 
-def _check_window(shoe: Shoe) -> None:
-    if shoe.warn_at_m and shoe.replace_at_m and shoe.replace_at_m <= shoe.warn_at_m:
+def _check_window(shoe: Shoe, defaults: tuple[float, float] | None) -> None:
+    """defaults: the config's (warn, replace) in meters, for a pair that overrides only one."""
+    warn, replace = shoe.warn_at_m, shoe.replace_at_m
+    if defaults:
+        warn, replace = warn or defaults[0], replace or defaults[1]
+    if warn and replace and replace <= warn:
         raise UsageProblem("the replace distance must be larger than the warn distance")
     if shoe.purchased_on and shoe.retired_on and shoe.retired_on < shoe.purchased_on:
         raise UsageProblem("a pair cannot be retired before it was bought")
 
 
-def add(store: Store, name: str, **values) -> Shoe:
+def add(store: Store, name: str, *, defaults: tuple[float, float] | None = None, **values) -> Shoe:
     name = name.strip()
     if not name:
         raise UsageProblem("a pair needs a name")
@@ -146,11 +150,11 @@ def add(store: Store, name: str, **values) -> Shoe:
         marks = ", ".join("?" for _ in row)
         cur = store.conn.execute(f"INSERT INTO shoes ({cols}) VALUES ({marks})", list(row.values()))
         shoe = get(store, cur.lastrowid)
-        _check_window(shoe)
+        _check_window(shoe, defaults)
     return shoe
 
 
-def edit(store: Store, shoe: Shoe, **values) -> Shoe:
+def edit(store: Store, shoe: Shoe, *, defaults: tuple[float, float] | None = None, **values) -> Shoe:
     changes = _check_values({k: v for k, v in values.items() if k in EDITABLE})
     if not changes:
         return shoe
@@ -158,7 +162,7 @@ def edit(store: Store, shoe: Shoe, **values) -> Shoe:
         sets = ", ".join(f"{k} = ?" for k in changes)
         store.conn.execute(f"UPDATE shoes SET {sets} WHERE id = ?", [*changes.values(), shoe.id])
         updated = get(store, shoe.id)
-        _check_window(updated)  # raising rolls the update back
+        _check_window(updated, defaults)  # raising rolls the update back
     return updated
 
 

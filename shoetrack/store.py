@@ -47,10 +47,25 @@ class Store:
 
         A deferred BEGIN that reads first fails at once with "database is locked" when another
         process (the daemon) writes meanwhile; IMMEDIATE takes the write lock up front and waits
-        up to the busy timeout instead (RECIPES.md, measured). Nested calls join the outer one.
+        up to the busy timeout instead (RECIPES.md, measured). A nested call becomes a
+        savepoint, so its failure undoes only its own part (a dry-run import holds an outer
+        transaction and rolls it all back at the end).
         """
         if self.conn.in_transaction:
-            yield self
+            self._depth = getattr(self, "_depth", 0) + 1
+            name = f"sp{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute(f"ROLLBACK TO {name}")
+                    self.conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                self.conn.execute(f"RELEASE {name}")
+            finally:
+                self._depth -= 1
             return
         try:
             self.conn.execute("BEGIN IMMEDIATE")

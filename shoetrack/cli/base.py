@@ -54,7 +54,8 @@ pass_app = click.make_pass_decorator(App)
 
 
 class Group(click.Group):
-    """Turns the core's known errors into one line on stderr and the right exit status."""
+    """Turns every known error into one line on stderr and the right exit status: 2 for usage
+    errors (bad option or value, unknown shoe), 1 for the rest. No usage dump, no traceback."""
 
     def invoke(self, ctx):
         try:
@@ -63,6 +64,25 @@ class Group(click.Group):
             exc = click.ClickException(str(e))
             exc.exit_code = e.exit_code
             raise exc from None
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as e:
+            msg = e.format_message()
+            if not isinstance(e, click.BadParameter) and e.ctx is not None:
+                msg += f" (see '{e.ctx.command_path} --help')"
+            click.echo(f"Error: {msg}", err=True)
+            sys.exit(2)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

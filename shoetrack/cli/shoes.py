@@ -75,7 +75,8 @@ def shoe_add(app: App, name, **opts):
     """
     from shoetrack import shoes
 
-    s = shoes.add(app.store, name, **_values(app, **opts))
+    s = shoes.add(app.store, name, defaults=(app.config.warn_m, app.config.replace_m),
+                  **_values(app, **opts))
     extra = f", default for {', '.join(s.default_sports)}" if s.default_sports else ""
     click.echo(f"Added {s.name} (in use from {s.purchased_on}{extra}).")
 
@@ -170,7 +171,7 @@ def shoe_edit(app: App, name, no_defaults, **opts):
         values["default_sports"] = []
     if not values:
         raise click.UsageError("nothing to change: give at least one option (see --help)")
-    s = shoes.edit(app.store, s, **values)
+    s = shoes.edit(app.store, s, defaults=(app.config.warn_m, app.config.replace_m), **values)
     click.echo(f"Updated {s.name}.")
 
 

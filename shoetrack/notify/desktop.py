@@ -257,11 +257,6 @@ def _send_desktop_notifier(
     failures = _FailureLog()
     notifier_log = logging.getLogger("desktop_notifier.backends.base")
     notifier_log.addHandler(failures)
-    # desktop_notifier itself may be silenced by the app's logging setup; the record must still
-    # be created so its reason reaches the handler.
-    previous_level = notifier_log.level
-    if not notifier_log.isEnabledFor(logging.WARNING):
-        notifier_log.setLevel(logging.WARNING)
 
     async def send() -> str:
         notifier = DesktopNotifier(app_name=app_name)
@@ -286,7 +281,6 @@ def _send_desktop_notifier(
         ) from None
     finally:
         notifier_log.removeHandler(failures)
-        notifier_log.setLevel(previous_level)
 
     if not dispatched.is_set():
         reason = failures.reasons[0] if failures.reasons else "desktop-notifier gave no reason"

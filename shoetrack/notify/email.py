@@ -309,6 +309,12 @@ def _deliver(settings: EmailSettings, msg: EmailMessage, password: str | None) -
             f"SMTP server {where} refused sender {_text(exc.sender)} ({exc.smtp_code})"
         ) from None
     except smtplib.SMTPServerDisconnected as exc:
+        # smtplib turns a read timeout into "Connection unexpectedly closed: timed out".
+        if isinstance(exc.__context__, TimeoutError):
+            raise DeliveryError(
+                f"SMTP server {where} did not answer within {settings.timeout:g} s "
+                f"(during {stage})"
+            ) from None
         raise DeliveryError(
             f"SMTP server {where} closed the connection during {stage}: {exc or 'no reason given'}"
         ) from None

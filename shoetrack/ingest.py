@@ -1,0 +1,253 @@
+"""Import activity files into the store: hash, dedupe, parse, one transaction per file, and an
+import-log row per file (the `files` table). Pure core: progress comes through a callback.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+from shoetrack import activities, attribution
+from shoetrack.errors import ShoetrackError
+from shoetrack.shoes import Shoe, all_shoes
+from shoetrack.sports import family, wears_shoes
+from shoetrack.store import Store
+from shoetrack.units import iso
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
+MAX_FILE_BYTES = 256 * 1024 * 1024  # no activity file is this large; refuse before reading
+DUP_WINDOW_S = 60
+DUP_DISTANCE = 0.02
+
+
+@dataclass
+class FileResult:
+    """Outcome for one file. distance_m per pair name for what it added."""
+
+    path: str
+    status: str  # imported / duplicate / not-activity / failed
+    reason: str | None = None
+    activities: list[int] = field(default_factory=list)
+    format: str | None = None
+    by_shoe: dict[str, float] = field(default_factory=dict)
+    unassigned: list[str] = field(default_factory=list)  # one line per activity left on no pair
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "status": self.status, "reason": self.reason,
+                "activities": self.activities, "format": self.format,
+                "distance_m_by_shoe": {k: round(v, 3) for k, v in self.by_shoe.items()},
+                "unassigned": self.unassigned}
+
+
+@dataclass
+class Report:
+    files: list[FileResult] = field(default_factory=list)
+    dry_run: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    def by_shoe(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for f in self.files:
+            for k, v in f.by_shoe.items():
+                out[k] = out.get(k, 0.0) + v
+        return out
+
+    def to_json(self) -> dict:
+        return {"dry_run": self.dry_run, "files": [f.to_json() for f in self.files],
+                "imported": self.count("imported"), "duplicate": self.count("duplicate"),
+                "not_activity": self.count("not-activity"), "failed": self.count("failed"),
+                "distance_m_by_shoe": {k: round(v, 3) for k, v in self.by_shoe().items()}}
+
+
+def is_activity_file(path: Path) -> bool:
+    name = path.name.lower()
+    return name.endswith(SUFFIXES) and not name.startswith(".")
+
+
+def collect(paths: Iterable[str | Path]) -> list[Path]:
+    """Files to import: each file given, and activity files under each folder (recursively,
+    sorted, hidden entries skipped). A missing path raises ShoetrackError."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p).expanduser()
+        if p.is_dir():
+            found = []
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(Path(root) / f for f in files if is_activity_file(Path(f)))
+            out.extend(sorted(found))
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise ShoetrackError(f"no such file or folder: {p}")
+    seen, unique = set(), []
+    for p in out:
+        key = str(p.resolve())
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def find_duplicate(store: Store, act) -> dict | None:
+    """An existing activity that is this one exported another way: start within 60 s, same
+    sport family, distance within 2 %."""
+    lo = iso(act.start - timedelta(seconds=DUP_WINDOW_S))
+    hi = iso(act.start + timedelta(seconds=DUP_WINDOW_S))
+    for row in store.q(
+        "SELECT a.id, a.sport, a.distance_m, f.path FROM activities a"
+        " LEFT JOIN files f ON f.id = a.file_id WHERE a.start BETWEEN ? AND ?", (lo, hi)
+    ):
+        if family(row["sport"]) != family(act.sport):
+            continue
+        biggest = max(row["distance_m"], act.distance_m)
+        if biggest == 0 or abs(row["distance_m"] - act.distance_m) <= DUP_DISTANCE * biggest:
+            return row
+    return None
+
+
+def _log_row(store: Store, path: str, size, mtime, sha, fmt, status, reason, duplicate_of=None,
+             existing_id: int | None = None) -> int:
+    values = (path, size, mtime, sha, fmt, status, reason, duplicate_of,
+              iso(datetime.now(timezone.utc)))
+    if existing_id is not None:
+        store.conn.execute(
+            "UPDATE files SET path=?, size=?, mtime=?, sha256=?, format=?, status=?, reason=?,"
+            " duplicate_of=?, imported_at=? WHERE id=?", (*values, existing_id))
+        return existing_id
+    cur = store.conn.execute(
+        "INSERT INTO files (path, size, mtime, sha256, format, status, reason, duplicate_of,"
+        " imported_at) VALUES (?,?,?,?,?,?,?,?,?)", values)
+    return cur.lastrowid
+
+
+def import_file(store: Store, path: Path, *, shoe: Shoe | None = None, when: date | None = None,
+                shoes: list[Shoe] | None = None) -> FileResult:
+    """Import one file in one transaction (the caller may hold an outer one for a dry run)."""
+    import importers
+
+    spath = str(path)
+    try:
+        st = path.stat()
+        if st.st_size > MAX_FILE_BYTES:
+            raise importers.ParseError(f"file too large ({st.st_size // 2**20} MiB)")
+        data = path.read_bytes()
+    except OSError as e:
+        return _record_failure(store, spath, None, None, None, None,
+                               f"cannot read: {e.strerror or e}")
+    sha = hashlib.sha256(data).hexdigest()
+    size, mtime = st.st_size, st.st_mtime
+    prev = store.one("SELECT id, status FROM files WHERE path = ? AND sha256 = ?", (spath, sha))
+    if prev and prev["status"] in ("imported", "duplicate", "not-activity"):
+        ids = [r["id"] for r in store.q("SELECT id FROM activities WHERE file_id = ?", (prev["id"],))]
+        return FileResult(spath, "duplicate", "already imported (same file)", ids)
+    prev_id = prev["id"] if prev else None
+    fmt = None
+    try:
+        fmt = importers.detect(data)
+        acts = importers.read_bytes(data, name=path.name, date=when)
+    except importers.NotAnActivity as e:
+        with store.write():
+            _log_row(store, spath, size, mtime, sha, fmt, "not-activity", str(e), existing_id=prev_id)
+        return FileResult(spath, "not-activity", str(e), format=fmt)
+    except importers.ParseError as e:
+        return _record_failure(store, spath, size, mtime, sha, fmt, str(e), prev_id)
+    except Exception as e:  # a reader bug must not stop the other files; keep the traceback in the log
+        log.exception("unexpected error reading %s", spath)
+        return _record_failure(store, spath, size, mtime, sha, fmt,
+                               f"unexpected error (please report): {type(e).__name__}: {e}", prev_id)
+
+    result = FileResult(spath, "imported", format=fmt)
+    try:
+        with store.write():
+            same = store.one("SELECT id, path FROM files WHERE sha256 = ? AND status = 'imported'", (sha,))
+            if same:
+                _log_row(store, spath, size, mtime, sha, fmt, "duplicate",
+                         f"same file as {same['path']}", same["id"], existing_id=prev_id)
+                ids = [r["id"] for r in store.q("SELECT id FROM activities WHERE file_id = ?", (same["id"],))]
+                return FileResult(spath, "duplicate", f"same file as {same['path']}", ids, fmt)
+            fresh, dups = [], []
+            for act in acts:
+                if not act.name:
+                    act.name = path.name
+                dup = find_duplicate(store, act)
+                (dups if dup else fresh).append((act, dup))
+            if not fresh:
+                first = dups[0][1]
+                where = f" from {first['path']}" if first["path"] else ""
+                reason = f"same activity as #{first['id']}{where}"
+                _log_row(store, spath, size, mtime, sha, fmt, "duplicate", reason, existing_id=prev_id)
+                return FileResult(spath, "duplicate", reason, [d["id"] for _, d in dups], fmt)
+            file_id = _log_row(store, spath, size, mtime, sha, fmt, "imported",
+                               None if not dups else f"{len(dups)} of {len(acts)} sessions already present",
+                               existing_id=prev_id)
+            shoes = shoes if shoes is not None else all_shoes(store)
+            rules = store.q("SELECT * FROM rules ORDER BY position")
+            for act, _ in fresh:
+                activity_id = activities.insert(store, act, file_id=file_id)
+                row = activities.get(store, activity_id)
+                choice = _choose(store, row, shoe, spath, shoes, rules)
+                activities.set_assignment(store, activity_id, choice)
+                result.activities.append(activity_id)
+                if choice.shoe:
+                    result.by_shoe[choice.shoe.name] = result.by_shoe.get(choice.shoe.name, 0.0) + act.distance_m
+                elif wears_shoes(act.sport):
+                    result.unassigned.append(f"#{activity_id} {act.sport}: {choice.reason}")
+    except ShoetrackError as e:  # a value the store refuses: the file's transaction is gone
+        return _record_failure(store, spath, size, mtime, sha, fmt, str(e), prev_id)
+    return result
+
+
+def _choose(store, row, shoe, path, shoes, rules) -> attribution.Choice:
+    if shoe is not None and wears_shoes(row["sport"]):
+        try:
+            return attribution.explicit(shoe, row)
+        except ShoetrackError as e:
+            return attribution.Choice(None, None, str(e))
+    return attribution.choose(store, row, path=path, shoes=shoes, rules=rules)
+
+
+def _record_failure(store, spath, size, mtime, sha, fmt, reason, prev_id=None) -> FileResult:
+    reason = " ".join(str(reason).split())  # one line, always
+    with store.write():
+        _log_row(store, spath, size, mtime, sha, fmt, "failed", reason, existing_id=prev_id)
+    return FileResult(spath, "failed", reason, format=fmt)
+
+
+def import_paths(store: Store, paths: Iterable[str | Path], *, shoe: Shoe | None = None,
+                 when: date | None = None, dry_run: bool = False,
+                 progress: Callable[[Path], None] | None = None,
+                 files: list[Path] | None = None) -> Report:
+    """Import files and folders. dry_run does all the work inside one transaction and rolls it
+    back, so its report is exactly what a real run would do."""
+    files = files if files is not None else collect(paths)
+    report = Report(dry_run=dry_run)
+
+    def run():
+        shoes = all_shoes(store)
+        for f in files:
+            report.files.append(import_file(store, f, shoe=shoe, when=when, shoes=shoes))
+            if progress:
+                progress(f)
+
+    if dry_run:
+        store.conn.execute("BEGIN IMMEDIATE")
+        try:
+            run()
+        finally:
+            store.conn.execute("ROLLBACK")
+    else:
+        run()
+    return report
