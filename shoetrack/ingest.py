@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -205,8 +206,14 @@ def import_file(store: Store, path: Path, *, shoe: Shoe | None = None, when: dat
                     result.by_shoe[choice.shoe.name] = result.by_shoe.get(choice.shoe.name, 0.0) + act.distance_m
                 elif wears_shoes(act.sport):
                     result.unassigned.append(f"#{activity_id} {act.sport}: {choice.reason}")
-    except ShoetrackError as e:  # a value the store refuses: the file's transaction is gone
+    except ShoetrackError as e:  # a value we refuse: the file's transaction is rolled back
         return _record_failure(store, spath, size, mtime, sha, fmt, str(e), prev_id)
+    except sqlite3.IntegrityError as e:  # a value the schema's CHECKs refuse
+        return _record_failure(store, spath, size, mtime, sha, fmt, f"refused by the database: {e}", prev_id)
+    except Exception as e:  # a bug must not stop the other files; the traceback goes to the log
+        log.exception("unexpected error importing %s", spath)
+        return _record_failure(store, spath, size, mtime, sha, fmt,
+                               f"unexpected error (please report): {type(e).__name__}: {e}", prev_id)
     return result
 
 
