@@ -7,6 +7,8 @@ are imported inside the functions that need them, so ``shoetrack --help`` does n
 
 from __future__ import annotations
 
+from shoetrack.errors import ShoetrackError
+
 __all__ = ["DeliveryError", "one_line", "redact"]
 
 
@@ -28,11 +30,14 @@ def redact(text: str, *secrets: str | None) -> str:
     return text
 
 
-class DeliveryError(Exception):
+class DeliveryError(ShoetrackError):
     """A notification could not be delivered.
 
-    ``str(error)`` is a one-line reason meant for people (the CLI, the outbox's last error): it never
-    holds a password or a traceback. ``channel`` says which channel failed ("email", "desktop").
+    A ShoetrackError (itself an Exception), so the CLI prints it as a one-line error.
+
+    ``str(error)`` is a one-line reason meant for people (the CLI, the outbox's last error):
+    it never holds a password or a traceback. ``channel`` says which channel failed
+    ("email" or "desktop").
     """
 
     def __init__(self, reason: str, *, channel: str = "") -> None:

@@ -11,7 +11,6 @@ Only this module imports jeepney or desktop_notifier, and only inside the functi
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 import sys
@@ -79,6 +78,8 @@ def _send_dbus(
     timeout_s: float,
     bus_address: str | None,
 ) -> int:
+    import html
+
     from jeepney import AuthenticationError, DBusAddress, new_method_call
     from jeepney.bus import get_bus
     from jeepney.io.blocking import DBusConnection, prep_socket
@@ -150,7 +151,9 @@ def _send_dbus(
         conn.close()
         raise DeliveryError(too_slow, channel="desktop")
 
-    service = DBusAddress(NOTIFICATIONS_PATH, bus_name=NOTIFICATIONS_NAME, interface=NOTIFICATIONS_NAME)
+    service = DBusAddress(
+        NOTIFICATIONS_PATH, bus_name=NOTIFICATIONS_NAME, interface=NOTIFICATIONS_NAME
+    )
 
     def call(method: str, signature: str | None = None, args: tuple = ()) -> tuple:
         reply = conn.send_and_get_reply(
@@ -186,8 +189,13 @@ def _send_dbus(
     except DBusErrorResponse as exc:
         raise DeliveryError(_error_reason(exc), channel="desktop") from None
     except OSError as exc:
-        reason = too_slow if expired.is_set() else (
-            f"the D-Bus session bus dropped the connection: {one_line(exc) or type(exc).__name__}"
+        reason = (
+            too_slow
+            if expired.is_set()
+            else (
+                "the D-Bus session bus dropped the connection: "
+                f"{one_line(exc) or type(exc).__name__}"
+            )
         )
         raise DeliveryError(reason, channel="desktop") from None
     finally:
@@ -240,7 +248,8 @@ def _send_desktop_notifier(
         from desktop_notifier.main import get_backend_class
     except ImportError:
         raise DeliveryError(
-            "desktop notifications need the desktop-notifier package (pip install desktop-notifier)",
+            "desktop notifications need the desktop-notifier package "
+            "(pip install desktop-notifier)",
             channel="desktop",
         ) from None
 
