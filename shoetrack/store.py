@@ -100,6 +100,9 @@ def open_store(path: Path | str) -> Store:
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
             if mode != "wal":
                 db.enable_wal()
+            # WAL + NORMAL never corrupts; a power cut may undo the last commits, and a file whose
+            # import is undone is also absent from the import log, so the next scan re-imports it.
+            db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
         if MIGRATIONS.pending(db):
             with store.write():
