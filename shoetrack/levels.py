@@ -48,7 +48,47 @@ def sentence(st, level: str, units: str, today: date) -> str:
         return f"{name} reached its replace distance: {w}; time for a new pair"
     if level == "reminder":
         return (f"{name} is well past its replace distance: {w}; "
-                f"retire it (`shoetrack shoe retire {name!r}`) or raise its limit")
+                f'retire it (shoetrack shoe retire "{name}") or raise its limit')
     if level == "age":
         return f"{name} is older than its age limit ({st.shoe.max_age_days} days): foam ages even unworn"
     return f"{name}: {format_distance(st.total_m, units)}"
+
+
+_HEADLINES = {
+    "approaching": "{name} is approaching its replacement window",
+    "window": "{name} entered its replacement window",
+    "replace": "{name} reached its replace distance",
+    "reminder": "{name} is well past its replace distance",
+    "age": "{name} is past its age limit",
+}
+
+
+def headline(level: str, name: str) -> str:
+    """A short title for an alert: 'Pegasus 40 entered its replacement window'."""
+    return _HEADLINES.get(level, "{name}").format(name=name)
+
+
+def advice(level: str, st, units: str) -> str:
+    """What the runner should do about an alert at `level`: plain text; a line starting with two
+    spaces is a command, kept whole so that it can be copied."""
+    name = st.shoe.name
+    replace = format_distance(st.replace_m, units, 0)
+    higher = f"{to_units(st.replace_m, units) + 100:.0f}{units}"  # an example, not advice
+    if level == "approaching":
+        return ("Nothing yet. Think about the next pair, so it can be broken in alongside this "
+                "one before you need it.")
+    if level == "window":
+        return (f"Start rotating in a fresh pair. Retire this one when the cushioning feels flat "
+                f"or your legs complain, and by {replace} at the latest.")
+    if level == "replace":
+        return (f'Retire it (keep it for walks if you like):\n  shoetrack shoe retire "{name}"\n'
+                f'If it still feels good, raise its limit instead:\n'
+                f'  shoetrack shoe edit "{name}" --replace {higher}')
+    if level == "reminder":
+        return (f'Retire it:\n  shoetrack shoe retire "{name}"\n'
+                f'or raise its limit, or hold these reminders for two weeks:\n'
+                f'  shoetrack alerts snooze "{name}" --days 14')
+    if level == "age":
+        return ("Midsole foam ages even when unworn: press the midsole and look for creases; "
+                "replace the pair if it feels flat or hard.")
+    return ""

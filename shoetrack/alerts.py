@@ -1,0 +1,317 @@
+"""Replacement alerts: decide what is due (pure), record it, and queue one digest per channel.
+
+DESIGN.md section 4 is the policy. Distances are meters, times timezone-aware UTC; "today" (for
+forecasts and the age of a pair) is the runner's local calendar date of `now`.
+
+Levels of a pair, each recorded once in the `alerts` table:
+
+- approaching: within 10 % of the warn distance, or forecast to reach it within 14 days;
+- window: at or past the warn distance;
+- replace: at or past the replace distance;
+- reminder: at or past 115 % of the replace distance, at least 10 days after the pair's last alert,
+  and worn since that alert. The only level that repeats (every 10 days at most) while the pair
+  stays unretired: it is the nudge to actually retire the pair. `alerts snooze` holds it;
+- age: older than the pair's max_age_days since purchased_on.
+
+Decisions (documented in docs/alerts.md):
+
+- A pair that reaches several wear levels at once (a 600 mi import, a first check on an old pair)
+  gets all of them recorded, so each still fires only once, but only the highest is notified; the
+  lower ones are "covered" by it and have no delivery.
+- An alert re-arms (gets `rearmed_at`) when the pair is back below its level AND below the distance
+  at which it was raised: activities moved off the pair. A forecast that merely slows down (the
+  runner took a week off) does not re-arm "approaching", so it cannot flap.
+- Snooze holds reminders only, as the issue says: window, replace and age happen once and are news.
+- Retired pairs never alert and their alerts are left as they are.
+"""
+from __future__ import annotations
+
+import textwrap
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from shoetrack.errors import ShoetrackError
+from shoetrack.units import format_distance, from_iso, iso, to_units
+
+# Wear levels in the order a pair passes them; reminder and age stand apart.
+WEAR_LEVELS = ("approaching", "window", "replace")
+LEVELS = WEAR_LEVELS + ("reminder", "age")
+REMINDER_FRACTION = 1.15  # of the replace distance
+REMINDER_EVERY = timedelta(days=10)
+CHANNELS = ("email", "desktop")
+
+
+@dataclass
+class Due:
+    """An alert to record. `notify` is False for a lower wear level covered by a higher one
+    reached at the same time (recorded as passed, never sent). distance_m in meters."""
+
+    status: object  # mileage.PairStatus
+    level: str
+    message: str
+    notify: bool = True
+
+    @property
+    def shoe_id(self) -> int:
+        return self.status.shoe.id
+
+    @property
+    def distance_m(self) -> float:
+        return self.status.total_m
+
+
+@dataclass
+class Plan:
+    """What a check should do: alerts to raise and ids of alert rows to re-arm."""
+
+    due: list[Due] = field(default_factory=list)
+    rearm: list[int] = field(default_factory=list)
+
+
+def reached(st, today: date) -> dict[str, bool]:
+    """Which levels a pair is at or past (ignoring history, snooze and retirement)."""
+    from shoetrack.levels import rank
+
+    r = rank(st.state)
+    age = False
+    shoe = st.shoe
+    if shoe.max_age_days and shoe.purchased_on:
+        age = (today - date.fromisoformat(shoe.purchased_on)).days > shoe.max_age_days
+    return {
+        "approaching": r >= rank("approaching"),
+        "window": r >= rank("window"),
+        "replace": r >= rank("replace"),
+        "reminder": st.total_m >= REMINDER_FRACTION * st.replace_m,
+        "age": age,
+    }
+
+
+def plan(statuses, history: list[dict], now: datetime, *, units: str = "mi") -> Plan:
+    """The pure decision: which alerts are due and which recorded alerts re-arm.
+
+    `statuses`: mileage.PairStatus per pair, computed at `now` (UTC). `history`: rows of the
+    `alerts` table (id, shoe_id, level, distance_m, raised_at, rearmed_at). `units` only shapes
+    the message texts.
+    """
+    from shoetrack.levels import sentence
+
+    today = now.astimezone().date()
+    rows_by_shoe: dict[int, list[dict]] = defaultdict(list)
+    for row in history:
+        rows_by_shoe[row["shoe_id"]].append(row)
+    out = Plan()
+    for st in statuses:
+        shoe = st.shoe
+        if shoe.retired:
+            continue
+        at = reached(st, today)
+        active: dict[str, list[dict]] = defaultdict(list)
+        for row in rows_by_shoe.get(shoe.id, []):
+            if row["rearmed_at"] is not None:
+                continue
+            level = row["level"]
+            fell_back = not at.get(level, False) and (
+                level == "age" or st.total_m < row["distance_m"]
+            )
+            if fell_back:
+                out.rearm.append(row["id"])
+            else:
+                active[level].append(row)
+
+        new = [lv for lv in WEAR_LEVELS if at[lv] and not active[lv]]
+        for lv in new:
+            out.due.append(Due(st, lv, sentence(st, lv, units, today), notify=lv == new[-1]))
+        if at["age"] and not active["age"]:
+            new.append("age")
+            out.due.append(Due(st, "age", sentence(st, "age", units, today)))
+        if new or not at["reminder"] or not active["replace"] or snoozed(shoe, now):
+            continue
+        last = max((r for rows in active.values() for r in rows), key=lambda r: r["raised_at"])
+        # Worn since the last alert: a pair left in the cupboard unretired is no reason to nag.
+        if now - from_iso(last["raised_at"]) >= REMINDER_EVERY and st.total_m > last["distance_m"]:
+            out.due.append(Due(st, "reminder", sentence(st, "reminder", units, today)))
+    return out
+
+
+def due(statuses, history: list[dict], now: datetime, *, units: str = "mi") -> list[Due]:
+    """The alerts due at `now` (see plan())."""
+    return plan(statuses, history, now, units=units).due
+
+
+def snoozed(shoe, now: datetime) -> bool:
+    return bool(shoe.snoozed_until) and shoe.snoozed_until > iso(now)
+
+
+def enabled_channels(config) -> list[str]:
+    """Channels alerts go to. Email: `[email] enabled = true` (or a host without `enabled`);
+    desktop: `[desktop] enabled`, true by default."""
+    out = []
+    email = config.email or {}
+    if email.get("enabled", bool(email.get("host"))):
+        out.append("email")
+    if (config.desktop or {}).get("enabled", True):
+        out.append("desktop")
+    return out
+
+
+@dataclass
+class Raised:
+    """What raise_due() did: alert rows inserted (notified and covered), rows re-armed, and the
+    ids of the deliveries queued (one per enabled channel, or none)."""
+
+    notified: list[Due] = field(default_factory=list)
+    covered: list[Due] = field(default_factory=list)
+    rearmed: list[dict] = field(default_factory=list)
+    deliveries: list[int] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+
+
+def raise_due(store, config, now: datetime | None = None) -> Raised:
+    """Record what is due at `now` (UTC) and queue one digest per enabled channel, in one
+    transaction: a crash leaves either everything or nothing, so an alert is never recorded
+    without its deliveries (and then never sent)."""
+    from shoetrack import outbox
+    from shoetrack.mileage import compute
+
+    now = now or datetime.now(timezone.utc)
+    stamp = iso(now)
+    result = Raised(channels=enabled_channels(config))
+    with store.write():
+        statuses = compute(store, config, now=now)
+        history = store.q("SELECT id, shoe_id, level, distance_m, raised_at, rearmed_at FROM alerts")
+        p = plan(statuses, history, now, units=config.units)
+        for alert_id in p.rearm:
+            store.conn.execute("UPDATE alerts SET rearmed_at = ? WHERE id = ?", (stamp, alert_id))
+        if p.rearm:
+            marks = ",".join("?" * len(p.rearm))
+            result.rearmed = store.q(
+                f"SELECT a.*, s.name AS shoe FROM alerts a JOIN shoes s ON s.id = a.shoe_id"
+                f" WHERE a.id IN ({marks}) ORDER BY a.id", p.rearm)
+        notify_ids = []
+        for d in p.due:
+            cur = store.conn.execute(
+                "INSERT INTO alerts (shoe_id, level, distance_m, raised_at, message)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (d.shoe_id, d.level, d.distance_m, stamp, d.message),
+            )
+            if d.notify:
+                notify_ids.append(cur.lastrowid)
+                result.notified.append(d)
+            else:
+                result.covered.append(d)
+        if result.notified:
+            today = now.astimezone().date()
+            for channel in result.channels:
+                subject, body = compose(channel, result.notified, config.units, today)
+                result.deliveries.append(
+                    outbox.enqueue(store, channel, subject, body, notify_ids, now))
+    return result
+
+
+def snooze(store, shoe, days: int | None, now: datetime | None = None):
+    """Hold the pair's reminders for `days` days from `now` (UTC); days=None clears the snooze.
+    Returns the new snoozed_until (ISO UTC) or None."""
+    from shoetrack.shoes import get
+
+    if days is not None and not 1 <= days <= 3650:
+        raise ShoetrackError("--days must be between 1 and 3650")
+    now = now or datetime.now(timezone.utc)
+    until = iso(now + timedelta(days=days)) if days is not None else None
+    with store.write():
+        store.conn.execute("UPDATE shoes SET snoozed_until = ? WHERE id = ?", (until, shoe.id))
+    return get(store, shoe.id).snoozed_until
+
+
+def listing(store) -> list[dict]:
+    """Every recorded alert, newest first, with its pair name and deliveries; `covered_by` names
+    the higher level that was notified instead (same pair, same check)."""
+    alerts = store.q(
+        "SELECT a.id, a.shoe_id, s.name AS shoe, a.level, a.distance_m, a.raised_at,"
+        " a.rearmed_at, a.message FROM alerts a JOIN shoes s ON s.id = a.shoe_id"
+        " ORDER BY a.raised_at DESC, a.id DESC")
+    links = defaultdict(list)
+    for row in store.q(
+        "SELECT l.alert_id, d.id, d.channel, d.status, d.attempts, d.last_error,"
+        " d.next_attempt_at, d.sent_at FROM delivery_alerts l JOIN deliveries d"
+        " ON d.id = l.delivery_id ORDER BY d.id"
+    ):
+        links[row.pop("alert_id")].append(row)
+    same_check = defaultdict(list)
+    for a in alerts:
+        same_check[(a["shoe_id"], a["raised_at"])].append(a)
+    for a in alerts:
+        a["deliveries"] = links.get(a["id"], [])
+        a["covered_by"] = None
+        if not a["deliveries"] and a["level"] in WEAR_LEVELS:
+            higher = [b["level"] for b in same_check[(a["shoe_id"], a["raised_at"])]
+                      if b["level"] in WEAR_LEVELS
+                      and WEAR_LEVELS.index(b["level"]) > WEAR_LEVELS.index(a["level"])]
+            if higher:
+                a["covered_by"] = max(higher, key=WEAR_LEVELS.index)
+    return alerts
+
+
+# ---------------------------------------------------------------------------------------------
+# Texts
+
+
+def title(dues: list[Due]) -> str:
+    """Short title of a digest: the headline for one alert, else a count of pairs."""
+    from shoetrack.levels import headline
+
+    names = list(dict.fromkeys(d.status.shoe.name for d in dues))
+    if len(dues) == 1:
+        return headline(dues[0].level, names[0])
+    if len(names) == 1:
+        return f"{names[0]}: {len(dues)} alerts"
+    return f"{len(names)} pairs need attention: " + ", ".join(names)
+
+
+def compose(channel: str, dues: list[Due], units: str, today: date) -> tuple[str, str]:
+    """(subject, body) of the digest for `channel`: a plain-text email with one block per alert,
+    or a short desktop notification with one line per alert."""
+    if channel == "desktop":
+        return title(dues), "\n".join(d.message for d in dues)
+    blocks = [_email_block(d, units, today) for d in dues]
+    intro = "" if len(dues) == 1 else f"{len(dues)} shoe alerts:\n\n"
+    footer = (
+        "-- \n"
+        "Sent by shoetrack. `shoetrack status` shows every pair; `shoetrack alerts`\n"
+        "lists the alerts. Hold a pair's reminders with\n"
+        "shoetrack alerts snooze NAME --days 14\n"
+    )
+    return "shoetrack: " + title(dues), intro + "\n\n".join(blocks) + "\n\n" + footer
+
+
+def _email_block(d: Due, units: str, today: date) -> str:
+    from shoetrack.levels import advice, headline, pace_text
+
+    st = d.status
+    fd = lambda m: format_distance(m, units, 0)
+    lines = [headline(d.level, st.shoe.name) + ".", ""]
+    lines.append(f"  Distance:   {fd(st.total_m)} (warn at {fd(st.warn_m)}, "
+                 f"replace at {fd(st.replace_m)})")
+    if d.level in ("approaching", "window"):
+        target, when = (st.warn_m, st.forecast_warn) if d.level == "approaching" else (
+            st.replace_m, st.forecast_replace)
+        pace = pace_text(st, when, units, today)
+        forecast = (f"{fd(target)} around {when.isoformat()}, {pace}" if pace
+                    else "no runs on it in the last 6 weeks to forecast from")
+        lines.append(f"  Forecast:   {forecast}")
+    elif d.level in ("replace", "reminder"):
+        over = st.total_m - st.replace_m
+        rate = to_units(st.rate_m_per_day * 7, units)
+        worn = (f"you run ~{rate:.0f} {units}/week on it" if st.rate_m_per_day > 0
+                else "not worn in the last 6 weeks")
+        lines.append(f"  Forecast:   past the replace distance by {fd(over)}; {worn}")
+    else:
+        bought = date.fromisoformat(st.shoe.purchased_on)
+        lines.append(f"  Age:        bought {bought.isoformat()}, {(today - bought).days} days ago "
+                     f"(limit {st.shoe.max_age_days} days)")
+    todo = []
+    for line in advice(d.level, st, units).split("\n"):
+        # Commands stay whole on their own line, so they can be copied.
+        todo += [line] if line.startswith("  ") else textwrap.wrap(line, width=76 - 14)
+    lines.append("  What to do: " + ("\n" + " " * 14).join(todo))
+    return "\n".join(lines)
