@@ -107,7 +107,8 @@ def assign(store: Store, activity_id: int, shoe: Shoe) -> attribution.Choice:
 
 
 def unassign(store: Store, activity_id: int) -> dict | None:
-    """Take an activity off its pair. The choice 'none' is itself manual: automation leaves it."""
+    """Put an activity back in the inbox; `reassign` may assign it again. To keep it off every
+    pair for good, ignore it (`inbox --pick`, key i)."""
     with store.write():
         get(store, activity_id)
         prev = store.one(

@@ -215,7 +215,7 @@ def _build():
             CREATE TABLE assignments (
                 activity_id INTEGER PRIMARY KEY REFERENCES activities(id) ON DELETE CASCADE,
                 shoe_id INTEGER NOT NULL REFERENCES shoes(id) ON DELETE CASCADE,
-                by TEXT NOT NULL,               -- manual / rule:N / default / archive
+                by TEXT NOT NULL,               -- manual / inbox / rule:N / default / archive
                 assigned_at TEXT NOT NULL
             );
             CREATE INDEX assignments_shoe ON assignments(shoe_id);

@@ -141,3 +141,16 @@ def test_every_shoe_command_has_help(st):
     for sub in ["add", "list", "show", "edit", "retire", "unretire", "rename", "delete"]:
         r = st("shoe", sub, "--help")
         assert r.stdout.startswith(f"Usage: shoetrack shoe {sub}")
+
+
+def test_date_changes_hint_at_reassign_but_rewrite_nothing(st):
+    st("shoe", "add", "Old", "--purchased", "2026-01-01", "--default-for", "run")
+    st("log", "5mi", "--date", "2026-03-01")
+    r = st("shoe", "retire", "Old", "--date", "2026-02-01")
+    assert r.stdout == ("Retired Old from 2026-02-01.\n1 past activity would change: run "
+                        "`shoetrack reassign` to review, `shoetrack reassign --apply` to apply.\n")
+    assert st.json("activities")[0]["shoe"] == "Old"  # history is not silently rewritten
+    assert st("shoe", "unretire", "Old").stdout == "Old is in use again.\n"
+    r = st("shoe", "edit", "Old", "--purchased", "2026-04-01")
+    assert r.stdout.endswith("1 past activity would change: run `shoetrack reassign` to review, "
+                             "`shoetrack reassign --apply` to apply.\n")

@@ -94,7 +94,7 @@ def test_status_cli(st):
     out = st("status").stdout.splitlines()
     assert out[0].split()[:3] == ["pair", "distance", "window"]
     assert out[2].split()[:7] == ["Pegasus", "110.0", "mi", "[####--------|-------]", "ok", "1", "2026-03-01"]
-    assert len(out) == 5 and out[4] == "1 shoe activity is on no pair (see `shoetrack activities --unassigned`)."
+    assert len(out) == 5 and out[4] == "1 shoe activity is on no pair (see `shoetrack inbox`)."
     data = st.json("status", "--all")
     assert [d["name"] for d in data] == ["Pegasus", "Retired"]
     p = data[0]

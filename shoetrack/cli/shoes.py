@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from shoetrack.cli.attrib import reassign_hint
 from shoetrack.cli.base import (App, cli, day, distance, emit_json, fmt_dist, json_option, local_day,
                                 pass_app, plural, shoe_arg, table)
 
@@ -173,6 +174,8 @@ def shoe_edit(app: App, name, no_defaults, **opts):
         raise click.UsageError("nothing to change: give at least one option (see --help)")
     s = shoes.edit(app.store, s, defaults=(app.config.warn_m, app.config.replace_m), **values)
     click.echo(f"Updated {s.name}.")
+    if {"purchased_on", "default_sports"} & values.keys():
+        reassign_hint(app)
 
 
 @shoe.command("retire")
@@ -185,6 +188,7 @@ def shoe_retire(app: App, name, on):
 
     s = shoes.retire(app.store, shoe_arg(app, name), day(on, "--date"))
     click.echo(f"Retired {s.name} from {s.retired_on}.")
+    reassign_hint(app)
 
 
 @shoe.command("unretire")
@@ -196,6 +200,7 @@ def shoe_unretire(app: App, name):
 
     s = shoes.unretire(app.store, shoe_arg(app, name))
     click.echo(f"{s.name} is in use again.")
+    reassign_hint(app)
 
 
 @shoe.command("rename")

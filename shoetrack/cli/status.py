@@ -41,7 +41,7 @@ def status_cmd(app: App, show_all, as_json):
     )
     if unassigned:
         click.echo(f"\n{unassigned} shoe activit{'y is' if unassigned == 1 else 'ies are'} on no pair "
-                   "(see `shoetrack activities --unassigned`).")
+                   "(see `shoetrack inbox`).")
 
 
 @cli.group("config")
