@@ -9,7 +9,7 @@ export SHOETRACK_DB SHOETRACK_CONFIG
 echo "demo database: $SHOETRACK_DB"
 
 shoetrack shoe add "Pegasus 40" --brand Nike --purchased 2026-01-05 --default-for run \
-    --start-distance 230mi
+    --start-distance 265mi
 shoetrack shoe add "Speedgoat 5" --brand Hoka --purchased 2026-02-01 --default-for trail_run
 shoetrack shoe add "Treadmill Ghost" --brand Brooks --purchased 2026-01-05 --default-for treadmill_run
 shoetrack import --no-progress "$here/activities"

@@ -29,9 +29,8 @@ def status_cmd(app: App, show_all, as_json):
     table(
         [[st.shoe.name, fmt_dist(app, st.total_m), bar(st.total_m, st.warn_m, st.replace_m),
           st.state, st.activities, last_worn_day(st),
-          str(st.forecast_replace or st.forecast_warn or "-") if st.state != "retired" else "-"]
-         for st in rows],
-        ["pair", "distance", "window (| = warn)", "state", "runs", "last worn", "forecast"],
+          _next_limit(st)] for st in rows],
+        ["pair", "distance", "window (| = warn)", "state", "runs", "last worn", "reaches (forecast)"],
         align="lrllrll",
     )
     unassigned = app.store.scalar(
@@ -42,6 +41,17 @@ def status_cmd(app: App, show_all, as_json):
     if unassigned:
         click.echo(f"\n{unassigned} shoe activit{'y is' if unassigned == 1 else 'ies are'} on no pair "
                    "(see `shoetrack inbox`).")
+
+
+def _next_limit(st) -> str:
+    """The next limit the pair's own recent pace reaches, and when: 'warn 2026-12-27'."""
+    if st.state == "retired":
+        return "-"
+    if st.forecast_warn:
+        return f"warn {st.forecast_warn}"
+    if st.forecast_replace:
+        return f"replace {st.forecast_replace}"
+    return "-"
 
 
 @cli.group("config")
