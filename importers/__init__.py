@@ -1,0 +1,124 @@
+"""Activity files -> normalized activities: ``read(path)`` for FIT, GPX, TCX, optionally gzipped.
+
+Pure functions, no database, no logging setup, nothing from ``shoetrack``. The format is detected
+from the content (FIT header signature, XML root element, gzip magic), not from the file name.
+Every failure is a ``ParseError`` (or its subclasses ``NotAnActivity`` and ``Undatable``) whose
+``str()`` is a one-line reason for the import log.
+"""
+from __future__ import annotations
+
+import os
+import zlib
+
+from . import fit, gpx, tcx
+from ._xml import root_name
+from .model import SPORTS, Activity, NotAnActivity, ParseError, Undatable
+
+__all__ = [
+    "READERS",
+    "SPORTS",
+    "Activity",
+    "MAX_BYTES",
+    "NotAnActivity",
+    "ParseError",
+    "Undatable",
+    "detect",
+    "read",
+    "read_bytes",
+]
+
+# Largest file (and largest decompressed gzip payload) accepted: a 10-hour FIT recording at 1 Hz
+# is ~2 MB, a GPX of it ~10 MB. The cap keeps a gzip bomb or a mistaken disk image from
+# exhausting memory: decompression stops as soon as it is exceeded.
+MAX_BYTES = 64 * 1024 * 1024
+_CHUNK = 1 << 20
+
+READERS = {"fit": fit.read_bytes, "gpx": gpx.read_bytes, "tcx": tcx.read_bytes}
+
+_XML_ROOTS = {"gpx": "gpx", "TrainingCenterDatabase": "tcx"}
+
+
+def detect(data: bytes) -> str:
+    """Format of ``data``: "fit", "gpx", "tcx" or "gzip" (a wrapper: unwrap and detect again).
+
+    Raises ParseError("empty file"), ParseError for unknown content, and ParseError for XML with
+    a DOCTYPE (refused before any entity could be expanded).
+    """
+    if not data:
+        raise ParseError("empty file")
+    if data[:2] == b"\x1f\x8b":
+        return "gzip"
+    if len(data) >= 12 and data[8:12] == b".FIT":
+        return "fit"
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<") or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        root = root_name(data)
+        fmt = _XML_ROOTS.get(root)
+        if fmt is None:
+            raise ParseError(f"unknown XML format: root element <{root[:40]}>")
+        return fmt
+    raise ParseError("unknown format: not FIT, GPX, TCX or gzip")
+
+
+def gunzip(data: bytes, limit: int = MAX_BYTES) -> bytes:
+    """Decompress gzip ``data`` (all members), refusing output larger than ``limit`` bytes.
+
+    Works in 1 MiB steps with ``max_length``, so memory stays near ``limit`` whatever the
+    stream claims (the gzip size trailer cannot be trusted).
+    """
+    out = bytearray()
+    rest = data
+    try:
+        while rest:
+            d = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            buf = rest
+            while True:
+                chunk = d.decompress(buf, _CHUNK)
+                out += chunk
+                if len(out) > limit:
+                    raise ParseError(f"refused: gzip data expands beyond {limit // 2**20} MiB")
+                buf = d.unconsumed_tail
+                if d.eof:
+                    break
+                if not buf and not chunk:
+                    raise ParseError("truncated gzip data")
+            rest = d.unused_data
+            if rest and rest[:2] != b"\x1f\x8b":
+                break  # trailing garbage after the last member, as gzip(1) tolerates
+    except zlib.error as exc:
+        raise ParseError(f"corrupt gzip data: {exc}") from None
+    return bytes(out)
+
+
+def read_bytes(data: bytes, *, name: str | None = None, date=None) -> list[Activity]:
+    """Activities in ``data`` (FIT, GPX or TCX, optionally gzipped once).
+
+    ``date`` (a ``datetime.date`` or an aware ``datetime``) dates a GPX without timestamps and is
+    ignored otherwise. Raises only ParseError and its subclasses.
+    """
+    fmt = detect(data)
+    if fmt == "gzip":
+        data = gunzip(data)
+        fmt = detect(data)
+        if fmt == "gzip":
+            raise ParseError("refused: gzip inside gzip")
+    try:
+        return READERS[fmt](data, name=name, date=date)
+    except ParseError:
+        raise
+    except RecursionError:
+        raise ParseError(f"{fmt.upper()} nesting too deep") from None
+    except MemoryError:
+        raise ParseError(f"{fmt.upper()} file too large to read") from None
+
+
+def read(path, *, date=None) -> list[Activity]:
+    """Activities in the file at ``path``; see ``read_bytes``. OS errors become ParseError."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ParseError(f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        raise ParseError(f"refused: file larger than {MAX_BYTES // 2**20} MiB")
+    return read_bytes(data, name=os.path.basename(os.fspath(path)), date=date)

@@ -1,0 +1,167 @@
+"""FIT reader on files written by examples/fitwriter.py: exact values, edge cases, CRC."""
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+from datetime import timedelta
+
+import pytest
+
+import importers
+from importers import NotAnActivity, ParseError, Undatable, fit
+from importer_fixtures import START, fit_run, fitwriter
+
+
+def test_road_run_exact_values():
+    (a,) = importers.read_bytes(fit_run())
+    assert a.start == START
+    assert a.sport == "run" and a.sub_sport == "generic"
+    assert a.distance_m == 10000.0
+    assert a.elapsed_s == 3000.0 and a.moving_s == 2940.0
+    assert a.has_gps and not a.recovered and a.warnings == []
+    assert a.device == "garmin fenix5"
+    assert a.source == "fit" and a.session_index == 0
+
+
+@pytest.mark.parametrize("sport, sub, expected", [
+    (1, 1, "treadmill_run"), (1, 45, "treadmill_run"), (1, 3, "trail_run"), (1, 4, "track_run"),
+    (1, 2, "run"), (1, 58, "run"), (11, 0, "walk"), (17, 0, "hike"), (2, 6, "cycling"),
+    (5, 17, "swimming"), (15, 0, "rowing"), (4, 14, "rowing"), (4, 1, "treadmill_run"),
+    (10, 20, "strength"), (10, 43, "other"), (0, 0, "other"), (53, 0, "other"),
+])
+def test_sport_mapping(sport, sub, expected):
+    data = fit_run(sessions=[{"sport": sport, "sub_sport": sub, "distance_m": 1000.0, "elapsed_s": 600}])
+    (a,) = importers.read_bytes(data)
+    assert a.sport == expected
+    assert a.extra["fit_sport"]
+
+
+def test_treadmill_without_positions_has_no_gps():
+    data = fit_run(lat=None, sessions=[{"sport": 1, "sub_sport": 1, "distance_m": 5000.0, "elapsed_s": 1800}],
+                   sport_name="Treadmill")
+    (a,) = importers.read_bytes(data)
+    assert (a.sport, a.sub_sport, a.has_gps, a.name) == ("treadmill_run", "treadmill", False, "Treadmill")
+
+
+def test_multisport_one_activity_per_session():
+    sessions = [
+        {"sport": 5, "sub_sport": 18, "distance_m": 1500.0, "elapsed_s": 1800},
+        {"sport": 3, "sub_sport": 0, "distance_m": 120.5, "elapsed_s": 150},
+        {"sport": 2, "sub_sport": 0, "distance_m": 40000.0, "elapsed_s": 4000},
+        {"sport": 3, "sub_sport": 0, "distance_m": 30.25, "elapsed_s": 60},
+        {"sport": 1, "sub_sport": 0, "distance_m": 10000.0, "elapsed_s": 2700},
+    ]
+    acts = importers.read_bytes(fit_run(sessions=sessions))
+    assert [a.sport for a in acts] == ["swimming", "transition", "cycling", "transition", "run"]
+    assert [a.distance_m for a in acts] == [1500.0, 120.5, 40000.0, 30.25, 10000.0]
+    assert [a.session_index for a in acts] == [0, 1, 2, 3, 4]
+    assert acts[1].start == START + timedelta(seconds=1801)
+
+
+@pytest.mark.parametrize("kw", [{"big_endian": True}, {"dev_fields": True},
+                                {"compressed": True, "records_per_session": 120},
+                                {"big_endian": True, "dev_fields": True, "compressed": True,
+                                 "records_per_session": 120}])
+def test_encodings_give_the_same_session(kw):
+    (a,) = importers.read_bytes(fit_run(**kw))
+    assert (a.start, a.distance_m, a.elapsed_s, a.moving_s) == (START, 10000.0, 3000.0, 2940.0)
+
+
+def test_chained_files_are_all_read():
+    one = fit_run()
+    two = fit_run(start=START + timedelta(hours=2),
+                  sessions=[{"sport": 2, "sub_sport": 0, "distance_m": 20000.0, "elapsed_s": 3600}])
+    acts = importers.read_bytes(one + two)
+    assert [(a.sport, a.distance_m) for a in acts] == [("run", 10000.0), ("cycling", 20000.0)]
+    assert acts[0].extra["fit_chained_files"] == 2
+
+
+def test_crash_without_session_uses_laps():
+    (a,) = importers.read_bytes(fit_run(with_session=False))
+    assert a.recovered and a.distance_m == 10000.0 and a.elapsed_s == 3000.0
+    assert "rebuilt from laps" in a.warnings[0]
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_crash_without_session_or_lap_uses_records(compressed):
+    data = fit_run(with_session=False, with_laps=False, compressed=compressed, records_per_session=120)
+    (a,) = importers.read_bytes(data)
+    assert a.recovered and a.start == START
+    assert a.distance_m == 10000.0
+    assert a.elapsed_s == 3000.0  # compressed offsets resolved against the last full timestamp
+    assert a.has_gps and "rebuilt from records" in a.warnings[0]
+
+
+def test_device_relative_time_is_undatable():
+    with pytest.raises(Undatable, match="device power-on"):
+        importers.read_bytes(fit_run(raw_start=17217864))
+
+
+def test_settings_file_is_not_an_activity():
+    with pytest.raises(NotAnActivity, match="not an activity: FIT settings file"):
+        importers.read_bytes(fitwriter.settings_file())
+
+
+def test_crc_mismatch_with_clean_data_imports_with_warning():
+    data = bytearray(fit_run())
+    data[-1] ^= 0xFF
+    (a,) = importers.read_bytes(bytes(data))
+    assert a.distance_m == 10000.0
+    assert a.warnings == ["file CRC mismatch: the data may be corrupt"]
+
+
+def test_truncated_after_session_keeps_session():
+    data = fit_run()
+    cut = data[: len(data) - 2 - 10]  # drop the CRC and the end of the activity message
+    (a,) = importers.read_bytes(cut)
+    assert a.distance_m == 10000.0 and a.warnings[0].startswith("file truncated")
+
+
+def test_truncated_before_session_recovers_from_records():
+    w = fitwriter.activity(START, [{"sport": 1, "distance_m": 5000.0, "elapsed_s": 1500}],
+                           records_per_session=60, with_session=False, with_laps=False)
+    data = w.to_bytes()
+    (a,) = importers.read_bytes(data[: len(data) // 2])
+    assert a.recovered and 0 < a.distance_m < 5000.0
+
+
+def test_header_only_and_garbage():
+    with pytest.raises(ParseError, match="empty file"):
+        importers.read_bytes(b"")
+    head = fit_run()[:14]
+    with pytest.raises(ParseError) as err:
+        importers.read_bytes(head)
+    assert "\n" not in str(err.value)
+    with pytest.raises(ParseError, match="unknown format"):
+        importers.read_bytes(b"hello world, not a FIT file")
+
+
+def test_implausible_distance_refused():
+    data = fit_run(sessions=[{"sport": 1, "sub_sport": 0, "distance_m": 5_000_000.0, "elapsed_s": 3000}])
+    with pytest.raises(ParseError, match="implausible distance"):
+        importers.read_bytes(data)
+
+
+def test_gzipped_fit(tmp_path):
+    p = tmp_path / "run.fit.gz"
+    p.write_bytes(gzip.compress(fit_run()))
+    (a,) = importers.read(p)
+    assert a.distance_m == 10000.0
+
+
+def test_missing_file_is_parse_error(tmp_path):
+    with pytest.raises(ParseError, match="cannot read file"):
+        importers.read(tmp_path / "nope.fit")
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 15, 16, 17, 4095, 65533, 65534, 65535, 65536, 98303, 200001])
+def test_crc_matches_bitwise_definition(n):
+    data = os.urandom(n)
+    assert fit.crc16(data) == fit.crc16_reference(data) == fitwriter.crc16(data)
+
+
+def test_crc_of_block_with_its_crc_is_zero():
+    data = fit_run()
+    assert fit.crc16(data) == 0
+    assert struct.unpack("<H", data[-2:])[0] == fit.crc16(data, 0, len(data) - 2)
