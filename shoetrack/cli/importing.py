@@ -45,14 +45,14 @@ def import_cmd(app: App, paths, shoe_ref, when, dry_run, progress, as_json):
     if as_json:
         emit_json(report.to_json())
     else:
-        _summary(app, report)
+        summary(app, report)
         if not dry_run:
             levels.report()
     if report.failed:
         sys.exit(1)
 
 
-def _summary(app: App, report) -> None:
+def summary(app: App, report) -> None:
     prefix = "Would import" if report.dry_run else "Imported"
     n_acts = sum(len(f.activities) for f in report.files if f.status == "imported")
     click.echo(f"{prefix} {plural(report.count('imported'), 'file')} "

@@ -1,0 +1,322 @@
+"""Watched folders: remember folders, and scan them for new activity files (the daemon's backbone).
+
+A scan is a cheap rescan: it lists each enabled watch, compares every activity file's
+(path, size, mtime) with the import log (the `files` table) and reads only files it has not seen
+in that exact state. A file is read only once it has *settled* (see `settled()`), so a file still
+being copied from a watch over USB is never imported half-written. Sizes are bytes, mtimes and
+durations seconds, times timezone-aware UTC.
+
+Why a periodic scan and not filesystem events: inotify misses writes beneath an overlay, on
+FUSE/MTP mounts, and files in just-created subfolders (RECIPES.md); a scan sees them all.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from shoetrack import ingest
+from shoetrack.errors import ShoetrackError, UsageProblem
+from shoetrack.units import iso
+
+log = logging.getLogger(__name__)
+
+# Statuses after which the same bytes need not be read again. "failed" is among them: the same
+# bytes fail the same way, and a file that failed because it was incomplete changes size or mtime
+# when it is complete, which makes it new again. (`shoetrack import` by hand retries any file.)
+# Rows for unreadable files have no size, so they never match and are retried on every scan.
+FINAL = ("imported", "duplicate", "not-activity", "failed")
+MISSING_REASON = "folder not found (unplugged or unmounted?)"
+
+
+@dataclass
+class Watch:
+    id: int
+    folder: str
+    recursive: bool
+    enabled: bool
+    last_scan: str | None  # ISO-8601 UTC, None before the first scan
+    created_at: str
+
+    @property
+    def exists(self) -> bool:
+        return os.path.isdir(self.folder)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "folder": self.folder, "recursive": self.recursive,
+                "enabled": self.enabled, "last_scan": self.last_scan,
+                "created_at": self.created_at, "exists": self.exists}
+
+
+def _row(r: dict) -> Watch:
+    return Watch(r["id"], r["folder"], bool(r["recursive"]), bool(r["enabled"]), r["last_scan"],
+                 r["created_at"])
+
+
+def all_watches(store) -> list[Watch]:
+    return [_row(r) for r in store.q("SELECT * FROM watches ORDER BY id")]
+
+
+def add(store, folder: str | Path, *, recursive: bool = True, now: datetime | None = None) -> Watch:
+    """Watch `folder` (stored as an absolute path with symlinks resolved). The folder must exist
+    now; later it may go missing (an unplugged watch) and is then skipped by scans."""
+    path = Path(folder).expanduser()
+    if not path.exists():
+        raise UsageProblem(f"no such folder: {path}")
+    if not path.is_dir():
+        raise UsageProblem(f"not a folder: {path}")
+    path = path.resolve()
+    existing = store.one("SELECT id FROM watches WHERE folder = ?", (str(path),))
+    if existing:
+        raise ShoetrackError(f"{path} is already watched (#{existing['id']})")
+    now = now or datetime.now(timezone.utc)
+    with store.write():
+        cur = store.conn.execute(
+            "INSERT INTO watches (folder, recursive, enabled, created_at) VALUES (?, ?, 1, ?)",
+            (str(path), int(recursive), iso(now)))
+    return _row(store.one("SELECT * FROM watches WHERE id = ?", (cur.lastrowid,)))
+
+
+def covering(store, watch: Watch) -> Watch | None:
+    """Another enabled watch that already scans `watch`'s folder (a recursive parent), if any."""
+    for other in all_watches(store):
+        if other.id == watch.id or not other.enabled:
+            continue
+        parent = Path(other.folder)
+        child = Path(watch.folder)
+        if other.recursive and parent in child.parents:
+            return other
+    return None
+
+
+def find(store, ref: str) -> Watch:
+    """A watch by id ("3" or "#3") or by folder (as typed, or resolved: it may be missing now)."""
+    text = ref.strip()
+    if text.lstrip("#").isdigit():
+        row = store.one("SELECT * FROM watches WHERE id = ?", (int(text.lstrip("#")),))
+        if row:
+            return _row(row)
+    candidates = [text]
+    p = Path(text).expanduser()
+    candidates += [str(p.absolute()), str(p.resolve())]
+    for c in candidates:
+        row = store.one("SELECT * FROM watches WHERE folder = ?", (c.rstrip(os.sep) or os.sep,))
+        if row:
+            return _row(row)
+    raise UsageProblem(f"no watch matches {ref!r} (see `shoetrack watch list`)")
+
+
+def remove(store, ref: str) -> Watch:
+    """Stop watching a folder. Activities already imported from it stay."""
+    w = find(store, ref)
+    with store.write():
+        store.conn.execute("DELETE FROM watches WHERE id = ?", (w.id,))
+    return w
+
+
+# ---------------------------------------------------------------------------------------------
+# Scanning
+
+
+@dataclass
+class Sighting:
+    size: int
+    mtime: float
+    since: float  # UTC epoch seconds when this (size, mtime) was first seen
+
+
+@dataclass
+class Memory:
+    """What scans saw, kept in memory between the daemon's scans: path -> Sighting. It lets a
+    file whose mtime cannot be trusted (in the future: a FAT card with a local-time clock)
+    settle after `settle_s` of observed stillness. Losing it (a restart) only delays such files."""
+
+    files: dict[str, Sighting] = field(default_factory=dict)
+    # folder -> reason last logged for skipping it: the daemon logs an unplugged folder once,
+    # not at every scan.
+    skipped: dict[str, str] = field(default_factory=dict)
+    scans: int = 0  # scans completed with this memory
+
+
+@dataclass
+class WatchResult:
+    folder: str
+    status: str  # scanned / skipped / disabled / interrupted
+    reason: str | None = None
+    found: int = 0  # activity files in the folder
+    new: int = 0  # files read by this scan
+
+    def to_json(self) -> dict:
+        return {"folder": self.folder, "status": self.status, "reason": self.reason,
+                "found": self.found, "new": self.new}
+
+
+@dataclass
+class ScanReport(ingest.Report):
+    """An import report (one entry per file read) plus the scan's own findings: per watch,
+    files waiting to settle, and how many files were unchanged (not read)."""
+
+    watches: list[WatchResult] = field(default_factory=list)
+    settling: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    interrupted: bool = False
+
+    @property
+    def skipped(self) -> list[WatchResult]:
+        return [w for w in self.watches if w.status == "skipped"]
+
+    def to_json(self) -> dict:
+        out = super().to_json()
+        out.update(watches=[w.to_json() for w in self.watches], settling=self.settling,
+                   unchanged=self.unchanged, interrupted=self.interrupted)
+        return out
+
+
+def settled(size: int, mtime: float, now_s: float, settle_s: float, seen: Sighting | None) -> bool:
+    """A file may be read when its last write is at least `settle_s` seconds old (now_s and
+    mtime are epoch seconds), or when a previous scan saw this same size and mtime at least
+    `settle_s` ago. The second rule covers an mtime in the future (clock skew); a copy that
+    writes steadily keeps moving both, so neither rule passes until it is done."""
+    if now_s - mtime >= settle_s:
+        return True
+    return seen is not None and (seen.size, seen.mtime) == (size, mtime) and now_s - seen.since >= settle_s
+
+
+def list_files(folder: Path, recursive: bool) -> list[Path]:
+    """Activity files in `folder` (ingest.collect semantics: sorted, hidden entries skipped),
+    in subfolders too when `recursive`. Raises OSError when the folder itself cannot be read."""
+    os.scandir(folder).close()  # os.walk would hide an unreadable root; this raises instead
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
+        found.extend(Path(root) / f for f in files if ingest.is_activity_file(Path(f)))
+    return sorted(found)
+
+
+def scan(store, config, now: datetime | None = None, *, settle_s: float | None = None,
+         memory: Memory | None = None, stop: threading.Event | None = None) -> ScanReport:
+    """Scan every enabled watch once and import new, settled files (one transaction per file).
+
+    `now`: UTC time of the scan (default: the clock); `settle_s`: seconds a file must be still
+    before it is read (default: `[daemon] settle` from `config`); `memory`: sightings kept
+    between scans (see Memory); `stop`: checked between files, so a daemon shutting down stops
+    after the file in hand (the rest is found again by the next scan).
+    """
+    now = now or datetime.now(timezone.utc)
+    if settle_s is None:
+        from shoetrack.daemon import load_settings
+
+        settle_s = load_settings(config).settle_s
+    now_s = now.timestamp()
+    report = ScanReport()
+    index = _index(store)
+    sightings: dict[str, Sighting] = {}
+    done: set[str] = set()  # a file under two overlapping watches is considered once
+    shoes = None
+    for w in all_watches(store):
+        result = WatchResult(w.folder, "scanned")
+        report.watches.append(result)
+        if not w.enabled:
+            result.status = "disabled"
+            continue
+        folder = Path(w.folder)
+        if not folder.is_dir():
+            result.status, result.reason = "skipped", MISSING_REASON
+            continue
+        try:
+            paths = list_files(folder, w.recursive)
+        except OSError as e:
+            result.status, result.reason = "skipped", f"cannot read folder: {e.strerror or e}"
+            continue
+        todo: list[Path] = []
+        for path in paths:
+            spath = str(path)
+            if spath in done:
+                continue
+            done.add(spath)
+            try:
+                st = path.stat()
+            except OSError:
+                continue  # gone since the listing (moved away mid-scan): nothing to import
+            result.found += 1
+            size, mtime = st.st_size, st.st_mtime
+            if (spath, size, mtime) in index["state"]:
+                report.unchanged += 1
+                continue
+            prev = memory.files.get(spath) if memory else None
+            if prev is not None and (prev.size, prev.mtime) == (size, mtime):
+                sightings[spath] = prev
+            else:
+                sightings[spath] = Sighting(size, mtime, now_s)
+            if not settled(size, mtime, now_s, settle_s, prev):
+                report.settling.append(spath)
+                continue
+            if _touched(store, index, spath, size, mtime):
+                report.unchanged += 1
+                continue
+            todo.append(path)
+        for path in todo:
+            if stop is not None and stop.is_set():
+                result.status = "interrupted"
+                report.interrupted = True
+                break
+            if shoes is None:
+                from shoetrack.shoes import all_shoes
+
+                shoes = all_shoes(store)
+            report.files.append(ingest.import_file(store, path, shoes=shoes))
+            result.new += 1
+        if result.status == "interrupted":
+            break
+        with store.write():
+            store.conn.execute("UPDATE watches SET last_scan = ? WHERE id = ?", (iso(now), w.id))
+    if memory is not None:
+        memory.scans += 1
+        # Only files still waiting matter; dropping the rest keeps the memory as small as the
+        # set of files in flight.
+        waiting = set(report.settling)
+        memory.files = {p: s for p, s in sightings.items() if p in waiting}
+    return report
+
+
+def _index(store) -> dict:
+    """The import log as a rescan index: (path, size, mtime) of every file in a final state, and
+    the rows per path (to recognise a file that was only touched)."""
+    marks = ",".join("?" * len(FINAL))
+    rows = store.q(f"SELECT id, path, size, mtime, sha256 FROM files WHERE status IN ({marks})"
+                   " AND size IS NOT NULL", FINAL)
+    by_path: dict[str, list[dict]] = {}
+    for r in rows:
+        by_path.setdefault(r["path"], []).append(r)
+    return {"state": {(r["path"], r["size"], r["mtime"]) for r in rows}, "by_path": by_path}
+
+
+def _touched(store, index, spath: str, size: int, mtime: float) -> bool:
+    """True when a file already logged under this path has only a new mtime (same bytes): its
+    log row gets the new size/mtime, so later scans skip it without reading it again.
+
+    Without this, ingest reports such a file as "already imported" without updating its row,
+    and every scan would read and hash it again.
+    """
+    rows = [r for r in index["by_path"].get(spath, ()) if r["size"] == size and r["sha256"]]
+    if not rows:
+        return False
+    h = hashlib.sha256()
+    try:
+        with open(spath, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return False  # let the importer record why it cannot be read
+    sha = h.hexdigest()
+    for r in rows:
+        if r["sha256"] == sha:
+            with store.write():
+                store.conn.execute("UPDATE files SET mtime = ? WHERE id = ?", (mtime, r["id"]))
+            index["state"].add((spath, size, mtime))
+            return True
+    return False
