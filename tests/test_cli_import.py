@@ -67,7 +67,7 @@ def test_import_folder_summary_and_exit_status(st, folder):
     lines = r.stdout.splitlines()
     assert lines[0] == "Imported 2 files (2 activities); 0 duplicate, 1 not an activity, 1 failed."
     assert lines[1] == f"  Pegasus: +{expected_m / 1609.344:,.1f} mi"
-    assert lines[2].startswith(f"  not an activity: {folder / 'route.gpx'}: ")
+    assert lines[2] == f"  not an activity: {folder / 'route.gpx'} (GPX route without a recorded track)"
     [failed] = r.stderr.splitlines()
     assert failed.startswith(f"  failed: {folder / 'broken.gpx'}: ")
     [p] = st.json("status")

@@ -73,7 +73,7 @@ def summary(app: App, report) -> None:
         if f.status == "duplicate" and f.reason != "already imported (same file)":
             click.echo(f"  duplicate: {f.path}: {f.reason}")
         elif f.status == "not-activity":
-            click.echo(f"  not an activity: {f.path}: {f.reason}")
+            click.echo(f"  not an activity: {f.path} ({(f.reason or '').removeprefix('not an activity: ')})")
     for f in report.failed:
         click.echo(f"  failed: {f.path}: {f.reason}", err=True)
 
