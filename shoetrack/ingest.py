@@ -191,8 +191,11 @@ def import_file(store: Store, path: Path, *, shoe: Shoe | None = None, when: dat
                 reason = f"same activity as #{first['id']}{where}"
                 _log_row(store, spath, size, mtime, sha, fmt, "duplicate", reason, existing_id=prev_id)
                 return FileResult(spath, "duplicate", reason, [d["id"] for _, d in dups], fmt)
-            file_id = _log_row(store, spath, size, mtime, sha, fmt, "imported",
-                               None if not dups else f"{len(dups)} of {len(acts)} sessions already present",
+            notes = list(dict.fromkeys(w for act, _ in fresh for w in getattr(act, "warnings", [])))
+            if dups:
+                notes.append(f"{len(dups)} of {len(acts)} sessions already present")
+            result.reason = "; ".join(notes) or None  # imported, but the user should know
+            file_id = _log_row(store, spath, size, mtime, sha, fmt, "imported", result.reason,
                                existing_id=prev_id)
             shoes = shoes if shoes is not None else all_shoes(store)
             rules = store.q("SELECT * FROM rules ORDER BY position")

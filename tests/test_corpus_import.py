@@ -47,6 +47,10 @@ def test_corpus_imports_with_expected_statuses(st):
             assert got["status"] == "imported", (entry["file"], got)
             n = entry["expected"].get("num_sessions") or 1
             assert len(got["activities"]) == n, entry["file"]
+    # Damaged or partial files that still import say so in the import log.
+    assert (report["files/activity-filecrc.fit"]["status"], report["files/activity-filecrc.fit"]["reason"]) == (
+        "imported", "file CRC mismatch: the data may be corrupt")
+    assert report["files/WithGearChangeData.fit"]["reason"] == "no session message: totals rebuilt from records"
     dups = {k for k, v in report.items() if v["status"] == "duplicate"}
     assert dups <= set(SAME_ACTIVITY) | set(SAME_ACTIVITY.values())
     assert len(dups) == 3  # each pair of twins imports once

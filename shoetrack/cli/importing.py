@@ -70,7 +70,9 @@ def summary(app: App, report) -> None:
         if len(unassigned) > 10:
             click.echo(f"    ... and {len(unassigned) - 10} more")
     for f in report.files:
-        if f.status == "duplicate" and f.reason != "already imported (same file)":
+        if f.status == "imported" and f.reason:
+            click.echo(f"  imported with a warning: {f.path}: {f.reason}")
+        elif f.status == "duplicate" and f.reason != "already imported (same file)":
             click.echo(f"  duplicate: {f.path}: {f.reason}")
         elif f.status == "not-activity":
             click.echo(f"  not an activity: {f.path} ({(f.reason or '').removeprefix('not an activity: ')})")
