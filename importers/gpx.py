@@ -416,34 +416,47 @@ class _Scanner:
             self._points_timed(lats, lons, ts)
 
     def _points_timed(self, lats: list, lons: list, ts: list) -> None:
-        """Every point has a time: the loop of ``_parse`` with the parsing done in bulk."""
-        sin, asin, sqrt = math.sin, math.asin, math.sqrt
+        """Every point has a time: the loop of ``_parse`` with the parsing done in bulk.
+
+        The per-interval distances come from one list comprehension and are then added in
+        order, so the sums are bit for bit those of ``_parse`` (same operations, same order).
+        """
+        sin, asin, sqrt, cos = math.sin, math.asin, math.sqrt, math.cos
         r2 = 2 * EARTH_RADIUS_M
         ps = list(map(_RAD.__mul__, lats))
-        cs = list(map(math.cos, ps))
-        prev_lon, prev_t, seg_first_t = self.prev_lon, self.prev_t, self.seg_first_t
-        dist_since_t, distance, moving = self.dist_since_t, self.distance, self.moving
-        p1 = c1 = 0.0
-        if prev_lon is not None:
-            p1 = self.prev_lat * _RAD
-            c1 = math.cos(p1)
-        for p2, c2, lon, t in zip(ps, cs, lons, ts):
-            if prev_lon is not None:
-                a = sin((p2 - p1) / 2) ** 2 + c1 * c2 * sin((lon - prev_lon) * _RAD / 2) ** 2
-                d = r2 * asin(sqrt(a if a < 1.0 else 1.0))
-                distance += d
-                dist_since_t += d
-            p1, c1, prev_lon = p2, c2, lon
-            if seg_first_t is None:
-                seg_first_t = t
-            elif prev_t is not None:
-                gap = t - prev_t
-                if gap > 0 and dist_since_t / gap >= MOVING_SPEED_MS:
-                    moving += gap
-            prev_t = t
-            dist_since_t = 0.0
-        self.prev_lat, self.prev_lon, self.prev_t, self.seg_first_t = lats[-1], prev_lon, prev_t, seg_first_t
-        self.dist_since_t, self.distance, self.moving = dist_since_t, distance, moving
+        cs = list(map(cos, ps))
+        carried = self.prev_lon is not None  # the previous point of this segment came earlier
+        if carried:
+            p0 = self.prev_lat * _RAD
+            ps_, cs_, ls_ = [p0, *ps], [cos(p0), *cs], [self.prev_lon, *lons]
+        else:
+            ps_, cs_, ls_ = ps, cs, lons
+        ds = [r2 * asin(sqrt(a if a < 1.0 else 1.0))
+              for p1, p2, c1, c2, l1, l2 in zip(ps_, ps_[1:], cs_, cs_[1:], ls_, ls_[1:])
+              for a in (sin((p2 - p1) / 2) ** 2 + c1 * c2 * sin((l2 - l1) * _RAD / 2) ** 2,)]
+        distance, moving, dist_since_t = self.distance, self.moving, self.dist_since_t
+        for d in ds:
+            distance += d
+        # The first point: it may start the segment, or close an interval begun earlier.
+        if carried:
+            dist_since_t += ds[0]
+            rest = ds[1:]
+        else:
+            rest = ds
+        t0 = ts[0]
+        seg_first_t = self.seg_first_t
+        if seg_first_t is None:
+            seg_first_t = t0
+        elif self.prev_t is not None:
+            gap = t0 - self.prev_t
+            if gap > 0 and dist_since_t / gap >= MOVING_SPEED_MS:
+                moving += gap
+        # Every later point closes one interval holding exactly one distance.
+        for gap in [g for g, d in zip(map(float.__sub__, ts[1:], ts), rest)
+                    if g > 0 and d / g >= MOVING_SPEED_MS]:
+            moving += gap
+        self.prev_lat, self.prev_lon, self.prev_t, self.seg_first_t = lats[-1], lons[-1], ts[-1], seg_first_t
+        self.dist_since_t, self.distance, self.moving = 0.0, distance, moving
         self.timed += len(ts)
         low = min(ts)
         if self.first_t is None or low < self.first_t:
