@@ -273,6 +273,12 @@ def _decode(data, pos: int, end: int, part: _Part, recover: bool) -> int:
                         part.file_ids.append(vals)
                     elif gnum == MESG_SPORT:
                         part.sports.append(vals)
+            else:
+                # A run of one skipped message type (records, one a second for hours) repeats the
+                # same header byte: hop over the run without a full pass of the loop per message.
+                step = 1 + size
+                while nxt < end and data[nxt] == h and nxt + step <= end:
+                    nxt += step
             pos = nxt
     return pos
 
