@@ -7,11 +7,10 @@ Every failure is a ``ParseError`` (or its subclasses ``NotAnActivity`` and ``Und
 """
 from __future__ import annotations
 
+import importlib
 import os
 import zlib
 
-from . import fit, gpx, tcx
-from ._xml import root_name
 from .model import SPORTS, Activity, NotAnActivity, ParseError, Undatable
 
 __all__ = [
@@ -33,7 +32,21 @@ __all__ = [
 MAX_BYTES = 64 * 1024 * 1024
 _CHUNK = 1 << 20
 
-READERS = {"fit": fit.read_bytes, "gpx": gpx.read_bytes, "tcx": tcx.read_bytes}
+# The registry: format -> reader module (each has ``read_bytes(data, *, name, date)``). The
+# modules load on first use: they compile regexes and tables that a CLI command which only
+# needs the sport vocabulary (`shoetrack status`) should not pay for at start-up.
+_READER_MODULES = {"fit": "importers.fit", "gpx": "importers.gpx", "tcx": "importers.tcx"}
+
+
+def reader(fmt: str):
+    """The ``read_bytes`` function registered for ``fmt``."""
+    return importlib.import_module(_READER_MODULES[fmt]).read_bytes
+
+
+def __getattr__(name: str):
+    if name == "READERS":  # {format: read_bytes}, built on demand
+        return {fmt: reader(fmt) for fmt in _READER_MODULES}
+    raise AttributeError(f"module 'importers' has no attribute {name!r}")
 
 _XML_ROOTS = {"gpx": "gpx", "TrainingCenterDatabase": "tcx"}
 
@@ -52,6 +65,8 @@ def detect(data: bytes) -> str:
         return "fit"
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<") or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        from ._xml import root_name
+
         root = root_name(data)
         fmt = _XML_ROOTS.get(root)
         if fmt is None:
@@ -103,7 +118,7 @@ def read_bytes(data: bytes, *, name: str | None = None, date=None) -> list[Activ
         if fmt == "gzip":
             raise ParseError("refused: gzip inside gzip")
     try:
-        return READERS[fmt](data, name=name, date=date)
+        return reader(fmt)(data, name=name, date=date)
     except ParseError:
         raise
     except RecursionError:
