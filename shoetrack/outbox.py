@@ -59,7 +59,8 @@ def backoff(attempts: int) -> timedelta:
 @dataclass
 class Attempt:
     """One delivery handled by deliver_pending(). `outcome` is sent / failed / skipped
-    (skipped: its channel already failed in this run, so it was not tried and not counted)."""
+    (skipped: its channel already failed in this run, so it was not tried and not counted) /
+    held (its channel is turned off in the config: kept, not tried, not a failure)."""
 
     delivery_id: int
     channel: str
@@ -77,6 +78,9 @@ class Attempt:
         """One line for people, e.g. 'email: sent to a@b via host:587 (Message-ID <..>)'."""
         if self.outcome == "sent":
             return f"{self.channel}: {self.detail}"
+        if self.outcome == "held":
+            return (f"{self.channel}: held ({self.detail}); delivery #{self.delivery_id} stays "
+                    "queued until it is turned on")
         if self.outcome == "skipped":
             return (f"{self.channel}: not tried ({self.detail}); delivery #{self.delivery_id} "
                     "stays queued")
@@ -95,7 +99,12 @@ def deliver_pending(store, config, now: datetime | None = None, *,
     """
     from shoetrack.notify import DeliveryError, one_line
 
+    from shoetrack.alerts import enabled_channels
+
     now = now or datetime.now(timezone.utc)
+    # A channel turned off in the config keeps its queued messages (nothing is dropped) but is
+    # not tried: they go out if it is turned on again.
+    held = set() if senders is not None else {"email", "desktop"} - set(enabled_channels(config))
     senders = senders if senders is not None else default_senders(config)
     rows = store.q("SELECT * FROM deliveries WHERE status != 'sent' ORDER BY id")
     broken: dict[str, str] = {}
@@ -103,6 +112,10 @@ def deliver_pending(store, config, now: datetime | None = None, *,
     for row in rows:
         channel = row["channel"]
         if not force and row["next_attempt_at"] and row["next_attempt_at"] > iso(now):
+            continue
+        if channel in held:
+            out.append(Attempt(row["id"], channel, row["subject"], "held",
+                               f"{channel} is turned off in the config", row["attempts"]))
             continue
         if channel in broken:
             out.append(Attempt(row["id"], channel, row["subject"], "skipped",

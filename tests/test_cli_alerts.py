@@ -105,6 +105,23 @@ def test_failed_channel_exit_1_and_retry(st, tmp_path, clock, pegasus, monkeypat
                         "(delivery #1 stays queued and is retried)\n")
 
 
+def test_turning_a_channel_off_holds_its_queue(st, tmp_path, clock, pegasus, notification_server,
+                                              monkeypatch):
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    write_config(tmp_path, desktop=True)
+    st("log", "15mi", "--date", "2026-02-20")
+    st("alerts", "check", code=1)
+    write_config(tmp_path, desktop=False)  # the user gives up on desktop notifications
+    r = st("alerts", "check")
+    assert r.stdout == ("desktop: held (desktop is turned off in the config); delivery #1 stays "
+                        "queued until it is turned on\n")
+    write_config(tmp_path, desktop=True)  # ... and turns them on again: nothing was lost
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", notification_server.address)
+    r = st("alerts", "check")
+    [n] = notification_server.received
+    assert r.stdout == f"desktop: notification #{n.id} shown\n"
+
+
 def test_delivered_after_the_bus_comes_back(st, tmp_path, clock, pegasus, notification_server,
                                             monkeypatch):
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)

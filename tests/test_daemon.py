@@ -140,9 +140,10 @@ def test_run_scan_retries_a_due_delivery(opener, monkeypatch):
     now = datetime.now(timezone.utc)
     with _open(opener) as store:
         outbox.enqueue(store, "email", "subject", "body", [], now - timedelta(minutes=1))
-    daemon.run_scan(opener, no_desktop(), now=now)
+    config = from_dict({"email": {"enabled": True, "host": "x"}, "desktop": {"enabled": False}})
+    daemon.run_scan(opener, config, now=now)
     assert sent == ["subject"]
-    daemon.run_scan(opener, no_desktop(), now=now)  # nothing due any more
+    daemon.run_scan(opener, config, now=now)  # nothing due any more
     assert sent == ["subject"]
 
 

@@ -154,7 +154,7 @@ def alerts_check(app: App):
         click.echo(a.line())
     if not raised.notified and not raised.rearmed and not attempts:
         click.echo("Nothing due; the outbox is empty.")
-    unsent = [a for a in attempts if not a.ok]
+    unsent = [a for a in attempts if a.outcome in ("failed", "skipped")]
     if unsent:
         raise ShoetrackError(
             f"{len(unsent)} of {plural(len(attempts), 'delivery', 'deliveries')} not sent; "
