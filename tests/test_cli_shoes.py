@@ -154,3 +154,12 @@ def test_date_changes_hint_at_reassign_but_rewrite_nothing(st):
     r = st("shoe", "edit", "Old", "--purchased", "2026-04-01")
     assert r.stdout.endswith("1 past activity would change: run `shoetrack reassign` to review, "
                              "`shoetrack reassign --apply` to apply.\n")
+
+
+def test_retire_warns_about_runs_chosen_by_hand_after_the_date(st):
+    st("shoe", "add", "Old", "--purchased", "2026-01-01")
+    st("log", "5mi", "--date", "2026-03-01", "--shoe", "Old")
+    st("log", "5mi", "--date", "2026-01-15", "--shoe", "Old")
+    r = st("shoe", "retire", "Old", "--date", "2026-02-01")
+    assert r.stdout == ("Retired Old from 2026-02-01.\n1 activity from 2026-02-01 on still counts on Old, "
+                        "as you chose (#1); move it with `shoetrack activity assign ID PAIR`.\n")

@@ -1,6 +1,8 @@
 """`shoetrack shoe ...`: manage pairs."""
 from __future__ import annotations
 
+from datetime import date
+
 import click
 
 from shoetrack.cli.attrib import reassign_hint
@@ -186,8 +188,18 @@ def shoe_retire(app: App, name, on):
     """Retire a pair: it no longer receives activities from that date on, and never alerts."""
     from shoetrack import shoes
 
+    from shoetrack import activities
+
     s = shoes.retire(app.store, shoe_arg(app, name), day(on, "--date"))
     click.echo(f"Retired {s.name} from {s.retired_on}.")
+    later = activities.query(app.store, shoe=s, since=date.fromisoformat(s.retired_on))
+    chosen = [a for a in later if a["assigned_by"] in ("manual", "inbox", "archive")]
+    if chosen:
+        one = len(chosen) == 1
+        ids = ", ".join(f"#{a['id']}" for a in chosen)
+        click.echo(f"{plural(len(chosen), 'activity', 'activities')} from {s.retired_on} on "
+                   f"{'still counts' if one else 'still count'} on {s.name}, as you chose ({ids}); "
+                   f"move {'it' if one else 'them'} with `shoetrack activity assign ID PAIR`.")
     reassign_hint(app)
 
 
