@@ -16,7 +16,6 @@ What is timed, per file, from the path on disk (best of several runs after one w
 from __future__ import annotations
 
 import argparse
-import gzip
 import math
 import os
 import platform

@@ -38,9 +38,6 @@ from .validate import check
 FIT_EPOCH = 631_065_600
 # date_time values below 0x10000000 count from device power-on, not from the FIT epoch.
 DEVICE_RELATIVE_MAX = 0x10000000
-# Positions are semicircles: 2**31 semicircles = 180 degrees.
-SEMICIRCLE_DEG = 180.0 / 2**31
-
 _HEADER = struct.Struct("<BBHI4s")
 
 # Base type number (low 5 bits of the base type byte) -> (struct code, size, invalid value,

@@ -56,6 +56,27 @@ def _number(text: str, what: str) -> float:
     return v
 
 
+def _apply_text(a, ln: str, value: str, stack: list, number) -> None:
+    """The text of element ``ln`` (non-empty, stripped) applied to activity ``a``; ``stack``
+    holds the open ancestors. One rule for both paths: ``number`` is ``_number`` on the exact
+    path and ``_fast_number`` (which declines instead of raising) on the fast path."""
+    if ln == "Id":
+        a.id = value
+    elif ln == "TotalTimeSeconds":
+        a.lap_time += number(value, "lap time")
+    elif ln == "DistanceMeters":
+        d = number(value, "distance")
+        if stack and stack[-1] == "Lap":
+            a.lap_dist += d
+            a.laps_with_dist += 1
+        elif a.tp_max_dist is None or d > a.tp_max_dist:
+            a.tp_max_dist = d
+    elif ln == "Time":
+        a.last_tp_time = value
+    elif ln == "Name" and len(stack) >= 2 and stack[-2] == "Activity":
+        a.device = value
+
+
 def _parse(data: bytes):
     stack: list[str] = []
     acts: list[_Act] = []
@@ -97,24 +118,9 @@ def _parse(data: bytes):
             value = "".join(text).strip()
             text = None
             a = cur[0]
-            parent = stack[-1] if stack else None
             if a is None or not value:
                 return
-            if ln == "Id":
-                a.id = value
-            elif ln == "TotalTimeSeconds":
-                a.lap_time += _number(value, "lap time")
-            elif ln == "DistanceMeters":
-                d = _number(value, "distance")
-                if parent == "Lap":
-                    a.lap_dist += d
-                    a.laps_with_dist += 1
-                elif a.tp_max_dist is None or d > a.tp_max_dist:
-                    a.tp_max_dist = d
-            elif ln == "Time":
-                a.last_tp_time = value
-            elif ln == "Name" and len(stack) >= 2 and stack[-2] == "Activity":
-                a.device = value
+            _apply_text(a, ln, value, stack, _number)
         elif ln in ("Activity", "Transition"):
             cur[0] = None
 
@@ -349,22 +355,7 @@ def _replay(data: bytes, codec: str, pos: int):
             value = _text(raw, codec)
             if not value:
                 continue
-            parent = stack[-1] if stack else None
-            if ln == "Id":
-                a.id = value
-            elif ln == "TotalTimeSeconds":
-                a.lap_time += _fast_number(value)
-            elif ln == "DistanceMeters":
-                d = _fast_number(value)
-                if parent == "Lap":
-                    a.lap_dist += d
-                    a.laps_with_dist += 1
-                elif a.tp_max_dist is None or d > a.tp_max_dist:
-                    a.tp_max_dist = d
-            elif ln == "Time":
-                a.last_tp_time = value
-            elif ln == "Name" and len(stack) >= 2 and stack[-2] == "Activity":
-                a.device = value
+            _apply_text(a, ln, value, stack, _fast_number)
         elif ln in ("Activity", "Transition"):
             cur = None
     for a, start, end in tracks:
@@ -378,9 +369,9 @@ def _replay(data: bytes, codec: str, pos: int):
     return "TrainingCenterDatabase", acts, counts
 
 
-def _fast_number(value: str) -> float:
+def _fast_number(value: str, what: str = "") -> float:
     try:
-        return _number(value, "")
+        return _number(value, what)
     except ParseError:
         raise _Decline from None  # the exact path raises it, in document order
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from importers.model import Activity
 
@@ -12,11 +12,6 @@ from shoetrack.shoes import Shoe
 from shoetrack.sports import family
 from shoetrack.store import Store
 from shoetrack.units import MAX_DISTANCE_M, day_start_utc, iso
-
-COLUMNS = (
-    "start", "sport", "sub_sport", "distance_m", "elapsed_s", "moving_s", "name", "device",
-    "source", "file_id", "session_index", "has_gps", "recovered", "identity", "note",
-)
 
 
 def identity_key(start: datetime, sport: str) -> str:
@@ -156,8 +151,6 @@ def query(store: Store, *, shoe: Shoe | None = None, sport: str | None = None,
         where.append("a.start >= ?")
         params.append(day_start_utc(since))
     if until:
-        from datetime import timedelta
-
         where.append("a.start < ?")
         params.append(day_start_utc(until + timedelta(days=1)))
     sql = LIST_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.start DESC, a.id DESC"

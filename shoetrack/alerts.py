@@ -36,7 +36,6 @@ from shoetrack.units import format_distance, from_iso, iso, to_units
 
 # Wear levels in the order a pair passes them; reminder and age stand apart.
 WEAR_LEVELS = ("approaching", "window", "replace")
-LEVELS = WEAR_LEVELS + ("reminder", "age")
 REMINDER_FRACTION = 1.15  # of the replace distance
 REMINDER_EVERY = timedelta(days=10)
 CHANNELS = ("email", "desktop")

@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+from shoetrack.errors import ShoetrackError
 from shoetrack.shoes import Shoe, all_shoes
 from shoetrack.sports import RUN_SPORTS, wears_shoes
 from shoetrack.store import Store
@@ -119,13 +120,6 @@ def load_rules(store: Store) -> list[dict]:
     return store.q("SELECT * FROM rules ORDER BY position, id")
 
 
-def file_path(store: Store, act: dict) -> str | None:
-    """The path of the file an activity was imported from (None for manual entries)."""
-    if not act.get("file_id"):
-        return None
-    return store.scalar("SELECT path FROM files WHERE id = ?", (act["file_id"],))
-
-
 def choose(store: Store, act: dict, *, path: str | None = None, shoes: list[Shoe] | None = None,
            rules: list[dict] | None = None) -> Choice:
     """Automatic choice for an activity row (dict with start, sport, distance_m, device)."""
@@ -156,8 +150,6 @@ def choose(store: Store, act: dict, *, path: str | None = None, shoes: list[Shoe
 
 def explicit(shoe: Shoe, act: dict) -> Choice:
     """A manual choice: any shoe sport may go on any pair, but only on a pair in use that day."""
-    from shoetrack.errors import ShoetrackError
-
     if not wears_shoes(act["sport"]):
         raise ShoetrackError(f"{act['sport']} is cross-training: it cannot count on {shoe.name}")
     day = local_date(act["start"])

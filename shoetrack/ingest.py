@@ -25,6 +25,7 @@ SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
 MAX_FILE_BYTES = 256 * 1024 * 1024  # no activity file is this large; refuse before reading
 DUP_WINDOW_S = 60
 DUP_DISTANCE = 0.02
+SAME_FILE = "already imported (same file)"  # the reason for a file seen again, byte for byte
 
 
 @dataclass
@@ -153,7 +154,7 @@ def import_file(store: Store, path: Path, *, shoe: Shoe | None = None, when: dat
     prev = store.one("SELECT id, status FROM files WHERE path = ? AND sha256 = ?", (spath, sha))
     if prev and prev["status"] in ("imported", "duplicate", "not-activity"):
         ids = [r["id"] for r in store.q("SELECT id FROM activities WHERE file_id = ?", (prev["id"],))]
-        return FileResult(spath, "duplicate", "already imported (same file)", ids)
+        return FileResult(spath, "duplicate", SAME_FILE, ids)
     prev_id = prev["id"] if prev else None
     fmt = None
     try:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from shoetrack.config import Config
 from shoetrack.shoes import Shoe, all_shoes
 from shoetrack.store import Store
-from shoetrack.units import from_iso, iso
+from shoetrack.units import iso
 
 FORECAST_DAYS = 42  # "recent use": the last 6 weeks of this pair's own activities
 APPROACH_DAYS = 14
@@ -149,7 +149,3 @@ def bar(total: float, warn: float, replace: float, width: int = 20) -> str:
     cells[mark] = "|"
     over = "+" if total > replace else ""
     return "[" + "".join(cells) + "]" + over
-
-
-def last_worn_day(st: PairStatus) -> str:
-    return from_iso(st.last_worn).astimezone().date().isoformat() if st.last_worn else "-"

@@ -99,12 +99,12 @@ def deliver_pending(store, config, now: datetime | None = None, *,
     """
     from shoetrack.notify import DeliveryError, one_line
 
-    from shoetrack.alerts import enabled_channels
+    from shoetrack.alerts import CHANNELS, enabled_channels
 
     now = now or datetime.now(timezone.utc)
     # A channel turned off in the config keeps its queued messages (nothing is dropped) but is
     # not tried: they go out if it is turned on again.
-    held = set() if senders is not None else {"email", "desktop"} - set(enabled_channels(config))
+    held = set() if senders is not None else set(CHANNELS) - set(enabled_channels(config))
     senders = senders if senders is not None else default_senders(config)
     rows = store.q("SELECT * FROM deliveries WHERE status != 'sent' ORDER BY id")
     broken: dict[str, str] = {}

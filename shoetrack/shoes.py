@@ -64,10 +64,6 @@ class Shoe:
     def retired(self) -> bool:
         return self.retired_on is not None
 
-    def to_json(self) -> dict:
-        d = dict(self.__dict__)
-        return d
-
 
 def all_shoes(store: Store, *, include_retired: bool = True) -> list[Shoe]:
     sql = "SELECT * FROM shoes"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from pathlib import Path
 
 import click
 
@@ -179,6 +178,3 @@ def local_day(start_iso: str | None) -> str:
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
-
-def path_for(p: str) -> str:
-    return str(Path(p).expanduser())

@@ -53,6 +53,8 @@ def import_cmd(app: App, paths, shoe_ref, when, dry_run, progress, as_json):
 
 
 def summary(app: App, report) -> None:
+    from shoetrack.ingest import SAME_FILE
+
     prefix = "Would import" if report.dry_run else "Imported"
     n_acts = sum(len(f.activities) for f in report.files if f.status == "imported")
     click.echo(f"{prefix} {plural(report.count('imported'), 'file')} "
@@ -72,7 +74,7 @@ def summary(app: App, report) -> None:
     for f in report.files:
         if f.status == "imported" and f.reason:
             click.echo(f"  imported with a warning: {f.path}: {f.reason}")
-        elif f.status == "duplicate" and f.reason != "already imported (same file)":
+        elif f.status == "duplicate" and f.reason != SAME_FILE:
             click.echo(f"  duplicate: {f.path}: {f.reason}")
         elif f.status == "not-activity":
             click.echo(f"  not an activity: {f.path} ({(f.reason or '').removeprefix('not an activity: ')})")

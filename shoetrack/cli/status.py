@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from shoetrack.cli.base import App, cli, emit_json, fmt_dist, json_option, pass_app, table
+from shoetrack.cli.base import App, cli, emit_json, fmt_dist, json_option, local_day, pass_app, table
 
 
 @cli.command("status")
@@ -17,7 +17,7 @@ def status_cmd(app: App, show_all, as_json):
     distance or forecast to reach it within 14 days), window (past warn), replace (past
     replace), retired. The forecast comes from the pair's own last 6 weeks.
     """
-    from shoetrack.mileage import bar, compute, last_worn_day
+    from shoetrack.mileage import bar, compute
 
     rows = compute(app.store, app.config, include_retired=show_all)
     if as_json:
@@ -28,16 +28,17 @@ def status_cmd(app: App, show_all, as_json):
         return
     table(
         [[st.shoe.name, fmt_dist(app, st.total_m), bar(st.total_m, st.warn_m, st.replace_m),
-          st.state, st.activities, last_worn_day(st),
+          st.state, st.activities, local_day(st.last_worn),
           _next_limit(st)] for st in rows],
         ["pair", "distance", "window (| = warn)", "state", "runs", "last worn", "reaches (forecast)"],
         align="lrllrll",
     )
+    from shoetrack.sports import SHOE_SPORTS
+
     unassigned = app.store.scalar(
         "SELECT count(*) FROM activities a LEFT JOIN assignments g ON g.activity_id = a.id"
         " WHERE g.activity_id IS NULL AND a.ignored = 0 AND a.sport IN"
-        " ('run','trail_run','treadmill_run','track_run','walk','hike')"
-    )
+        f" ({','.join('?' * len(SHOE_SPORTS))})", SHOE_SPORTS)
     if unassigned:
         click.echo(f"\n{unassigned} shoe activit{'y is' if unassigned == 1 else 'ies are'} on no pair "
                    "(see `shoetrack inbox`).")
