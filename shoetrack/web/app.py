@@ -191,11 +191,11 @@ def _check(guard: Guard):
 
 
 def _filters(app: Flask, config: Config) -> None:
-    from shoetrack.units import format_distance, format_duration, local_date
+    """The report's display filters (one look for report and dashboard), plus `svg`."""
+    from shoetrack.insight.report import environment
 
-    units = config.units
-    app.jinja_env.filters["dist"] = lambda m, digits=1: format_distance(m, units, digits)
-    app.jinja_env.filters["dur"] = format_duration
-    app.jinja_env.filters["day"] = lambda s: local_date(s).isoformat() if s else "-"
-    app.jinja_env.filters["svg"] = Markup  # chart SVG made by our own code, not user text
-    app.jinja_env.globals["units"] = units
+    shared = environment().filters
+    for name in ("dist", "duration", "pct", "signed_pct", "localday", "per_unit", "per_cost"):
+        app.jinja_env.filters[name] = shared[name]
+    app.jinja_env.filters["svg"] = Markup  # chart SVG drawn by our own code, its text escaped
+    app.jinja_env.globals["units"] = config.units
