@@ -107,7 +107,7 @@ def retire(shoe_id: int):
     try:
         on = parse_day(text) if text else None
     except ShoetrackError as e:
-        raise UsageProblem(f"Invalid value for '--date': {e}") from None
+        raise UsageProblem(f"Invalid value for --date: {e}") from None
     s = shoes.retire(store(), _pair(shoe_id), on)
     lines = [f"Retired {s.name} from {s.retired_on}."]
     later = activities.query(store(), shoe=s, since=date.fromisoformat(s.retired_on))

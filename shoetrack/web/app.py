@@ -124,7 +124,9 @@ def create_app(settings: Settings) -> Flask:
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["X-Content-Type-Options"] = "nosniff"
-        resp.headers["Referrer-Policy"] = "no-referrer"
+        # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on
+        # our own form posts, and the Origin check refuses those.
+        resp.headers["Referrer-Policy"] = "same-origin"
         resp.headers.setdefault("Cache-Control", "no-store")
         return resp
 

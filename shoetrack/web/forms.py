@@ -1,5 +1,5 @@
 """The pair edit form: shown as text in the user's units, read back through the same parsers as
-the CLI options, with the same one-line errors ("Invalid value for '--warn': ...")."""
+the CLI options, with the same one-line errors ("Invalid value for --warn: ...")."""
 from __future__ import annotations
 
 from shoetrack.errors import ShoetrackError, UsageProblem
@@ -39,7 +39,7 @@ def shown(shoe, units: str) -> dict:
 
 
 def _bad(option: str, e: ShoetrackError | str) -> UsageProblem:
-    return UsageProblem(f"Invalid value for '{option}': {e}")
+    return UsageProblem(f"Invalid value for {option}: {e}")
 
 
 def _number(text: str, option: str, *, whole: bool, low: float):
