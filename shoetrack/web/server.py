@@ -2,6 +2,8 @@
 loopback unless told otherwise."""
 from __future__ import annotations
 
+import os
+import socket
 import threading
 from pathlib import Path
 
@@ -21,13 +23,19 @@ class Server:
         self.guard = Guard.for_host(host, read_only=read_only)
         self.settings = Settings(db_path=db_path, config=config, guard=self.guard,
                                  busy_deadline_s=busy_deadline_s)
+        # Bound here, not by werkzeug: on a busy port werkzeug prints a paragraph and exits.
+        host = self.guard.host
         try:
-            # The app is made after binding: its cookie names and Host check need the port.
-            self._wsgi = make_server(self.guard.host, port, self._app, threaded=True)
+            sock = socket.create_server(
+                (host.strip("[]"), port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
         except OSError as e:
-            raise ShoetrackError(f"cannot listen on {self.guard.host}:{port}: "
-                                 f"{e.strerror or e}") from None
-        self.guard.bind(self._wsgi.server_port)
+            reason = os.strerror(e.errno) if e.errno else str(e)
+            raise ShoetrackError(f"cannot listen on {host}:{port}: {reason}") from None
+        with sock:  # werkzeug serves a duplicate of this socket
+            # The app is made after binding: its cookie names and Host check need the port.
+            self._wsgi = make_server(host.strip("[]"), sock.getsockname()[1], self._app,
+                                     threaded=True, fd=sock.fileno())
+        self.guard.bind(self._wsgi.socket.getsockname()[1])
         self.app = create_app(self.settings)
 
     def _app(self, environ, start_response):
