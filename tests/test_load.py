@@ -159,6 +159,31 @@ def test_a_history_shorter_than_30_days_has_no_spikes(store, tz):
     assert spikes(sessions(store, t0 + timedelta(days=30))) == []
 
 
+def test_spikes_match_a_brute_force_reading_of_the_rule():
+    """The sliding window gives what the rule says, on a long random history with ties."""
+    import random
+
+    from shoetrack.insight.load import Session
+
+    rng = random.Random(12)
+    t0 = utc(2020, 1, 1)
+    items = sorted((Session(i, t0 + timedelta(hours=rng.randrange(0, 24 * 700)),
+                            rng.choice(["run", "run", "trail_run", "walk"]),
+                            rng.choice([3000, 5000, 5000, 8000, 10000, 12000, 21100, 0]), None)
+                    for i in range(200)), key=lambda s: (s.start, s.id))
+    runs = [s for s in items if s.sport != "walk" and s.distance_m > 0]
+    want = []
+    for r in runs:
+        if r.start < runs[0].start + timedelta(days=30):
+            continue
+        prior = [p.distance_m for p in runs if r.start - timedelta(days=30) <= p.start < r.start]
+        longest = max(prior, default=0.0)
+        if r.distance_m > longest:
+            want.append((r.id, longest))
+    got = [(s.id, s.longest_prior_m) for s in spikes(items)]
+    assert got == want and len(want) > 10
+
+
 def test_acute_chronic_ratio_exact(store, tz):
     tz("UTC")
     for day, meters in [(0, 1000), (2, 2000)]:

@@ -89,6 +89,15 @@ def test_report_is_one_self_contained_file(report):
     assert "Hoka Clifton" in html  # the retired pair in the by-model table
 
 
+def test_report_of_an_empty_database(st, tmp_path):
+    st("report", "-o", tmp_path / "empty.html")
+    html = (tmp_path / "empty.html").read_text(encoding="utf-8")
+    page = Collect()
+    page.feed(html)
+    assert page.tags.count("svg") == 2 and page.pairs == []
+    assert "No pairs yet: add one with" in html and html.count("No activities yet") == 2
+
+
 def test_report_rejects_an_unwritable_path(st, tmp_path):
     r = st("report", "-o", tmp_path / "missing-dir" / "r.html", code=1)
     assert r.stderr.startswith(f"Error: cannot write {tmp_path / 'missing-dir' / 'r.html'}: ")
