@@ -34,7 +34,7 @@ SELECT count(*), total(distance_m), max(id), total(ignored), total(id * length(s
 """
 
 
-def _kept(key: tuple, draw) -> str:
+def _kept(key: tuple, draw):
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -60,7 +60,7 @@ def pair(store, config, st) -> dict:
     """{'svg': inline SVG} of one pair's distance over time, or {'missing': why}."""
     from shoetrack.insight import charts
 
-    key = ("pair", str(store.path), config.units, config.warn_m, config.replace_m, _day(),
+    key = ("pair", str(store.path), repr(config), _day(),
            tuple(store.conn.execute(PAIR_PRINT, {"shoe": st.shoe.id}).fetchone()))
     try:
         return {"svg": _kept(key, lambda: charts.pair_chart_svg(store, [st.shoe.id], config=config))}
@@ -69,13 +69,14 @@ def pair(store, config, st) -> dict:
 
 
 def load(store, config) -> dict:
-    """The weekly load chart and the figures under it: {'svg', 'load'} or {'missing', 'load'}."""
+    """The weekly load chart and the figures under it: {'svg', 'load'} or {'missing', 'load'}.
+    The figures are kept with the chart: they are computed from the same rows."""
     from shoetrack.insight import charts
     from shoetrack.insight.load import compute
 
-    picture = compute(store, config)
-    key = ("load", str(store.path), config.units, _day(),
+    key = ("load", str(store.path), repr(config), _day(),
            tuple(store.conn.execute(LOAD_PRINT).fetchone()))
+    picture = _kept(key + ("figures",), lambda: compute(store, config))
     try:
         return {"svg": _kept(key, lambda: charts.load_chart_svg(store, config=config)), "load": picture}
     except ShoetrackError as e:

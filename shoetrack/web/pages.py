@@ -106,11 +106,13 @@ def imports_page():
     only_failed = request.args.get("failed") == "1"
     s = store()
     counts = {r["status"]: r["n"] for r in s.q("SELECT status, count(*) AS n FROM files GROUP BY status")}
-    sql = ("SELECT f.id, f.path, f.format, f.status, f.reason, f.imported_at,"
-           " (SELECT count(*) FROM activities a WHERE a.file_id = f.id) AS activities FROM files f")
-    if only_failed:
-        sql += " WHERE f.status = 'failed'"
-    rows = s.q(sql + f" ORDER BY f.imported_at DESC, f.id DESC LIMIT {IMPORTS_PAGE}")
+    # The newest 200 chosen by a narrow sort of ids first: sorting whole rows (paths, reasons
+    # and a count per file) of a long log costs several times more.
+    where = " WHERE status = 'failed'" if only_failed else ""
+    rows = s.q("SELECT f.id, f.path, f.format, f.status, f.reason, f.imported_at,"
+               " (SELECT count(*) FROM activities a WHERE a.file_id = f.id) AS activities"
+               f" FROM files f JOIN (SELECT id FROM files{where} ORDER BY imported_at DESC, id DESC"
+               f" LIMIT {IMPORTS_PAGE}) k ON k.id = f.id ORDER BY f.imported_at DESC, f.id DESC")
     failed = [] if only_failed else s.q(
         "SELECT id, path, format, reason, imported_at FROM files WHERE status = 'failed'"
         f" ORDER BY imported_at DESC, id DESC LIMIT {IMPORTS_PAGE}")
