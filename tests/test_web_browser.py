@@ -99,6 +99,8 @@ def test_every_page_loads_with_no_errors(live, st):
     assert f"replace {peg['forecast_replace']}" in row.inner_text()
     for p in status:
         page = live.go(f"/pair/{p['id']}", shot=f"pair-{p['id']}")
+        if p["name"] == "Pegasus 40":  # the picture for the README: what one screen shows
+            page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
         assert page.locator("h1").inner_text().startswith(p["name"])
         # The insight chart, with this pair's series (its SVG id is pair-<id>).
         assert page.locator(f"#chart svg g#pair-{p['id']}").count() == 1
