@@ -306,7 +306,7 @@ def _log_row(store: Store, f: _File, status: str, reason: str | None, duplicate_
     return cur.lastrowid  # f.prev stays the row as before: a rolled-back insert leaves none
 
 
-def _locked(e: BaseException) -> bool:
+def is_locked(e: BaseException) -> bool:
     """Whether an error is another process holding the database (store.write turns it into a
     ShoetrackError; the sqlite3 error stays its context)."""
     while e is not None:
@@ -328,7 +328,7 @@ def _record_failure(store: Store, f: _File, reason: str, retry: bool = False) ->
         with store.write():
             _log_row(store, f, "failed", reason, retry=retry)
     except ShoetrackError as e:
-        if not _locked(e):
+        if not is_locked(e):
             raise
         retry = True  # still locked: no row at all, so the next scan reads the file again
     return FileResult(f.path, "failed", reason, format=f.fmt, retry=retry)
@@ -367,11 +367,11 @@ def import_file(store: Store, path: Path, *, shoe: Shoe | None = None, when: dat
         with store.write():
             return _store(store, f, acts, inferred, shoe, shoes)
     except ShoetrackError as e:  # a value we refuse, or the database busy: the file is rolled back
-        return _record_failure(store, f, str(e), retry=_locked(e))
+        return _record_failure(store, f, str(e), retry=is_locked(e))
     except sqlite3.IntegrityError as e:  # a value the schema's CHECKs refuse
         return _record_failure(store, f, f"refused by the database: {e}")
     except sqlite3.OperationalError as e:
-        if not _locked(e):
+        if not is_locked(e):
             raise
         return _record_failure(store, f, f"database busy: {e}", retry=True)
     except Exception as e:  # a bug must not stop the other files; the traceback goes to the log

@@ -234,8 +234,7 @@ def scan(store, config=None, now: datetime | None = None, *, settle_s: float = S
         _import(state, w, _waiting(state, paths, result), result, stop)
         if result.status == "interrupted":
             break
-        with store.write():
-            store.conn.execute("UPDATE watches SET last_scan = ? WHERE id = ?", (iso(now), w.id))
+        _mark_scanned(store, w, now)
     if memory is not None:
         memory.scans += 1
         # Only files still waiting matter; dropping the rest keeps the memory as small as the
@@ -243,6 +242,18 @@ def scan(store, config=None, now: datetime | None = None, *, settle_s: float = S
         waiting = set(state.report.settling)
         memory.files = {p: s for p, s in state.sightings.items() if p in waiting}
     return state.report
+
+
+def _mark_scanned(store, w: Watch, now: datetime) -> None:
+    try:
+        with store.write():
+            store.conn.execute("UPDATE watches SET last_scan = ? WHERE id = ?", (iso(now), w.id))
+    except ShoetrackError as e:
+        if not ingest.is_locked(e):
+            raise
+        # Another process holds the database: the time of the scan is only information, and
+        # the files it could not record are read again by the next scan.
+        log.info("could not record the scan of %s: %s", w.folder, e)
 
 
 def _listing(w: Watch, result: WatchResult) -> list[Path] | None:
