@@ -42,7 +42,7 @@ def test_changed_file_replaces_its_activity_and_keeps_the_chosen_pair(st, tmp_pa
     assert r.stdout.splitlines() == [
         "Imported 1 file (1 activity); 0 duplicate, 0 not an activity, 0 failed.",
         f"  Racer: +{length(track(T1, n=90)) / 1609.344:,.1f} mi",
-        f"  changed since its import: {f}: its 1 earlier activity were replaced by the new content"]
+        f"  changed since its import: {f}: its 1 earlier activity was replaced by the new content"]
     [a] = st.json("activities")
     assert a["distance_m"] == pytest.approx(length(track(T1, n=90)))
     assert (a["shoe"], a["assigned_by"]) == ("Racer", "manual")
@@ -148,6 +148,9 @@ def test_import_shoe_of_a_file_imported_before_assigns_it(st, tmp_path, pairs):
     f = tmp_path / "run.gpx"
     f.write_text(gpx(track(T1)))
     st("import", f)
+    dry = st("import", f, "--shoe", "racer", "--dry-run").stdout.splitlines()
+    assert dry[1] == f"  {f}: already imported as activity 1; would count on Racer"
+    assert st.json("activities")[0]["shoe"] == "Pegasus"
     r = st("import", f, "--shoe", "racer")
     assert r.stdout.splitlines() == [
         "Imported 0 files (0 activities); 1 duplicate, 0 not an activity, 0 failed.",

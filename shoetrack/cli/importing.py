@@ -103,16 +103,17 @@ def _file_lines(f, dry_run: bool) -> None:
 
     path = shown(f.path)
     if f.replaced:
-        click.echo(f"  changed since its import: {path}: its {plural(f.replaced, 'earlier activity', 'earlier activities')}"
-                   f" {'would be' if dry_run else 'were'} replaced by the new content")
+        verb = "would be" if dry_run else ("was" if f.replaced == 1 else "were")
+        click.echo(f"  changed since its import: {path}: its "
+                   f"{plural(f.replaced, 'earlier activity', 'earlier activities')} {verb} replaced by the new content")
     if f.status == "imported" and f.reason:
         click.echo(f"  imported with a warning: {path}: {f.reason}")
     elif f.status == "duplicate" and f.reason != SAME_FILE:
         click.echo(f"  duplicate: {path}: {f.reason}")
     elif f.status == "not-activity":
         click.echo(f"  not an activity: {path} ({(f.reason or '').removeprefix('not an activity: ')})")
-    for note in f.notes:
-        click.echo(f"  {path}: {note}")
+    for note in f.notes:  # a dry run's assignments are rolled back: say what would happen
+        click.echo(f"  {path}: {note.replace('now counts on', 'would count on') if dry_run else note}")
     if not dry_run:
         for activity_id, sport in f.inferred:
             click.echo(f"  #{activity_id}: sport inferred: {sport}; if wrong: "
