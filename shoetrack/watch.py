@@ -7,7 +7,7 @@ being copied from a watch over USB is never imported half-written. Sizes are byt
 durations seconds, times timezone-aware UTC.
 
 Why a periodic scan and not filesystem events: inotify misses writes beneath an overlay, on
-FUSE/MTP mounts, and files in just-created subfolders (RECIPES.md); a scan sees them all.
+FUSE/MTP mounts, and files in just-created subfolders; a scan sees them all.
 """
 from __future__ import annotations
 

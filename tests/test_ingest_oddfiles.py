@@ -9,14 +9,12 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timezone
 
 import pytest
 from test_cli_import import T1, gpx, track
 
 from shoetrack import watch
 
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 BAD_NAME = b"caf\xe9.gpx"  # Latin-1, not UTF-8
 BAD_SHOWN = "caf\\xe9.gpx"
 
