@@ -47,8 +47,20 @@ _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR,
 def absolute(path: str | Path) -> Path:
     """`path` made absolute against the current folder, with `~` expanded and `..` folded, but
     symlinks NOT resolved: a rule such as `*/Trail/*` is written against the path the runner
-    sees, and a Trail folder that is a symlink to a disk elsewhere must still match it."""
-    return Path(os.path.abspath(os.path.expanduser(os.fspath(path))))
+    sees, and a Trail folder that is a symlink to a disk elsewhere must still match it.
+
+    Folding `link/..` by text would name another file than the system opens when `link` is a
+    symlink; such a path is resolved instead."""
+    joined = os.path.join(os.getcwd(), os.path.expanduser(os.fspath(path)))
+    folded = os.path.normpath(joined)
+    if ".." in Path(joined).parts:
+        try:
+            same = os.path.samefile(folded, joined)  # stat() only: safe on a FIFO
+        except OSError:
+            same = not os.path.exists(joined)
+        if not same:
+            return Path(os.path.realpath(joined))
+    return Path(folded)
 
 
 def stored_path(path: str | Path) -> str:

@@ -141,6 +141,18 @@ def test_symlinked_folder_keeps_the_path_the_runner_sees(st, tmp_path, pairs):
     assert a["file"] == str(tmp_path / "Trail" / "a.gpx") and a["shoe"] == "Racer"
 
 
+def test_dotdot_after_a_symlink_names_the_file_the_system_opens(st, tmp_path, pairs, monkeypatch):
+    disk = tmp_path / "disk"
+    (disk / "x").mkdir(parents=True)
+    (disk / "a.gpx").write_text(gpx(track(T1)))
+    (tmp_path / "a.gpx").write_text("not this one")
+    (tmp_path / "link").symlink_to(disk / "x")
+    monkeypatch.chdir(tmp_path)
+    st("import", "link/../a.gpx")  # the system opens disk/a.gpx, not ./a.gpx
+    [a] = st.json("activities")
+    assert a["file"] == str(disk / "a.gpx")
+
+
 # --- the runner's word ----------------------------------------------------------------------
 
 
