@@ -66,7 +66,12 @@ def absolute(path: str | Path) -> Path:
 def stored_path(path: str | Path) -> str:
     """The text stored for a path: absolute, and a name that is not valid UTF-8 (which Python
     carries as surrogate escapes, and SQLite cannot store) written with \\x escapes instead."""
-    return os.fsencode(os.fspath(absolute(path))).decode("utf-8", "backslashreplace")
+    return escaped(absolute(path))
+
+
+def escaped(path: str | Path) -> str:
+    """A path as valid UTF-8 text: bytes that are not UTF-8 written as \\xNN."""
+    return os.fsencode(os.fspath(path)).decode("utf-8", "backslashreplace")
 
 
 def shown(path: str | None) -> str:
@@ -356,8 +361,20 @@ def import_file(store: Store, path: Path, *, shoe: Shoe | None = None, when: dat
 
     `shoe`: the runner's pair for every activity, also for a file imported before; `sport`: the
     sport for activities whose file does not say it (inferred by the reader, or "other").
+    Another process holding the database makes a failure to retry, never an exception that
+    would stop the files after this one.
     """
     f = _File(stored_path(path), os.path.basename(os.fspath(path)))
+    try:
+        return _import(store, f, path, shoe, when, shoes, sport)
+    except (ShoetrackError, sqlite3.OperationalError) as e:
+        if not is_locked(e):
+            raise
+        return _record_failure(store, f, str(e), retry=True)
+
+
+def _import(store: Store, f: _File, path: Path, shoe, when, shoes, sport) -> FileResult:
+    """import_file's steps: read and hash, seen before, parse, store."""
     try:
         data, st = read_file(path)
     except Unreadable as e:

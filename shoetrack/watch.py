@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 # Statuses after which the same bytes need not be read again. "failed" is among them: the same
 # bytes fail the same way, and a file that failed because it was incomplete changes size or mtime
 # when it is complete, which makes it new again. (`shoetrack import` by hand retries any file.)
-# Rows for unreadable files have no size, so they never match and are retried on every scan.
+# A transient failure (the database busy, an I/O error) is marked `retry` and is read again by
+# every scan until it succeeds or fails for good; it keeps one log row all along.
 FINAL = ("imported", "duplicate", "not-activity", "failed")
 # Seconds a file must be unchanged before a scan reads it, when the caller does not say (the
 # daemon and `watch scan` pass the configured `[daemon] settle`).
@@ -45,7 +46,6 @@ class Watch:
     last_scan: str | None  # ISO-8601 UTC, None before the first scan
     created_at: str
     sport: str | None = None  # for files in this folder that do not say their sport
-
 
     @property
     def exists(self) -> bool:
