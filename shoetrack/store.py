@@ -275,6 +275,23 @@ def _build():
             """
         )
 
+    @m(name="0005_insight")
+    def insight(db):
+        # The optional load alerts (a long run, a steep week) are about the runner, not a pair,
+        # so they cannot live in `alerts` (one row per pair); `key` makes each fire once.
+        _run_script(
+            db,
+            """
+            CREATE TABLE load_alerts (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('spike', 'week')),
+                key TEXT NOT NULL UNIQUE,       -- spike:<activity id> / week:<first day>
+                raised_at TEXT NOT NULL,
+                message TEXT NOT NULL
+            );
+            """
+        )
+
     return m
 
 
