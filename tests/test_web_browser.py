@@ -2,7 +2,7 @@
 real server on a free loopback port. Every page loads with no console error, page error or
 failed request; clicking through the inbox and retiring a pair change the store exactly as the
 same operations through the CLI change a copy of it. Screenshots are kept in
-$SHOETRACK_ARTIFACTS (default: test-artifacts/ in the repository)."""
+$SHOETRACK_ARTIFACTS/web (CI sets it), else in the test's tmp_path."""
 from __future__ import annotations
 
 import os
@@ -14,8 +14,6 @@ import pytest
 import web_support as ws
 from conftest_services import require
 
-ARTIFACTS = Path(os.environ.get("SHOETRACK_ARTIFACTS",
-                                Path(__file__).resolve().parents[1] / "test-artifacts")) / "web"
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -37,8 +35,9 @@ def browser():
 class Watched:
     """A page that records every console error, page error, failed request and HTTP error."""
 
-    def __init__(self, browser, base: str):
+    def __init__(self, browser, base: str, artifacts: Path):
         self.base = base
+        self.artifacts = artifacts
         self.context = browser.new_context(viewport={"width": 1200, "height": 900})
         self.page = self.context.new_page()
         self.problems: list[str] = []
@@ -52,8 +51,8 @@ class Watched:
     def go(self, path: str, shot: str | None = None):
         self.page.goto(self.base + path, wait_until="networkidle")
         if shot:
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
+            self.artifacts.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(self.artifacts / f"{shot}.png"), full_page=True)
         return self.page
 
     def close(self):
@@ -67,9 +66,14 @@ def built(st, tmp_path):
 
 
 @pytest.fixture
-def live(built, browser):
+def artifacts(tmp_path):
+    return Path(os.environ.get("SHOETRACK_ARTIFACTS") or tmp_path / "artifacts") / "web"
+
+
+@pytest.fixture
+def live(built, browser, artifacts):
     with ws.server(built) as srv:
-        w = Watched(browser, f"http://127.0.0.1:{srv.port}")
+        w = Watched(browser, f"http://127.0.0.1:{srv.port}", artifacts)
         yield w
         w.close()
 
@@ -100,7 +104,7 @@ def test_every_page_loads_with_no_errors(live, st):
     for p in status:
         page = live.go(f"/pair/{p['id']}", shot=f"pair-{p['id']}")
         if p["name"] == "Pegasus 40":  # the picture for the README: what one screen shows
-            page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+            page.screenshot(path=str(live.artifacts / "dashboard.png"))
         assert page.locator("h1").inner_text().startswith(p["name"])
         # The insight chart, with this pair's series (its SVG id is pair-<id>).
         assert page.locator(f"#chart svg g#pair-{p['id']}").count() == 1
