@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from importers.model import Activity  # noqa: E402
-from shoetrack import activities, shoes  # noqa: E402
-from shoetrack.attribution import Choice  # noqa: E402
-from shoetrack.config import Config  # noqa: E402
-from shoetrack.mileage import compute  # noqa: E402
-from shoetrack.store import open_store  # noqa: E402
-from shoetrack.units import iso  # noqa: E402
+from importers.model import Activity
+from shoetrack import activities, shoes
+from shoetrack.attribution import Choice
+from shoetrack.config import Config
+from shoetrack.mileage import compute
+from shoetrack.store import open_store
+from shoetrack.units import iso
 
 PAIRS, ACTIVITIES, INBOX, FAILED, REPEAT = 20, 10_000, 40, 25, 15
 
@@ -98,10 +98,10 @@ def main() -> None:
         print(f"{'floor: status query (compute)':34}{floor[0] * 1e3:8.1f}{floor[1] * 1e3:8.1f}")
         print(f"{'open + close the store':34}{opening[0] * 1e3:8.1f}{opening[1] * 1e3:8.1f}")
         for p in pages:
-            kept = timed(lambda: get(p))
+            kept = timed(lambda p=p: get(p))
             print(f"{p + ' (charts kept)':34}{kept[0] * 1e3:8.1f}{kept[1] * 1e3:8.1f}")
         for p in ("/pair/1", "/load"):
-            drawn = timed(lambda: (charts.clear(), get(p)), repeat=7)
+            drawn = timed(lambda p=p: (charts.clear(), get(p)), repeat=7)
             print(f"{p + ' (chart drawn again)':34}{drawn[0] * 1e3:8.1f}{drawn[1] * 1e3:8.1f}")
         store.close()
 

@@ -98,19 +98,17 @@ def edit(shoe_id: int):
 
 @action(_to_pair)
 def retire(shoe_id: int):
-    from datetime import date
-
     from shoetrack import activities, shoes
     from shoetrack.units import parse_day
 
     text = (request.form.get("date") or "").strip()
     try:
-        on = parse_day(text) if text else None
+        on = parse_day(text or "today")  # empty: today, as `shoe retire` without --date
     except ShoetrackError as e:
         raise UsageProblem(f"Invalid value for --date: {e}") from None
     s = shoes.retire(store(), _pair(shoe_id), on)
     lines = [f"Retired {s.name} from {s.retired_on}."]
-    later = activities.query(store(), shoe=s, since=date.fromisoformat(s.retired_on))
+    later = activities.query(store(), shoe=s, since=on)
     chosen = [a for a in later if a["assigned_by"] in ("manual", "inbox", "archive")]
     if chosen:
         ids = ", ".join(f"#{a['id']}" for a in chosen)

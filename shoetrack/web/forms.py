@@ -60,7 +60,7 @@ def changes(form, shoe, units: str) -> tuple[str | None, dict]:
     before = shown(shoe, units)
     text = {k: (form.get(k) or "").strip() for k in before if k != "default_for"}
     values: dict = {}
-    for key, (option, column) in TEXT_FIELDS.items():
+    for key, (_option, column) in TEXT_FIELDS.items():
         if text[key] != before[key]:
             values[column] = text[key] or None
     for key, (option, column) in DISTANCE_FIELDS.items():

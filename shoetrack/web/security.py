@@ -54,7 +54,7 @@ class Guard:
     _names: frozenset = frozenset()
 
     @classmethod
-    def for_host(cls, host: str | None, *, read_only: bool = False) -> "Guard":
+    def for_host(cls, host: str | None, *, read_only: bool = False) -> Guard:
         """Loopback by default; an explicit non-loopback address also requires a token."""
         host = host or "127.0.0.1"
         token = None if is_loopback(host) else secrets.token_urlsafe(24)
