@@ -470,3 +470,41 @@ def test_a_lock_held_past_the_deadline_is_a_sentence_not_sqlite(built, st, write
     assert "locked" not in body
     last = before[-1][0]
     assert [a for a in ws.assignments(built) if a[0] <= last] == before  # the writer's rides aside
+
+
+def test_the_pair_page_lists_its_alerts_as_alerts_does(web, st, tmp_path):
+    c, _ = web
+    # Desktop and email off: the alert is raised and recorded, with nothing to deliver it.
+    (tmp_path / "config.toml").write_text("[desktop]\nenabled = false\n")
+    st("alerts", "check")
+    raised = [a for a in st.json("alerts") if a["shoe"] == "Pegasus 40"]
+    assert sorted(a["level"] for a in raised) == ["approaching", "window"]
+    page = c.get("/pair/1").get_data(as_text=True)
+    table = re.search(r'<table class="alerts">(.*?)</table>', page, re.S).group(1)
+    assert re.findall(r"<tr><td>([\d-]+ [\d:]+)</td><td>(\w+)</td>", table) == [
+        (a["raised_at"][:16].replace("T", " "), a["level"]) for a in raised]
+    assert "covered by window" in table  # raised in the same check, under the higher level
+    assert "No alerts raised" in c.get("/pair/3").get_data(as_text=True)
+
+
+def test_serve_open_opens_the_address_in_the_browser(built, tmp_path):
+    import os
+    import signal
+
+    seen = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {seen}\n')
+    browser.chmod(0o755)
+    os.environ["BROWSER"] = str(browser)  # the webbrowser module runs $BROWSER with the address
+    try:
+        proc, url = _start(built, "--open")
+    finally:
+        del os.environ["BROWSER"]
+    try:
+        deadline = time.monotonic() + 30
+        while not (seen.exists() and seen.read_text().strip()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert seen.read_text().strip() == url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
