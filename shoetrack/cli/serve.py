@@ -33,6 +33,11 @@ def serve_cmd(app: App, port, host, open_browser, read_only):
     from shoetrack.web.server import Server
 
     open_store(app.db_path).close()  # a database that cannot open fails now, in one line
+    import logging
+
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:
+        # werkzeug prints a line per request unless told otherwise: only with -v.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = Server(app.db_path, app.config, host=host, port=port, read_only=read_only)
     mode = " (read-only)" if read_only else ""
     click.echo(f"shoetrack dashboard{mode} on {server.url}")
