@@ -131,7 +131,8 @@ def test_date_window_edges(store):
     p = pair(store, "Pegasus", purchased="2026-03-10", retired="2026-04-10")
     got = {day: act(store, day)[1] for day in ("2026-03-09", "2026-03-10", "2026-04-09", "2026-04-10")}
     assert {d: c.shoe.name if c.shoe else c.reason for d, c in got.items()} == {
-        "2026-03-09": "no pair in use on 2026-03-09 is default for run",
+        "2026-03-09": "no pair in use on 2026-03-09 is default for run; Pegasus was bought on "
+                      "2026-03-10 (worn before? `shoetrack shoe edit Pegasus --purchased YYYY-MM-DD`)",
         "2026-03-10": "Pegasus",  # the purchase day counts
         "2026-04-09": "Pegasus",
         "2026-04-10": "no pair in use on 2026-04-10 is default for run",  # the retirement day not
@@ -429,15 +430,19 @@ def history(st):
     return st
 
 
+WALK_WHY = ("no pair in use on 2026-03-09 is default for walk; Walkers was bought on 2026-03-10 "
+            "(worn before? `shoetrack shoe edit Walkers --purchased YYYY-MM-DD`)")
+
+
 def test_reassign_dry_run_table(history):
     st = history
     before = db_dump(st.db)
     r = st("reassign")
     assert r.stdout == (
         "id  date        sport  distance  from               to       why\n"
-        "--  ----------  -----  --------  -----------------  -------  " + "-" * 48 + "\n"
+        "--  ----------  -----  --------  -----------------  -------  " + "-" * len(WALK_WHY) + "\n"
         " 1  2026-03-01  run     13.1 mi  Road (default)     Race     rule 1\n"
-        " 4  2026-03-09  walk     3.0 mi  Walkers (default)  (inbox)  no pair in use on 2026-03-09 is default for walk\n"
+        " 4  2026-03-09  walk     3.0 mi  Walkers (default)  (inbox)  " + WALK_WHY + "\n"
         " 5  2026-04-05  run     15.0 mi  Road (default)     Race     rule 1\n"
         "\n"
         "pair       loses    gains       net\n"
