@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from shoetrack.errors import ShoetrackError, UsageProblem
@@ -45,6 +45,7 @@ class Choice:
     shoe: Shoe | None
     by: str | None
     reason: str
+    predates: list[Shoe] = field(default_factory=list)  # would fit if their first day were earlier
 
 
 def eligible(shoes: list[Shoe], day: date, *, by_hand: bool = False) -> list[Shoe]:
@@ -152,6 +153,7 @@ def choose(store: Store, act: dict, *, path: str | None = None, shoes: list[Shoe
         early = predating([s for s in every if s not in pool], act, path, rules)
         if early:
             found.reason += "; " + first_day_hint(early[0])
+            found.predates = early
     return found
 
 

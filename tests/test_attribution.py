@@ -177,12 +177,12 @@ def test_two_defaults_land_in_inbox_with_suggestions(store):
     assert e.waiting == "several pairs are default for run (Nova, Pegasus)"
     assert [inbox.accept(store, [e])[0].activity["id"]] == [a1]
     assert on(store, a1) == ("Pegasus", "inbox")
-    # A similar run a day later follows the pair of the similar one; a much longer one does not.
-    a2, _ = act(store, "2026-03-02", 8500)
-    a3, _ = act(store, "2026-03-03", 30000)
+    # One past choice is no pattern yet: wear decides, counting each suggestion as taken.
+    a2, _ = act(store, "2026-03-02", 30000)
+    a3, _ = act(store, "2026-03-03", 8000)
     got = {e.activity["id"]: (e.suggestion.shoe.name, e.suggestion.reason) for e in inbox.entries(store)}
-    assert got == {a2: ("Pegasus", f"like #{a1} on 2026-03-01"),
-                   a3: ("Pegasus", "least worn of Nova, Pegasus")}
+    assert got == {a2: ("Pegasus", "least worn of Nova, Pegasus"),  # Pegasus 24.1 km, Nova 80.5 km
+                   a3: ("Pegasus", "least worn of Nova, Pegasus")}  # Pegasus 54.1 km
 
 
 def test_multisport_only_run_legs_reach_a_shoe(store):
@@ -503,7 +503,7 @@ def test_manual_and_inbox_choices_survive_reassign_apply(st):
     st("inbox", "--accept")  # 2, 3, 4 take suggestions: by 'inbox'
     st("rule", "add", "--shoe", "pegasus", "--sport", "run")  # would catch every run
     before = assignments(st.db)
-    assert before == {1: ("Nova", "manual"), 2: ("Nova", "inbox"), 3: ("Nova", "inbox"), 4: ("Nova", "inbox")}
+    assert before == {1: ("Nova", "manual"), 2: ("Pegasus", "inbox"), 3: ("Nova", "inbox"), 4: ("Pegasus", "inbox")}
     assert st.json("reassign", "--apply")["changes"] == []
     assert assignments(st.db) == before
     st("log", "5mi", "--date", "2026-03-05")  # a new run does follow the rule
@@ -619,7 +619,7 @@ def test_inbox_list(rotation):
         "--  ----------  -----  --------  ----  ---------  ------------------------------------------------\n"
         " 1  2026-03-01  run      5.0 mi        Nova       least worn of Nova, Pegasus\n"
         " 2  2026-03-02  walk     3.0 mi        -          no pair in use on 2026-03-02 is default for walk\n"
-        " 3  2026-03-03  run      6.2 mi        Nova       least worn of Nova, Pegasus\n"
+        " 3  2026-03-03  run      6.2 mi        Pegasus    least worn of Nova, Pegasus\n"
         " 4  2026-03-04  run      1.0 mi        Nova       least worn of Nova, Pegasus\n"
         " 5  2026-03-05  run      5.0 mi        Nova       least worn of Nova, Pegasus\n"
         "\n5 activities wait for a pair: `shoetrack inbox --pick` to go through them, "
@@ -629,7 +629,7 @@ def test_inbox_list(rotation):
                      "distance_m": pytest.approx(5 * MI), "name": None, "file": None,
                      "waiting": "several pairs are default for run (Nova, Pegasus)",
                      "suggestion": {"shoe": "Nova", "shoe_id": 1, "reason": "least worn of Nova, Pegasus"},
-                     "choices": ["Nova", "Pegasus", "Walkers"]}
+                     "choices": ["Nova", "Pegasus", "Walkers"], "predates": []}
 
 
 def test_inbox_accept(rotation):
@@ -638,7 +638,7 @@ def test_inbox_accept(rotation):
     r = st("inbox", "--accept")
     assert r.stdout == (
         "#1 2026-03-01 run 5.0 mi -> Nova (least worn of Nova, Pegasus)\n"
-        "#3 2026-03-03 run 6.2 mi -> Nova (least worn of Nova, Pegasus)\n"
+        "#3 2026-03-03 run 6.2 mi -> Pegasus (least worn of Nova, Pegasus)\n"
         "#4 2026-03-04 run 1.0 mi -> Nova (least worn of Nova, Pegasus)\n"
         "#5 2026-03-05 run 5.0 mi -> Nova (least worn of Nova, Pegasus)\n"
         "Assigned 4 activities; 1 without a suggestion stay in the inbox.\n")
@@ -646,7 +646,8 @@ def test_inbox_accept(rotation):
     assert {k: v for k, v in assignments(st.db).items()} == {
         e["id"]: (e["suggestion"]["shoe"], "inbox") for e in listed if e["suggestion"]}
     assert [e["id"] for e in st.json("inbox")] == [2]
-    assert st.json("status")[0]["distance_m"] == pytest.approx((5 + 10 / 1.609344 + 1 + 5) * MI)
+    # Each suggestion counted the ones before it: the rotation is spread, not piled on Nova.
+    assert [p["distance_m"] for p in st.json("status")[:2]] == pytest.approx([11 * MI, 10000])
     assert st("inbox", "--accept").stdout == "Assigned 0 activities; 1 without a suggestion stay in the inbox.\n"
     assert st("inbox", "--pick", "--accept", code=2).stderr == (
         "Error: use --pick or --accept, not both (see 'shoetrack inbox --help')\n")
@@ -662,7 +663,7 @@ TWO_DEFAULTS = "    waiting: several pairs are default for run (Nova, Pegasus)\n
 def test_inbox_pick_through_cli_runner(rotation):
     st = rotation
     # x: unknown key; 2: Pegasus. Enter on the walk: no suggestion; 3: Walkers. Enter on #3: its
-    # suggestion (the pair of the similar #1, just picked). i: ignore #4. s: skip #5.
+    # suggestion (Nova: least worn now that #1 is on Pegasus). i: ignore #4. s: skip #5.
     r = st("inbox", "--pick", input="x2\n3\nis")
     assert r.stdout == (
         "\n[1/5] #1 2026-03-01 run 5.0 mi\n" + TWO_DEFAULTS +
@@ -674,20 +675,20 @@ def test_inbox_pick_through_cli_runner(rotation):
         NO_SUGGESTION_PROMPT + "no suggestion: press a pair's number, s, i or q\n" +
         NO_SUGGESTION_PROMPT + "-> Walkers\n"
         "\n[3/5] #3 2026-03-03 run 6.2 mi\n" + TWO_DEFAULTS +
-        "    suggested: Pegasus (like #1 on 2026-03-01)\n" + CHOICES +
-        PROMPT + "-> Pegasus\n"
-        "\n[4/5] #4 2026-03-04 run 1.0 mi\n" + TWO_DEFAULTS +
         "    suggested: Nova (least worn of Nova, Pegasus)\n" + CHOICES +
+        PROMPT + "-> Nova\n"
+        "\n[4/5] #4 2026-03-04 run 1.0 mi\n" + TWO_DEFAULTS +
+        "    suggested: Pegasus (least worn of Nova, Pegasus)\n" + CHOICES +
         PROMPT + "ignored: it will never count\n"
         "\n[5/5] #5 2026-03-05 run 5.0 mi\n" + TWO_DEFAULTS +
-        "    suggested: Pegasus (like #1 on 2026-03-01)\n" + CHOICES +
+        "    suggested: Pegasus (least worn of Nova, Pegasus)\n" + CHOICES +
         PROMPT + "skipped\n"
         "\n3 assigned, 1 ignored, 1 skipped; 1 still in the inbox.\n")
-    assert assignments(st.db) == {1: ("Pegasus", "manual"), 2: ("Walkers", "manual"), 3: ("Pegasus", "inbox")}
+    assert assignments(st.db) == {1: ("Pegasus", "manual"), 2: ("Walkers", "manual"), 3: ("Nova", "inbox")}
     acts = {a["id"]: a for a in st.json("activities")}
     assert (acts[4]["ignored"], acts[4]["shoe"]) == (True, None)
     assert {r["name"]: r["distance_m"] for r in st.json("status")} == pytest.approx(
-        {"Nova": 0, "Pegasus": 5 * MI + 10000, "Walkers": 3 * MI})
+        {"Nova": 10000, "Pegasus": 5 * MI, "Walkers": 3 * MI})
     # q quits at once; so does the end of input.
     r = st("inbox", "--pick", input="q")
     assert r.stdout.endswith(PROMPT + "quit\n\n0 assigned, 0 ignored, 0 skipped (quit); 1 still in the inbox.\n")
@@ -755,7 +756,7 @@ def test_inbox_pick_in_a_real_terminal(rotation, tmp_path):
     try:
         # One keypress each: 2 = Pegasus; 3 = Walkers for the walk; Enter (a raw terminal sends
         # CR) = the suggestion; i = ignore; an arrow key (an escape sequence) is one unknown key; q.
-        for key, result in [(b"2", b"-> Pegasus"), (b"3", b"-> Walkers"), (b"\r", b"-> Pegasus"),
+        for key, result in [(b"2", b"-> Pegasus"), (b"3", b"-> Walkers"), (b"\r", b"-> Nova"),
                             (b"i", b"ignored: it will never count"), (b"\x1b[A", b"unknown key"),
                             (b"q", b"still in the inbox.")]:
             _read_until(fd, b"q quit: ", buf)
@@ -772,7 +773,7 @@ def test_inbox_pick_in_a_real_terminal(rotation, tmp_path):
             os.kill(pid, 9)
             os.waitpid(pid, 0)
         os.close(fd)
-    assert assignments(st.db) == {1: ("Pegasus", "manual"), 2: ("Walkers", "manual"), 3: ("Pegasus", "inbox")}
+    assert assignments(st.db) == {1: ("Pegasus", "manual"), 2: ("Walkers", "manual"), 3: ("Nova", "inbox")}
     assert [e["id"] for e in st.json("inbox")] == [5]
 
 

@@ -33,12 +33,15 @@ def status_cmd(app: App, show_all, as_json):
         ["pair", "distance", "window (| = warn)", "state", "runs", "last worn", "reaches (forecast)"],
         align="lrllrll",
     )
-    from shoetrack.sports import SHOE_SPORTS
+    from shoetrack import inbox
 
-    unassigned = app.store.scalar(
-        "SELECT count(*) FROM activities a LEFT JOIN assignments g ON g.activity_id = a.id"
-        " WHERE g.activity_id IS NULL AND a.ignored = 0 AND a.sport IN"
-        f" ({','.join('?' * len(SHOE_SPORTS))})", SHOE_SPORTS)
+    unknown = [st.shoe for st in rows if not st.shoe.purchase_known and st.state != "retired"]
+    if unknown:
+        names = ", ".join(s.name for s in unknown)
+        click.echo(f"\nPurchase date unknown: {names} (rules and defaults count "
+                   f"{'it' if len(unknown) == 1 else 'each'} from the day it was added; set it with "
+                   f"{unknown[0].edit_date_hint() if len(unknown) == 1 else '`shoetrack shoe edit NAME --purchased YYYY-MM-DD`'}).")
+    unassigned = inbox.count(app.store)
     if unassigned:
         click.echo(f"\n{unassigned} shoe activit{'y is' if unassigned == 1 else 'ies are'} on no pair "
                    "(see `shoetrack inbox`).")

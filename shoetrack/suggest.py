@@ -1,0 +1,212 @@
+"""Learned suggestions: the pair the runner would pick, from the pairs they picked before.
+
+The history is every activity whose pair a person chose (`assignments.by` manual, inbox or
+archive). Each activity is described by a few features computed in SQL, so that the history of
+100,000 activities arrives as one small grouped table (one row per pair and combination of
+features) instead of one row per activity:
+
+  kind    sport and sub-sport (trail run, treadmill run ...)
+  dist    distance class (short < 5 km, mid-length, longer >= 12 km, long >= 16 km, very long >= 30 km)
+  wd      local weekday; tod: local time of day (early, morning, lunchtime, afternoon, evening, night)
+  pace    seconds per km in 30 s steps, compared with the runner's usual pace (fast, easy)
+  gps     whether the file had GPS (treadmill and indoor runs have none)
+  device  the recording device
+
+A naive-Bayes score over these features (plus distance x weekday together, the shape of a
+rotation such as "the long Sunday run") ranks the pairs eligible for the activity. The top pair
+is suggested only when it is clearly ahead and some group of past runs like this one backs it;
+the reason names that group ("like your 6 long Sunday runs"). Otherwise the caller balances wear.
+The start place is not stored, so it is not a feature.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import combinations
+
+from shoetrack.shoes import Shoe
+from shoetrack.sports import SHOE_SPORTS
+from shoetrack.store import Store
+from shoetrack.units import from_iso, iso
+
+# The feature columns, for history and waiting activities alike (`a` = activities). Local time
+# through SQLite's 'localtime', the same zone local_date uses.
+FEATURES_SQL = """
+    a.sport || '/' || coalesce(a.sub_sport, '') AS kind,
+    CASE WHEN a.distance_m < 5000 THEN 0 WHEN a.distance_m < 8000 THEN 1
+         WHEN a.distance_m < 12000 THEN 2 WHEN a.distance_m < 16000 THEN 3
+         WHEN a.distance_m < 21500 THEN 4 WHEN a.distance_m < 30000 THEN 5 ELSE 6 END AS dist,
+    CAST(strftime('%w', a.start, 'localtime') AS INTEGER) AS wd,
+    CASE WHEN strftime('%H', a.start, 'localtime') < '05' THEN 'night'
+         WHEN strftime('%H', a.start, 'localtime') < '09' THEN 'early'
+         WHEN strftime('%H', a.start, 'localtime') < '12' THEN 'morning'
+         WHEN strftime('%H', a.start, 'localtime') < '14' THEN 'lunchtime'
+         WHEN strftime('%H', a.start, 'localtime') < '18' THEN 'afternoon'
+         WHEN strftime('%H', a.start, 'localtime') < '22' THEN 'evening' ELSE 'night' END AS tod,
+    CASE WHEN a.distance_m > 500 AND coalesce(a.moving_s, a.elapsed_s) > 0
+         THEN min(16, max(6, CAST(coalesce(a.moving_s, a.elapsed_s) * 1000.0 / a.distance_m / 30 AS INTEGER)))
+         ELSE -1 END AS pace,
+    a.has_gps AS gps,
+    coalesce(a.device, '') AS device"""
+
+HISTORY_SQL = f"""
+SELECT g.shoe_id, {FEATURES_SQL}, count(*) AS n
+FROM assignments g JOIN activities a ON a.id = g.activity_id
+WHERE g.by IN ('manual', 'inbox', 'archive') AND a.ignored = 0 AND a.sport IN ({{sports}})
+  AND a.start >= ? AND a.start <= ?
+GROUP BY g.shoe_id, kind, dist, wd, tod, pace, gps, device
+"""
+
+ALPHA = 1.0  # Laplace smoothing of every feature count
+MIN_POSTERIOR = 0.6  # the top pair's share of the probability among eligible pairs
+MIN_SUPPORT = 3  # past runs like this one on the suggested pair
+MIN_PURITY = 0.6  # ... and the share of such runs that went on it
+
+DIST_WORDS = ("short", "mid-length", "mid-length", "longer", "long", "long", "very long")
+WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")  # %w order
+KIND_WORDS = {"trail_run": "trail", "treadmill_run": "treadmill", "track_run": "track"}
+NOUNS = {"walk": "walks", "hike": "hikes"}
+MODEL_FEATURES = ("kind", "dist", "wd", "tod", "pace", "gps", "device", "dist_wd")
+# A reason names one feature, or two of these together ("long Sunday runs").
+PAIRED = ("kind", "dist", "wd", "tod", "pace")
+HISTORY_DAYS = 730  # choices this far around the waiting activities teach the model
+
+
+@dataclass
+class Learned:
+    shoe: Shoe
+    reason: str
+    posterior: float
+
+
+class Model:
+    """Counts of past choices per feature value and pair, built from HISTORY_SQL rows."""
+
+    def __init__(self, rows: list[dict]):
+        paces = sorted((r["pace"], r["n"]) for r in rows if r["pace"] >= 0)
+        self.usual_pace = _weighted_median(paces)
+        self.total: dict[int, int] = defaultdict(int)
+        self.tab: dict[tuple, dict[tuple, dict[int, int]]] = {}
+        self.values: dict[str, set] = defaultdict(set)
+        groups = [(f,) for f in MODEL_FEATURES] + list(combinations(PAIRED, 2))
+        for r in rows:
+            feats = self.features(r)
+            self.total[r["shoe_id"]] += r["n"]
+            for g in groups:
+                key = tuple(feats[f] for f in g)
+                cell = self.tab.setdefault(g, {}).setdefault(key, defaultdict(int))
+                cell[r["shoe_id"]] += r["n"]
+            for f in MODEL_FEATURES:
+                self.values[f].add(feats[f])
+
+    def features(self, r: dict) -> dict:
+        """Model features of a row with the FEATURES_SQL columns."""
+        pace = r["pace"]
+        if pace < 0 or self.usual_pace is None:
+            pace_word = ""
+        elif pace <= self.usual_pace - 2:
+            pace_word = "fast"
+        elif pace >= self.usual_pace + 2:
+            pace_word = "easy"
+        else:
+            pace_word = "usual"
+        return {"kind": r["kind"], "dist": DIST_WORDS[r["dist"]], "wd": r["wd"], "tod": r["tod"],
+                "pace": pace_word, "gps": r["gps"], "device": r["device"],
+                "dist_wd": (r["dist"], r["wd"])}
+
+    def suggest(self, act: dict, eligible: list[Shoe]) -> Learned | None:
+        """The pair the history points to for `act` (FEATURES_SQL columns), among `eligible`,
+        or None when the history is too thin or split to say."""
+        pool = [s for s in eligible if self.total.get(s.id)]
+        if not pool:
+            return None
+        feats = self.features(act)
+        scores = {s.id: self._log_score(s.id, feats) for s in eligible}
+        top = max(scores.values())
+        norm = sum(math.exp(v - top) for v in scores.values())
+        best = max(pool, key=lambda s: (scores[s.id], -self.total[s.id], s.name.lower()))
+        posterior = math.exp(scores[best.id] - top) / norm
+        if posterior < MIN_POSTERIOR:
+            return None
+        reason = self._reason(best, feats, {s.id for s in eligible}, act["sport"])
+        return Learned(best, reason, posterior) if reason else None
+
+    def _log_score(self, shoe_id: int, feats: dict) -> float:
+        n = self.total.get(shoe_id, 0)
+        score = math.log(n + ALPHA)
+        for f in MODEL_FEATURES:
+            count = self.tab[(f,)].get((feats[f],), {}).get(shoe_id, 0)
+            score += math.log((count + ALPHA) / (n + ALPHA * (len(self.values[f]) + 1)))
+        return score
+
+    def _reason(self, shoe: Shoe, feats: dict, eligible: set[int], sport: str) -> str | None:
+        best = None
+        for group, table in self.tab.items():
+            if "dist_wd" in group or not all(_describable(f, feats[f]) for f in group):
+                continue
+            cell = table.get(tuple(feats[f] for f in group), {})
+            n = sum(v for k, v in cell.items() if k in eligible)
+            k = cell.get(shoe.id, 0)
+            if k < MIN_SUPPORT or k / n < MIN_PURITY:
+                continue
+            rank = (round(k / n, 2), k, len(group))
+            if best is None or rank > best[0]:
+                best = (rank, group, k, n)
+        if best is None:
+            return None
+        _, group, k, n = best
+        what = describe(group, feats, sport)
+        return f"like your {n} {what}" if k == n else f"like {k} of your {n} {what}"
+
+
+def _describable(feature: str, value) -> bool:
+    """Values that say something in words ('runs with GPS' or 'usual pace' do not)."""
+    if feature == "gps":
+        return value == 0
+    if feature == "pace":
+        return value in ("fast", "easy")
+    if feature == "device":
+        return bool(value)
+    return True
+
+
+def describe(group: tuple, feats: dict, sport: str) -> str:
+    """'long Sunday runs', 'trail runs', 'evening treadmill runs', 'runs on Forerunner 255'."""
+    words = []
+    for f in ("pace", "tod", "dist", "wd"):
+        if f in group:
+            words.append(WEEKDAYS[feats[f]] if f == "wd" else feats[f])
+    base, _, sub = feats["kind"].partition("/")
+    if "kind" in group:
+        kind = KIND_WORDS.get(base, "")
+        sub = sub.replace("_", " ") if sub not in ("", "generic", kind) else ""
+        words.append(" ".join(filter(None, [kind, sub])))
+    words.append(NOUNS.get(sport, "runs"))
+    if "device" in group:
+        words.append(f"on {feats['device']}")
+    if "gps" in group:
+        words.append("without GPS")
+    return " ".join(w for w in words if w)
+
+
+def _weighted_median(pairs: list[tuple[int, int]]) -> int | None:
+    total = sum(n for _, n in pairs)
+    if not total:
+        return None
+    seen = 0
+    for value, n in pairs:
+        seen += n
+        if 2 * seen >= total:
+            return value
+    return None
+
+
+def load(store: Store, first: str, last: str) -> Model:
+    """The model of the choices a person made from HISTORY_DAYS before `first` to HISTORY_DAYS
+    after `last` (ISO UTC starts of the waiting activities), from one grouped query."""
+    lo = from_iso(first) - timedelta(days=HISTORY_DAYS)
+    hi = from_iso(last) + timedelta(days=HISTORY_DAYS)
+    sql = HISTORY_SQL.format(sports=", ".join("?" for _ in SHOE_SPORTS))
+    return Model(store.q(sql, [*SHOE_SPORTS, iso(lo), iso(hi)]))
