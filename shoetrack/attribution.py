@@ -150,7 +150,8 @@ def choose(store: Store, act: dict, *, path: str | None = None, shoes: list[Shoe
     pool = eligible(every, day, by_hand=by_hand(act))
     found = _pick(pool, act, path, rules)
     if found.shoe is None:
-        early = predating([s for s in every if s not in pool], act, path, rules)
+        ids = {s.id for s in pool}
+        early = predating([s for s in every if s.id not in ids], act, path, rules)
         if early:
             found.reason += "; " + first_day_hint(early[0])
             found.predates = early

@@ -71,7 +71,9 @@ NOUNS = {"walk": "walks", "hike": "hikes"}
 MODEL_FEATURES = ("kind", "dist", "wd", "tod", "pace", "gps", "device", "dist_wd")
 # A reason names one feature, or two of these together ("long Sunday runs").
 PAIRED = ("kind", "dist", "wd", "tod", "pace")
-HISTORY_DAYS = 730  # choices this far around the waiting activities teach the model
+REASON_GROUPS = [(f,) for f in MODEL_FEATURES if f != "dist_wd"] + list(combinations(PAIRED, 2))
+GROUPS = [("dist_wd",)] + REASON_GROUPS
+HISTORY_DAYS = 365  # choices this far around the waiting activities teach the model
 
 
 @dataclass
@@ -82,24 +84,26 @@ class Learned:
 
 
 class Model:
-    """Counts of past choices per feature value and pair, built from HISTORY_SQL rows."""
+    """Counts of past choices per feature group, value and pair, built from HISTORY_SQL rows.
+
+    `cells[(group, values, shoe_id)]` is a flat dict: the history of 100,000 activities is a
+    few hundred thousand increments, and a query reads a few dozen cells."""
 
     def __init__(self, rows: list[dict]):
         paces = sorted((r["pace"], r["n"]) for r in rows if r["pace"] >= 0)
         self.usual_pace = _weighted_median(paces)
         self.total: dict[int, int] = defaultdict(int)
-        self.tab: dict[tuple, dict[tuple, dict[int, int]]] = {}
-        self.values: dict[str, set] = defaultdict(set)
-        groups = [(f,) for f in MODEL_FEATURES] + list(combinations(PAIRED, 2))
+        self.cells: dict[tuple, int] = defaultdict(int)
+        values: dict[str, set] = defaultdict(set)
+        cells, groups = self.cells, GROUPS
         for r in rows:
-            feats = self.features(r)
-            self.total[r["shoe_id"]] += r["n"]
+            feats, shoe_id, n = self.features(r), r["shoe_id"], r["n"]
+            self.total[shoe_id] += n
             for g in groups:
-                key = tuple(feats[f] for f in g)
-                cell = self.tab.setdefault(g, {}).setdefault(key, defaultdict(int))
-                cell[r["shoe_id"]] += r["n"]
+                cells[(g, tuple(feats[f] for f in g), shoe_id)] += n
             for f in MODEL_FEATURES:
-                self.values[f].add(feats[f])
+                values[f].add(feats[f])
+        self.sizes = {f: len(values[f]) + 1 for f in MODEL_FEATURES}  # +1: a value never seen
 
     def features(self, r: dict) -> dict:
         """Model features of a row with the FEATURES_SQL columns."""
@@ -123,36 +127,39 @@ class Model:
         if not pool:
             return None
         feats = self.features(act)
-        scores = {s.id: self._log_score(s.id, feats) for s in eligible}
-        top = max(scores.values())
-        norm = sum(math.exp(v - top) for v in scores.values())
-        best = max(pool, key=lambda s: (scores[s.id], -self.total[s.id], s.name.lower()))
-        posterior = math.exp(scores[best.id] - top) / norm
+        scores = [self._log_score(s.id, feats) for s in pool]
+        # Pairs without history all score the same: only the smoothing.
+        unseen = len(eligible) - len(pool)
+        blank = math.log(ALPHA) + sum(math.log(1 / self.sizes[f]) for f in MODEL_FEATURES)
+        top = max(scores + ([blank] if unseen else []))
+        norm = sum(math.exp(v - top) for v in scores) + unseen * math.exp(blank - top)
+        i = max(range(len(pool)), key=lambda j: (scores[j], -self.total[pool[j].id], pool[j].name.lower()))
+        posterior = math.exp(scores[i] - top) / norm
         if posterior < MIN_POSTERIOR:
             return None
-        reason = self._reason(best, feats, {s.id for s in eligible}, act["sport"])
-        return Learned(best, reason, posterior) if reason else None
+        reason = self._reason(pool[i], feats, [s.id for s in eligible], act["sport"])
+        return Learned(pool[i], reason, posterior) if reason else None
 
     def _log_score(self, shoe_id: int, feats: dict) -> float:
-        n = self.total.get(shoe_id, 0)
+        n = self.total[shoe_id]
         score = math.log(n + ALPHA)
         for f in MODEL_FEATURES:
-            count = self.tab[(f,)].get((feats[f],), {}).get(shoe_id, 0)
-            score += math.log((count + ALPHA) / (n + ALPHA * (len(self.values[f]) + 1)))
+            count = self.cells.get(((f,), (feats[f],), shoe_id), 0)
+            score += math.log((count + ALPHA) / (n + ALPHA * self.sizes[f]))
         return score
 
-    def _reason(self, shoe: Shoe, feats: dict, eligible: set[int], sport: str) -> str | None:
+    def _reason(self, shoe: Shoe, feats: dict, eligible: list[int], sport: str) -> str | None:
         best = None
-        for group, table in self.tab.items():
-            if "dist_wd" in group or not all(_describable(f, feats[f]) for f in group):
+        for group in REASON_GROUPS:
+            if not all(_describable(f, feats[f]) for f in group):
                 continue
-            cell = table.get(tuple(feats[f] for f in group), {})
-            n = sum(v for k, v in cell.items() if k in eligible)
-            k = cell.get(shoe.id, 0)
-            if k < MIN_SUPPORT or k / n < MIN_PURITY:
+            key = tuple(feats[f] for f in group)
+            k = self.cells.get((group, key, shoe.id), 0)
+            if k < MIN_SUPPORT:
                 continue
+            n = sum(self.cells.get((group, key, i), 0) for i in eligible)
             rank = (round(k / n, 2), k, len(group))
-            if best is None or rank > best[0]:
+            if k / n >= MIN_PURITY and (best is None or rank > best[0]):
                 best = (rank, group, k, n)
         if best is None:
             return None

@@ -145,7 +145,7 @@ def shoe_show(app: App, name, limit, as_json):
     lines = [
         ("Name", s.name),
         ("Shoe", " ".join(filter(None, [s.brand, s.model])) or "-"),
-        ("In use", f"{s.purchased_on or s.first_day} to {s.retired_on or 'now'}"),
+        ("In use", f"{s.purchased_on or 'unknown'} to {s.retired_on or 'now'}"),
         ("Default for", ", ".join(s.default_sports) or "-"),
         ("Distance", f"{fmt_dist(app, st.total_m)} ({fmt_dist(app, st.tracked_m)} tracked"
                      f" + {fmt_dist(app, s.start_distance_m)} starting)"),
