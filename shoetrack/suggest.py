@@ -176,6 +176,8 @@ def _describable(feature: str, value) -> bool:
         return value in ("fast", "easy")
     if feature == "device":
         return bool(value)
+    if feature == "kind":  # a plain run says nothing: "runs" is every run
+        return value not in ("run/", "run/generic", "run/street")
     return True
 
 

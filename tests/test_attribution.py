@@ -788,3 +788,106 @@ def test_inbox_pick_without_a_terminal_says_so(rotation, tmp_path):
                         "`shoetrack activity assign ID PAIR`\n")
     assert p.stdout.endswith("q quit: \n")
     assert json.loads(st("inbox", "--json").stdout)[0]["id"] == 1
+
+
+# ---------------------------------------------------------------- rotation and learned suggestions
+
+def test_inbox_accept_spreads_a_rotation(st):
+    """Two pairs default for runs, 23 runs waiting: each suggestion counts the ones before it,
+    so "least worn" alternates instead of piling every run on one pair."""
+    st("shoe", "add", "Alpha", "--purchased", "2026-01-01", "--default-for", "run")
+    st("shoe", "add", "Bravo", "--purchased", "2026-01-01", "--default-for", "run", "--start-distance", "40k")
+    for i in range(23):
+        st("log", "8k", "--date", f"2026-03-{i + 1:02d}")
+    listed = st.json("inbox")
+    # Alpha catches up over the first five runs (a tie at 40 km goes to the first name), then
+    # they alternate.
+    expected = "AAAAAA" + "BA" * 8 + "B"
+    assert "".join(e["suggestion"]["shoe"][0] for e in listed) == expected
+    assert {e["suggestion"]["reason"] for e in listed} == {"least worn of Alpha, Bravo"}
+    r = st("inbox", "--accept")
+    assert r.stdout.splitlines()[-1] == "Assigned 23 activities."
+    got = assignments(st.db)
+    assert "".join(got[i + 1][0][0] for i in range(23)) == expected
+    assert {p["name"]: (p["activities"], p["distance_m"]) for p in st.json("status")} == {
+        "Alpha": (14, pytest.approx(112000)), "Bravo": (9, pytest.approx(40000 + 72000))}
+
+
+def _history(store):
+    """Eight weeks of a runner's own choices: the long Sunday run in Cushion, Tuesday intervals
+    in Light, Thursday trails in Trail, Wednesday treadmill runs in Tread, and Saturday easy
+    runs split between Cushion and Light. All four pairs are default for runs (a rotation)."""
+    from importers.model import Activity
+    from shoetrack import activities, attribution
+
+    pairs = {n: pair(store, n) for n in ("Cushion", "Light", "Trail", "Tread")}
+    week = [  # (weekday offset from Sunday 2026-03-01, hour, sport, km, min/km, gps, pair)
+        (0, 8, "run", 22, 5.7, True, "Cushion"), (2, 18, "run", 10, 4.3, True, "Light"),
+        (4, 7, "trail_run", 12, 6.5, True, "Trail"), (3, 19, "treadmill_run", 8, 5.5, False, "Tread"),
+        (6, 9, "run", 8, 5.8, True, None)]
+    with store.write():
+        for w in range(8):
+            for off, hour, sport, km, pace, gps, name in week:
+                day = date(2026, 3, 1).toordinal() + 7 * w + off
+                a = Activity(start=at(date.fromordinal(day).isoformat(), hour), sport=sport,
+                             distance_m=km * 1000, source="fit", elapsed_s=km * pace * 60, has_gps=gps)
+                aid = activities.insert(store, a)
+                name = name or ("Cushion", "Light")[w % 2]
+                activities.set_assignment(store, aid, attribution.Choice(pairs[name], "manual", "chosen"))
+    return pairs
+
+
+def test_learned_suggestions_follow_the_runner_s_rotation(st, store):
+    from importers.model import Activity
+    from shoetrack import activities
+
+    _history(store)
+    waiting = [  # date, hour, sport, km, min/km, gps
+        ("2026-04-26", 8, "run", 24, 5.6, True),           # a Sunday long run
+        ("2026-04-28", 18, "run", 9, 4.2, True),           # Tuesday intervals
+        ("2026-04-30", 7, "trail_run", 14, 6.8, True),     # a trail
+        ("2026-04-29", 19, "treadmill_run", 6, 5.4, False),  # the treadmill
+        ("2026-05-02", 9, "run", 8, 5.8, True),            # Saturday easy: split 4/4, no pattern
+    ]
+    with store.write():
+        for day, hour, sport, km, pace, gps in waiting:
+            activities.insert(store, Activity(start=at(day, hour), sport=sport, distance_m=km * 1000,
+                                              source="fit", elapsed_s=km * pace * 60, has_gps=gps))
+    got = [(e["date"], e["suggestion"]["shoe"], e["suggestion"]["reason"]) for e in st.json("inbox")]
+    assert got == [
+        ("2026-04-26", "Cushion", "like your 8 long Sunday runs"),
+        ("2026-04-28", "Light", "like your 8 mid-length Tuesday runs"),
+        ("2026-04-29", "Tread", "like your 8 mid-length treadmill runs"),
+        ("2026-04-30", "Trail", "like your 8 longer trail runs"),
+        ("2026-05-02", "Tread", "least worn of Cushion, Light, Trail, Tread"),
+    ]
+    text = st("inbox").stdout
+    assert "Cushion    like your 8 long Sunday runs" in text
+
+
+def test_migration_0003_reads_old_filled_in_purchase_dates_as_unknown(tmp_path):
+    """Old versions filled a missing purchase date with the day the pair was added: from a
+    database at the previous version, such dates become unknown; real ones stay."""
+    import sqlite3
+
+    import sqlite_utils
+    from shoetrack.store import MIGRATIONS, open_store
+
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    MIGRATIONS.apply(db, stop_before="0003_attrib")
+    assert "0003_attrib" not in [m.name for m in MIGRATIONS.applied(db)]
+    added = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+    local_day = added.astimezone().date().isoformat()
+    for name, bought in (("Filled", local_day), ("Real", "2026-01-05")):
+        db.execute("INSERT INTO shoes (name, purchased_on, created_at) VALUES (?, ?, ?)",
+                   [name, bought, "2026-11-20T12:00:00Z"])
+    db.conn.commit()
+    db.close()
+    store = open_store(path)
+    try:
+        assert {r["name"]: r["purchased_on"] for r in store.q("SELECT * FROM shoes")} == {
+            "Filled": None, "Real": "2026-01-05"}
+        assert MIGRATIONS.pending(store.db) == []
+    finally:
+        store.close()
