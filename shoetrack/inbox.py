@@ -99,8 +99,13 @@ def _suggest(act: dict, ctx: _Context, choices: list[Shoe], auto: attribution.Ch
     if auto.shoe is not None:
         return Suggestion(auto.shoe, auto.reason)
     learned = ctx.model.suggest(act, choices)
-    if learned:
+    if learned and learned.shoe:
         return Suggestion(learned.shoe, learned.reason)
+    if learned and len(learned.likely) > 1:
+        # Runs like this one went on several pairs: balance wear among those.
+        least = min(learned.likely, key=lambda s: (ctx.wear[s.id], s.name.lower()))
+        names = ", ".join(s.name for s in sorted(learned.likely, key=lambda s: s.name.lower()))
+        return Suggestion(least, f"least worn of {names}, worn for runs like this")
     rotation = attribution.defaults_for(choices, act["sport"])
     if not rotation:
         return None

@@ -63,6 +63,7 @@ ALPHA = 1.0  # Laplace smoothing of every feature count
 MIN_POSTERIOR = 0.6  # the top pair's share of the probability among eligible pairs
 MIN_SUPPORT = 3  # past runs like this one on the suggested pair
 MIN_PURITY = 0.6  # ... and the share of such runs that went on it
+MIN_LIKELY = 0.15  # a pair with this share is one the runner wears for runs like this
 
 DIST_WORDS = ("short", "mid-length", "mid-length", "longer", "long", "long", "very long")
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")  # %w order
@@ -78,9 +79,13 @@ HISTORY_DAYS = 365  # choices this far around the waiting activities teach the m
 
 @dataclass
 class Learned:
-    shoe: Shoe
+    """A confident suggestion (`shoe`, `reason`), or when the history is split, `likely`: the
+    pairs it points to for runs like this one (to balance wear among them)."""
+
+    shoe: Shoe | None
     reason: str
     posterior: float
+    likely: list[Shoe]
 
 
 class Model:
@@ -121,8 +126,8 @@ class Model:
                 "dist_wd": (r["dist"], r["wd"])}
 
     def suggest(self, act: dict, eligible: list[Shoe]) -> Learned | None:
-        """The pair the history points to for `act` (FEATURES_SQL columns), among `eligible`,
-        or None when the history is too thin or split to say."""
+        """The pair the history points to for `act` (FEATURES_SQL columns), among `eligible`;
+        None without history on any of them."""
         pool = [s for s in eligible if self.total.get(s.id)]
         if not pool:
             return None
@@ -134,11 +139,16 @@ class Model:
         top = max(scores + ([blank] if unseen else []))
         norm = sum(math.exp(v - top) for v in scores) + unseen * math.exp(blank - top)
         i = max(range(len(pool)), key=lambda j: (scores[j], -self.total[pool[j].id], pool[j].name.lower()))
-        posterior = math.exp(scores[i] - top) / norm
-        if posterior < MIN_POSTERIOR:
-            return None
-        reason = self._reason(pool[i], feats, [s.id for s in eligible], act["sport"])
-        return Learned(pool[i], reason, posterior) if reason else None
+        shares = [math.exp(v - top) / norm for v in scores]
+        # Pairs worn for runs like this: a fair share, and enough runs of the same kind on them.
+        kind = (("kind",), (feats["kind"],))
+        likely = [s for s, p in zip(pool, shares)
+                  if p >= MIN_LIKELY and self.cells.get((*kind, s.id), 0) >= MIN_SUPPORT]
+        if shares[i] >= MIN_POSTERIOR:
+            reason = self._reason(pool[i], feats, [s.id for s in eligible], act["sport"])
+            if reason:
+                return Learned(pool[i], reason, shares[i], likely)
+        return Learned(None, "", shares[i], likely)
 
     def _log_score(self, shoe_id: int, feats: dict) -> float:
         n = self.total[shoe_id]

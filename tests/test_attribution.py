@@ -847,7 +847,7 @@ def test_learned_suggestions_follow_the_runner_s_rotation(st, store):
         ("2026-04-28", 18, "run", 9, 4.2, True),           # Tuesday intervals
         ("2026-04-30", 7, "trail_run", 14, 6.8, True),     # a trail
         ("2026-04-29", 19, "treadmill_run", 6, 5.4, False),  # the treadmill
-        ("2026-05-02", 9, "run", 8, 5.8, True),            # Saturday easy: split 4/4, no pattern
+        ("2026-05-02", 9, "run", 8, 5.8, True),            # Saturday easy: split 4/4
     ]
     with store.write():
         for day, hour, sport, km, pace, gps in waiting:
@@ -859,10 +859,16 @@ def test_learned_suggestions_follow_the_runner_s_rotation(st, store):
         ("2026-04-28", "Light", "like your 8 mid-length Tuesday runs"),
         ("2026-04-29", "Tread", "like your 8 mid-length treadmill runs"),
         ("2026-04-30", "Trail", "like your 8 longer trail runs"),
-        ("2026-05-02", "Tread", "least worn of Cushion, Light, Trail, Tread"),
+        # Split 4/4 between Cushion and Light: wear decides between those two only (Light has
+        # 121 km with the Tuesday run listed before it, Cushion 232 km).
+        ("2026-05-02", "Light", "least worn of Cushion, Light, worn for runs like this"),
     ]
     text = st("inbox").stdout
     assert "Cushion    like your 8 long Sunday runs" in text
+    # Automatic choices teach nothing: the same history recorded as `default` leaves wear to decide.
+    store.conn.execute("UPDATE assignments SET by = 'default'")
+    store.conn.commit()
+    assert {e["suggestion"]["reason"] for e in st.json("inbox")} == {"least worn of Cushion, Light, Trail, Tread"}
 
 
 def test_migration_0003_reads_old_filled_in_purchase_dates_as_unknown(tmp_path):
