@@ -199,7 +199,7 @@ def import_file(store: Store, path: Path, *, shoe: Shoe | None = None, when: dat
             file_id = _log_row(store, spath, size, mtime, sha, fmt, "imported", result.reason,
                                existing_id=prev_id)
             shoes = shoes if shoes is not None else all_shoes(store)
-            rules = store.q("SELECT * FROM rules ORDER BY position")
+            rules = attribution.load_rules(store)  # the one rules query, in the order tried
             for act, _ in fresh:
                 activity_id = activities.insert(store, act, file_id=file_id)
                 row = activities.get(store, activity_id)

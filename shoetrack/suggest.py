@@ -72,8 +72,8 @@ NOUNS = {"walk": "walks", "hike": "hikes"}
 MODEL_FEATURES = ("kind", "dist", "wd", "tod", "pace", "gps", "device", "dist_wd")
 # A reason names one feature, or two of these together ("long Sunday runs").
 PAIRED = ("kind", "dist", "wd", "tod", "pace")
-REASON_GROUPS = [(f,) for f in MODEL_FEATURES if f != "dist_wd"] + list(combinations(PAIRED, 2))
-GROUPS = [("dist_wd",)] + REASON_GROUPS
+PAIR_GROUPS = list(combinations(PAIRED, 2))
+REASON_GROUPS = [(f,) for f in MODEL_FEATURES if f != "dist_wd"] + PAIR_GROUPS
 HISTORY_DAYS = 365  # choices this far around the waiting activities teach the model
 
 
@@ -89,26 +89,37 @@ class Learned:
 
 
 class Model:
-    """Counts of past choices per feature group, value and pair, built from HISTORY_SQL rows.
+    """Counts of past choices per feature value and pair, built from HISTORY_SQL rows.
 
-    `cells[(group, values, shoe_id)]` is a flat dict: the history of 100,000 activities is a
-    few hundred thousand increments, and a query reads a few dozen cells."""
+    `single[f][value][shoe_id]` feeds the score (a query reads one dict per feature);
+    `cells[(group, values, shoe_id)]` the reasons (a flat dict: cheap to build, read rarely)."""
 
     def __init__(self, rows: list[dict]):
         paces = sorted((r["pace"], r["n"]) for r in rows if r["pace"] >= 0)
         self.usual_pace = _weighted_median(paces)
         self.total: dict[int, int] = defaultdict(int)
+        self.single: dict[str, dict] = {f: {} for f in MODEL_FEATURES}
         self.cells: dict[tuple, int] = defaultdict(int)
-        values: dict[str, set] = defaultdict(set)
-        cells, groups = self.cells, GROUPS
+        cells, single = self.cells, self.single
         for r in rows:
             feats, shoe_id, n = self.features(r), r["shoe_id"], r["n"]
             self.total[shoe_id] += n
-            for g in groups:
-                cells[(g, tuple(feats[f] for f in g), shoe_id)] += n
             for f in MODEL_FEATURES:
-                values[f].add(feats[f])
-        self.sizes = {f: len(values[f]) + 1 for f in MODEL_FEATURES}  # +1: a value never seen
+                by_shoe = single[f].setdefault(feats[f], {})
+                by_shoe[shoe_id] = by_shoe.get(shoe_id, 0) + n
+            for g in PAIR_GROUPS:
+                cells[(g, (feats[g[0]], feats[g[1]]), shoe_id)] += n
+        sizes = {f: len(single[f]) + 1 for f in MODEL_FEATURES}  # +1: a value never seen
+        # log P(pair) less the denominators of every feature: the part of a score that does not
+        # depend on the activity.
+        self.base = {i: math.log(n + ALPHA) - sum(math.log(n + ALPHA * sizes[f]) for f in MODEL_FEATURES)
+                     for i, n in self.total.items()}
+        self.blank = math.log(ALPHA) - sum(math.log(ALPHA * sizes[f]) for f in MODEL_FEATURES)
+
+    def count(self, group: tuple, key: tuple, shoe_id: int) -> int:
+        if len(group) == 1:
+            return self.single[group[0]].get(key[0], {}).get(shoe_id, 0)
+        return self.cells.get((group, key, shoe_id), 0)
 
     def features(self, r: dict) -> dict:
         """Model features of a row with the FEATURES_SQL columns."""
@@ -132,31 +143,21 @@ class Model:
         if not pool:
             return None
         feats = self.features(act)
-        scores = [self._log_score(s.id, feats) for s in pool]
-        # Pairs without history all score the same: only the smoothing.
-        unseen = len(eligible) - len(pool)
-        blank = math.log(ALPHA) + sum(math.log(1 / self.sizes[f]) for f in MODEL_FEATURES)
-        top = max(scores + ([blank] if unseen else []))
-        norm = sum(math.exp(v - top) for v in scores) + unseen * math.exp(blank - top)
+        tables = [self.single[f].get(feats[f], {}) for f in MODEL_FEATURES]
+        scores = [self.base[s.id] + sum(math.log(t.get(s.id, 0) + ALPHA) for t in tables) for s in pool]
+        unseen = len(eligible) - len(pool)  # pairs without history all score self.blank
+        top = max(scores + ([self.blank] if unseen else []))
+        norm = sum(math.exp(v - top) for v in scores) + unseen * math.exp(self.blank - top)
         i = max(range(len(pool)), key=lambda j: (scores[j], -self.total[pool[j].id], pool[j].name.lower()))
         shares = [math.exp(v - top) / norm for v in scores]
         # Pairs worn for runs like this: a fair share, and enough runs of the same kind on them.
-        kind = (("kind",), (feats["kind"],))
-        likely = [s for s, p in zip(pool, shares)
-                  if p >= MIN_LIKELY and self.cells.get((*kind, s.id), 0) >= MIN_SUPPORT]
+        kinds = tables[MODEL_FEATURES.index("kind")]
+        likely = [s for s, p in zip(pool, shares) if p >= MIN_LIKELY and kinds.get(s.id, 0) >= MIN_SUPPORT]
         if shares[i] >= MIN_POSTERIOR:
             reason = self._reason(pool[i], feats, [s.id for s in eligible], act["sport"])
             if reason:
                 return Learned(pool[i], reason, shares[i], likely)
         return Learned(None, "", shares[i], likely)
-
-    def _log_score(self, shoe_id: int, feats: dict) -> float:
-        n = self.total[shoe_id]
-        score = math.log(n + ALPHA)
-        for f in MODEL_FEATURES:
-            count = self.cells.get(((f,), (feats[f],), shoe_id), 0)
-            score += math.log((count + ALPHA) / (n + ALPHA * self.sizes[f]))
-        return score
 
     def _reason(self, shoe: Shoe, feats: dict, eligible: list[int], sport: str) -> str | None:
         best = None
@@ -164,10 +165,10 @@ class Model:
             if not all(_describable(f, feats[f]) for f in group):
                 continue
             key = tuple(feats[f] for f in group)
-            k = self.cells.get((group, key, shoe.id), 0)
+            k = self.count(group, key, shoe.id)
             if k < MIN_SUPPORT:
                 continue
-            n = sum(self.cells.get((group, key, i), 0) for i in eligible)
+            n = sum(self.count(group, key, i) for i in eligible)
             rank = (round(k / n, 2), k, len(group))
             if k / n >= MIN_PURITY and (best is None or rank > best[0]):
                 best = (rank, group, k, n)
