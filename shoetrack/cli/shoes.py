@@ -16,7 +16,9 @@ def _pair_options(f):
     opts = [
         click.option("--brand", help="Maker, e.g. Nike."),
         click.option("--model", help="Model, e.g. Pegasus 40."),
-        click.option("--purchased", metavar="DATE", help="Purchase date YYYY-MM-DD (default today)."),
+        click.option("--purchased", metavar="DATE",
+                     help="Purchase date YYYY-MM-DD. Without it the date is unknown: rules and defaults "
+                          "count the pair from the day it was added, your own choices on any date."),
         click.option("--start-distance", metavar="DIST",
                      help="Distance already on the pair before tracking (e.g. 120mi)."),
         click.option("--warn", metavar="DIST", help="Warn at this distance (default from config, 300mi)."),
