@@ -1,4 +1,6 @@
 """Manual logging, activities listing, assign/unassign/delete, and attribution of manual entries."""
+from datetime import datetime
+
 import pytest
 
 from helpers import db_dump
@@ -217,7 +219,9 @@ def test_imported_file_before_the_added_day_waits_with_the_hint(st):
     st("shoe", "add", "Pegasus", "--default-for", "run")
     added = st.json("status")[0]["first_day"]
     r = st("import", str(fit))
-    fix = (f"no pair in use on 2026-04-12 is default for run; Pegasus counts automatically from {added}, "
+    run_day = st.json("activities")[0]["start"]  # 2026-04-12T07:05Z: its local date depends on the zone
+    run_day = datetime.fromisoformat(run_day.replace("Z", "+00:00")).astimezone().date()
+    fix = (f"no pair in use on {run_day} is default for run; Pegasus counts automatically from {added}, "
            "the day it was added (worn before? `shoetrack shoe edit Pegasus --purchased YYYY-MM-DD`)")
     assert r.stdout.splitlines()[1:3] == [
         "  1 activity on no pair (see `shoetrack activities --unassigned`):", f"    #1 run: {fix}"]
@@ -242,7 +246,9 @@ def test_import_shoe_before_an_unknown_and_a_known_purchase_date(st):
     st("shoe", "add", "Nova", "--purchased", "2026-04-20")
     st("import", "--shoe", "peg", str(folder / "2026-04-12-road-run.fit"))
     r = st("import", "--shoe", "nova", str(folder / "2026-04-15-treadmill.fit"))
+    day = [a for a in st.json("activities") if a["id"] == 2][0]["start"]
+    day = datetime.fromisoformat(day.replace("Z", "+00:00")).astimezone().date()  # local: 04-15 or 04-16
     assert r.stdout.splitlines()[2] == (
-        "    #2 treadmill_run: Nova was bought on 2026-04-20, after 2026-04-15: if you wore it then, "
-        "move its purchase date with `shoetrack shoe edit Nova --purchased 2026-04-15`")
+        f"    #2 treadmill_run: Nova was bought on 2026-04-20, after {day}: if you wore it then, "
+        f"move its purchase date with `shoetrack shoe edit Nova --purchased {day}`")
     assert {a["id"]: a["shoe"] for a in st.json("activities")} == {1: "Pegasus", 2: None}
