@@ -232,7 +232,12 @@ def test_imported_file_before_the_added_day_waits_with_the_hint(st):
         f"1 waiting activity predates Pegasus's first day, {added}, the day it was added (purchase date "
         "unknown): if you wore it then, `shoetrack shoe edit Pegasus --purchased YYYY-MM-DD`, then "
         "`shoetrack reassign --apply`.")
-    # Following the hint puts it on the pair.
+    # A pick in the inbox is the runner's word: it counts on the pair before the day it was added.
+    r = st("inbox", "--pick", input="1")
+    assert "    1 Pegasus\n" in r.stdout and "-> Pegasus\n" in r.stdout
+    assert [(a["shoe"], a["assigned_by"]) for a in st.json("activities")] == [("Pegasus", "manual")]
+    st("activity", "unassign", "1")
+    # Following the hint puts it on the pair automatically.
     st("shoe", "edit", "Pegasus", "--purchased", "2026-04-01")
     assert st.json("reassign", "--apply")["changes"][0]["new_shoe"] == "Pegasus"
     assert st.json("inbox") == []
