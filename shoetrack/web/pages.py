@@ -16,13 +16,10 @@ IMPORTS_PAGE = 200
 def render(template: str, **ctx):
     """A page with what every page shows: the inbox count in the menu, the forms' token, and
     whether actions are offered at all."""
-    from shoetrack.sports import SHOE_SPORTS
+    from shoetrack import inbox
 
     guard = g.settings.guard
-    waiting = store().scalar(
-        "SELECT count(*) FROM activities a LEFT JOIN assignments g ON g.activity_id = a.id"
-        " WHERE g.activity_id IS NULL AND a.ignored = 0 AND a.sport IN"
-        f" ({','.join('?' * len(SHOE_SPORTS))})", SHOE_SPORTS)
+    waiting = inbox.count(store())
     return render_template(template, csrf=guard.csrf, read_only=guard.read_only,
                            inbox_count=waiting, today=datetime.now().astimezone().date(), **ctx)
 
