@@ -70,47 +70,118 @@ class Store:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
-            raise ShoetrackError(f"database {self.path}: {e}") from None
+            raise self.failure(e) from None
         try:
             yield self
-        except BaseException:
+            self.conn.execute("COMMIT")
+        except BaseException as e:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if isinstance(e, sqlite3.OperationalError):
+                raise self.failure(e) from None
             raise
-        else:
-            self.conn.execute("COMMIT")
+
+    def failure(self, e: sqlite3.Error) -> ShoetrackError:
+        """A one-line error for what SQLite says when a write cannot happen."""
+        text = str(e)
+        if "readonly" in text or "read-only" in text:
+            return ShoetrackError(f"database {self.path} is read-only: nothing was changed")
+        if "full" in text:
+            return ShoetrackError(f"database {self.path}: the disk is full; the last change "
+                                  "was not saved")
+        return ShoetrackError(f"database {self.path}: {text}")
 
     def close(self):
         self.db.close()
 
 
-def open_store(path: Path | str) -> Store:
-    """Open (creating if needed) the database at `path` and apply pending migrations."""
+def open_store(path: Path | str, *, create: bool = True) -> Store:
+    """Open the database at `path` and apply pending migrations.
+
+    `create`: make the folder and the file when missing (only for the default location; a
+    path the user named must have an existing folder, or a typo would look like lost data).
+    A file this process may not write is opened read-only: reads work, writes fail with one
+    line. A database written by a newer shoetrack is refused, naming the versions.
+    """
     import sqlite_utils  # heavy (pulls numpy when present): only when a command needs the store
 
     path = Path(path)
+    memory = str(path) == ":memory:"
     try:
-        if str(path) != ":memory:":
+        if not memory and not path.parent.is_dir():
+            if not create:
+                raise ShoetrackError(f"cannot open database {path}: folder {path.parent} "
+                                     "does not exist")
             path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+        conn, read_only = _connect(path, memory)
         db = sqlite_utils.Database(conn)
         store = Store(db, path)
-        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        if str(path) != ":memory:":
-            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-            if mode != "wal":
-                db.enable_wal()
-            # WAL + NORMAL never corrupts; a power cut may undo the last commits, and a file whose
-            # import is undone is also absent from the import log, so the next scan re-imports it.
-            db.execute("PRAGMA synchronous = NORMAL")
-        db.execute("PRAGMA foreign_keys = ON")
+        _refuse_newer(store)
+        if not read_only:
+            _tune(db, memory)
         if MIGRATIONS.pending(db):
+            if read_only:
+                raise ShoetrackError(f"database {path} is read-only and needs an upgrade to "
+                                     "this version of shoetrack: open it once with write access")
             with store.write():
                 MIGRATIONS.apply(db)
     except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
         reason = getattr(e, "strerror", None) or str(e)
         raise ShoetrackError(f"cannot open database {path}: {reason}") from None
     return store
+
+
+def _connect(path: Path, memory: bool) -> tuple[sqlite3.Connection, bool]:
+    """A connection with the busy timeout, and whether it is read-only. A database SQLite
+    cannot open for writing (a read-only disk, or a WAL file whose folder may not be written)
+    is opened immutable and read-only, so reads such as `status` still work."""
+    conn = _busy(sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S))
+    if memory or not path.is_file():
+        return conn, False
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn, False
+    except sqlite3.OperationalError as e:
+        conn.close()
+        if "unable to open" not in str(e):
+            raise
+    uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
+    return _busy(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)), True
+
+
+def _busy(conn: sqlite3.Connection) -> sqlite3.Connection:
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    return conn
+
+
+def _tune(db, memory: bool) -> None:
+    if not memory:
+        mode = db.conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            try:
+                db.enable_wal()
+            except sqlite3.OperationalError as e:
+                if "readonly" not in str(e):  # a read-only file stays as it is
+                    raise
+        # WAL + NORMAL never corrupts; a power cut may undo the last commits, and a file whose
+        # import is undone is also absent from the import log, so the next scan re-imports it.
+        db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA foreign_keys = ON")
+
+
+def _refuse_newer(store: Store) -> None:
+    """A migration this version does not know means a newer shoetrack wrote the database:
+    reading it would misread renamed or new columns, so it is refused."""
+    if not store.scalar("SELECT count(*) FROM sqlite_master WHERE name = '_sqlite_migrations'"):
+        return
+    applied = [r["name"] for r in store.q(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = 'shoetrack' ORDER BY rowid")]
+    known = [m.name for m in MIGRATIONS._migrations]
+    unknown = [n for n in applied if n not in known]
+    if unknown:
+        raise ShoetrackError(
+            f"database {store.path} was written by a newer shoetrack (schema {unknown[-1]}; "
+            f"this version knows up to {known[-1]}): upgrade shoetrack to use it")
 
 
 def _migrations():
@@ -259,6 +330,12 @@ def _build():
             );
             """
         )
+
+    @m(name="0004_settings")
+    def delivery_claims(db):
+        # Who is sending a delivery right now (a lease, ISO UTC): two checks at the same instant
+        # must not both send it, even when both are forced past the retry backoff.
+        db.execute("ALTER TABLE deliveries ADD COLUMN claimed_until TEXT")
 
     return m
 

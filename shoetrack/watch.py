@@ -208,9 +208,7 @@ def scan(store, config, now: datetime | None = None, *, settle_s: float | None =
     """
     now = now or datetime.now(timezone.utc)
     if settle_s is None:
-        from shoetrack.daemon import load_settings
-
-        settle_s = load_settings(config).settle_s
+        settle_s = config.get("daemon.settle")
     now_s = now.timestamp()
     report = ScanReport()
     index = _index(store)

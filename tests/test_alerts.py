@@ -273,9 +273,11 @@ def test_window_email_block_has_the_forecast(store):
 
 
 def test_enabled_channels():
-    assert alerts.enabled_channels(Config()) == ["desktop"]
-    assert alerts.enabled_channels(Config(email={"host": "h"}, desktop={"enabled": False})) == ["email"]
-    assert alerts.enabled_channels(Config(email={"host": "h", "enabled": False})) == ["desktop"]
+    assert Config().enabled_channels() == ["desktop"]
+    assert Config(email={"host": "h"}, desktop={"enabled": False}).enabled_channels() == ["email"]
+    assert Config(email={"host": "h", "enabled": False}).enabled_channels() == ["desktop"]
+    assert Config(push={"urls": ["ntfy://h/t"]}).enabled_channels() == ["desktop", "push"]
+    assert Config(push={"urls": ["ntfy://h/t"], "enabled": False}).enabled_channels() == ["desktop"]
 
 
 def test_backoff_doubles_up_to_six_hours():

@@ -187,21 +187,24 @@ def test_a_failing_channel_does_not_block_the_other(store, smtp_server, notifica
     assert [(a.channel, a.outcome) for a in got] == [("email", "failed"), ("desktop", "sent")]
     assert len(notification_server.received) == 1
 
-    # A second digest while email is still down: the first email failure skips the second one
-    # (no second timeout to wait for), desktop goes on.
+    # A second alert while email is still down: the unsent email is folded into one new digest
+    # (what the channel missed arrives as one message); desktop got the first one already.
     window_pair(store, "Ghost 15", 505)
     alerts.raise_due(store, config, NOW + timedelta(minutes=3))
     got = outbox.deliver_pending(store, config, NOW + timedelta(minutes=3))
     assert [(a.delivery_id, a.channel, a.outcome) for a in got] == [
-        (1, "email", "failed"), (3, "email", "skipped"), (4, "desktop", "sent")]
-    assert [d["attempts"] for d in status(store)] == [2, 1, 0, 1]
+        (3, "email", "failed"), (4, "desktop", "sent")]
+    assert [(d["channel"], d["attempts"]) for d in status(store)] == [
+        ("desktop", 1), ("email", 1), ("desktop", 1)]
 
     smtp_server.start()
     got = outbox.deliver_pending(store, config, NOW + timedelta(hours=1))
-    assert [(a.delivery_id, a.outcome) for a in got] == [(1, "sent"), (3, "sent")]
-    assert [m.message["Subject"] for m in smtp_server.messages] == [
-        "shoetrack: Pegasus 40 entered its replacement window",
-        "shoetrack: Ghost 15 reached its replace distance"]
+    assert [(a.delivery_id, a.outcome) for a in got] == [(3, "sent")]
+    [only] = smtp_server.messages
+    assert only.message["Subject"] == "shoetrack: 2 pairs need attention: Pegasus 40, Ghost 15"
+    body = only.message.get_content()
+    assert body.startswith("2 shoe alerts:\n\nPegasus 40 entered its replacement window.")
+    assert "Ghost 15 reached its replace distance." in body
     assert len(notification_server.received) == 2  # nothing sent twice
     assert {d["status"] for d in status(store)} == {"sent"}
 

@@ -20,6 +20,9 @@ class App:
 
         self.config_path = cfg.resolve_config_path(config)
         self.db_path = cfg.resolve_db_path(db)
+        # Only the default locations are created on first use: a file named on the command line
+        # that is not there is a typo, and silently starting afresh would look like lost data.
+        self._config_named = config is not None
         self._units = units
         self._config = None
         self._store = None
@@ -29,19 +32,27 @@ class App:
         if self._config is None:
             from shoetrack import config as cfg
 
-            self._config = cfg.load(self.config_path, units_override=self._units)
+            self._config = cfg.load(self.config_path, units_override=self._units,
+                                    must_exist=self._config_named)
         return self._config
 
     @property
     def units(self) -> str:
         return self.config.units
 
+    def set_units(self, units: str | None) -> None:
+        """`--units` given after the subcommand (`status --units km`)."""
+        if units is not None:
+            self._units = units
+            self._config = None
+
     @property
     def store(self):
         if self._store is None:
+            from shoetrack.config import default_db_path
             from shoetrack.store import open_store
 
-            self._store = open_store(self.db_path)
+            self._store = open_store(self.db_path, create=self.db_path == default_db_path())
         return self._store
 
     def close(self):
@@ -49,12 +60,36 @@ class App:
             self._store.close()
 
 
+UNITS = click.Choice(["mi", "km"])
+UNITS_HELP = "Display units (overrides the config)."
+
+
+def _units_callback(ctx, _param, value):
+    app = ctx.find_object(App)
+    if app is not None:
+        app.set_units(value)
+
+
+def units_option() -> click.Option:
+    """The `--units` option every command accepts too, so it may follow the subcommand."""
+    return click.Option(["--units"], type=UNITS, expose_value=False, callback=_units_callback,
+                        help=UNITS_HELP)
+
+
 pass_app = click.make_pass_decorator(App)
 
 
 class Group(click.Group):
     """Turns every known error into one line on stderr and the right exit status: 2 for usage
-    errors (bad option or value, unknown shoe), 1 for the rest. No usage dump, no traceback."""
+    errors (bad option or value, unknown shoe), 1 for the rest. No usage dump, no traceback.
+    Subgroups are of this class too, and every command added gets the `--units` option."""
+
+    group_class = type
+
+    def add_command(self, cmd, name=None):
+        if not any(p.name == "units" for p in cmd.params):
+            cmd.params.append(units_option())
+        super().add_command(cmd, name)
 
     def invoke(self, ctx):
         try:
@@ -88,7 +123,7 @@ class Group(click.Group):
 @click.option("--db", metavar="PATH", help="Database file [env SHOETRACK_DB; default: user data dir].")
 @click.option("--config", "config_path", metavar="PATH",
               help="Config file (TOML) [env SHOETRACK_CONFIG; default: user config dir].")
-@click.option("--units", type=click.Choice(["mi", "km"]), help="Display units (overrides the config).")
+@click.option("--units", type=UNITS, help=UNITS_HELP)
 @click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
 @click.version_option(package_name="shoetrack")
 @click.pass_context
