@@ -89,7 +89,7 @@ def choice(*options: str) -> Kind:
             _bad(f"must be one of {', '.join(options)}, not {value!r}")
         return value
 
-    return Kind(" | ".join(f'"{o}"' for o in options), parse)
+    return Kind(" or ".join(f'"{o}"' for o in options), parse)
 
 
 def integer(low: int, high: int) -> Kind:
@@ -114,6 +114,7 @@ def duration(low_s: float, high_s: float) -> Kind:
     from shoetrack.units import format_seconds
 
     span = f"between {format_seconds(low_s)} and {format_seconds(high_s)}"
+    show = f"a duration, {format_seconds(low_s)} to {format_seconds(high_s)} (\"90s\", \"5m\", \"1h30m\")"
 
     HINT = "use e.g. 60s, 5m or 1h"
 
@@ -130,7 +131,7 @@ def duration(low_s: float, high_s: float) -> Kind:
             _bad(f"must be {span}, not {value!r}")
         return seconds
 
-    return Kind(f"a duration {span}, e.g. \"5m\"", parse)
+    return Kind(show, parse)
 
 
 def _clock(value) -> time:
@@ -186,7 +187,7 @@ def _list_text(text: str) -> list[str]:
 
 
 TEXT = Kind("a string", _text)
-BOOL = Kind("true | false", _bool, _bool_text)
+BOOL = Kind("true or false", _bool, _bool_text)
 CLOCK = Kind('a local time "HH:MM"', _clock)
 DISTANCE = Kind('a distance, e.g. "300mi" or "480km"', _distance)
 ADDRESS = Kind('an email address, e.g. "shoetrack <me@example.org>"', _address)
@@ -453,3 +454,23 @@ def redact_url(url: str) -> str:
     """'ntfy://***' for any URL: the scheme says which service, the rest may be a token."""
     scheme, sep, _rest = str(url).partition("://")
     return f"{scheme}://***" if sep else "***"
+
+
+def settings_markdown() -> str:
+    """The settings reference of docs/settings.md, rendered from SETTINGS (a test keeps the
+    file equal to it)."""
+    lines = ["| setting | type | default | meaning |", "| --- | --- | --- | --- |"]
+    for s in SETTINGS:
+        default = "(not set)" if s.default is None else _toml_text(s.default)
+        lines.append(f"| `{s.key}` | {s.kind.show} | `{default}` | {s.help} |")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_text(value) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(json.dumps(v) for v in value) + "]"
+    return json.dumps(value)

@@ -57,15 +57,9 @@ def config_show(app: App, as_json):
 
 def _toml(value) -> str:
     """A value as TOML writes it, on one line."""
-    import json
+    from shoetrack.config import _toml_text
 
-    if value is None:
-        return "(not set)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
+    return "(not set)" if value is None else _toml_text(value)
 
 
 @config_group.command("set", short_help="Set KEY to VALUE in the config file.")
