@@ -156,4 +156,4 @@ def explicit(shoe: Shoe, act: dict) -> Choice:
     if not shoe.in_use_on(day):
         span = f"{shoe.purchased_on or '…'} to {shoe.retired_on or 'now'}"
         raise ShoetrackError(f"{shoe.name} was not in use on {day} (in use {span})")
-    return Choice(shoe, "manual", "chosen")
+    return Choice(shoe, "manual", "manual")  # the same word `activities` shows

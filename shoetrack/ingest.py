@@ -254,11 +254,8 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, shoe: Shoe | None
                 progress(f)
 
     if dry_run:
-        store.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with store.trial():
             run()
-        finally:
-            store.conn.execute("ROLLBACK")
     else:
         run()
     return report

@@ -8,12 +8,16 @@ SUM infinite.
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from pathlib import Path
 
-from shoetrack.errors import ShoetrackError
+from shoetrack.errors import ShoetrackError, UsageProblem
 
 BUSY_TIMEOUT_S = 10.0
+# What SQLite raises when a write cannot happen (read-only, disk full, locked, a value the
+# schema refuses): turned into one-line errors by Store.failure().
+_REFUSALS = (sqlite3.OperationalError, sqlite3.IntegrityError, OverflowError)
 
 
 class Store:
@@ -57,10 +61,12 @@ class Store:
             self.conn.execute(f"SAVEPOINT {name}")
             try:
                 yield self
-            except BaseException:
+            except BaseException as e:
                 if self.conn.in_transaction:
                     self.conn.execute(f"ROLLBACK TO {name}")
                     self.conn.execute(f"RELEASE {name}")
+                if isinstance(e, _REFUSALS):
+                    raise self.failure(e) from None
                 raise
             else:
                 self.conn.execute(f"RELEASE {name}")
@@ -77,19 +83,47 @@ class Store:
         except BaseException as e:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            if isinstance(e, sqlite3.OperationalError):
+            if isinstance(e, _REFUSALS):
                 raise self.failure(e) from None
             raise
 
-    def failure(self, e: sqlite3.Error) -> ShoetrackError:
-        """A one-line error for what SQLite says when a write cannot happen."""
+    def failure(self, e: Exception) -> ShoetrackError:
+        """A one-line error for what SQLite says when a write cannot happen. A value the schema
+        refuses (a CHECK constraint, an integer beyond 64 bits) is a bad argument that got past
+        the checks in front: exit status 2, nothing written."""
         text = str(e)
+        if isinstance(e, OverflowError):
+            return UsageProblem("a number is too large to store")
+        if isinstance(e, sqlite3.IntegrityError):
+            if text.startswith("CHECK constraint failed: "):
+                column = re.match(r"\w+", text.split(": ", 1)[1])
+                what = f" for {column.group(0)}" if column else ""
+                return UsageProblem(f"value out of range{what} (the database refuses it: "
+                                    f"{text.split(': ', 1)[1]})")
+            return UsageProblem(f"the database refuses this change: {text}")
         if "readonly" in text or "read-only" in text:
             return ShoetrackError(f"database {self.path} is read-only: nothing was changed")
+        if "locked" in text or "busy" in text:
+            return ShoetrackError(f"database {self.path} is busy: another shoetrack process is "
+                                  "writing to it; try again in a moment")
         if "full" in text:
             return ShoetrackError(f"database {self.path}: the disk is full; the last change "
                                   "was not saved")
         return ShoetrackError(f"database {self.path}: {text}")
+
+    @contextlib.contextmanager
+    def trial(self):
+        """One write transaction that is always rolled back (a dry run): the same work as a
+        real run, nothing kept. Nested write() calls inside become savepoints."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise self.failure(e) from None
+        try:
+            yield self
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
 
     def close(self):
         self.db.close()

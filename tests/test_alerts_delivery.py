@@ -219,3 +219,54 @@ def test_a_claimed_delivery_is_not_sent_twice(store, smtp_server, password):
     assert outbox._claim(store, row, NOW) is None  # the second reader's stale view
     # The lease keeps automatic checks away while the first process sends.
     assert outbox.deliver_pending(store, config, NOW + timedelta(minutes=1)) == []
+    # ... and forced checks too (`alerts check` by a person ignores the retry backoff, never a
+    # claim another process holds).
+    assert outbox.deliver_pending(store, config, NOW + timedelta(minutes=1), force=True) == []
+    assert smtp_server.messages == []
+    # A claim whose process died expires with its lease, and the delivery goes out once.
+    [a] = outbox.deliver_pending(store, config, NOW + timedelta(minutes=6), force=True)
+    assert (a.outcome, a.attempts) == ("sent", 2)
+    assert len(smtp_server.messages) == 1
+
+
+def test_concurrent_checks_send_one_alert_once(tmp_path, smtp_server, password):
+    """Four checks at the same instant, each with its own connection to one real database file
+    (as four processes would), against a real SMTP server: one alert, one message."""
+    import threading
+
+    from shoetrack.store import open_store
+
+    path = tmp_path / "shoetrack.db"
+    config = email_config(smtp_server)
+    first = open_store(path)
+    window_pair(first)
+    first.close()
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def check():
+        store = open_store(path)
+        try:
+            barrier.wait()
+            results.append(alerts.check(store, config, NOW, force=True))
+        except Exception as e:  # surfaced below: a thread's exception would vanish
+            errors.append(e)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=check) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(len(r.raised.notified) for r in results) == [0, 0, 0, 1]
+    assert sum(a.ok for r in results for a in r.attempts) == 1
+    assert len(smtp_server.messages) == 1
+    check_store = open_store(path)
+    try:
+        assert [r["level"] for r in check_store.q("SELECT level FROM alerts ORDER BY id")] == [
+            "approaching", "window"]
+        assert status(check_store)[0]["status"] == "sent"
+    finally:
+        check_store.close()

@@ -80,7 +80,7 @@ def test_precedence_explicit_rule_default_inbox(store):
     rule = rules.add(store, race, min_distance_m=20000)
     # 1. explicit beats a matching rule
     a1, c1 = act(store, "2026-03-01", 21000, shoe=trail)
-    assert (c1.shoe.name, c1.by, c1.reason) == ("Trail", "manual", "chosen")
+    assert (c1.shoe.name, c1.by, c1.reason) == ("Trail", "manual", "manual")
     # 2. the rule beats the default
     a2, c2 = act(store, "2026-03-02", 21000)
     assert (c2.shoe.name, c2.by, c2.reason) == ("Race", f"rule:{rule['id']}", f"rule {rule['id']}")

@@ -42,7 +42,7 @@ def test_log_explicit_shoe_and_sport(st, pegasus):
     st("shoe", "add", "Speedgoat", "--purchased", "2026-01-01", "--default-for", "trail_run")
     r = st("log", "10k", "--shoe", "peg", "--date", "2026-11-20", "--duration", "52:30",
            "--sport", "trail", "--note", "hills")
-    assert r.stdout == "Logged #1: 6.2 mi trail_run on 2026-11-20 on Pegasus (chosen).\n"
+    assert r.stdout == "Logged #1: 6.2 mi trail_run on 2026-11-20 on Pegasus (manual).\n"
     [a] = st.json("activities")
     assert (a["shoe"], a["assigned_by"], a["sport"], a["elapsed_s"], a["note"]) == (
         "Pegasus", "manual", "trail_run", 3150, "hills")
