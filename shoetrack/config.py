@@ -349,6 +349,8 @@ def read_raw(path: Path) -> dict:
 def load(path: Path, *, units_override: str | None = None, must_exist: bool = False) -> Config:
     """Read and validate the TOML file at `path` (a missing file means defaults, unless
     `must_exist`: a file named on the command line that is not there is a mistake)."""
+    if "\0" in str(path):
+        raise UsageProblem(f"config file {str(path)!r}: a path cannot contain a NUL byte")
     if must_exist and not path.exists():
         raise UsageProblem(f"config file {path} does not exist")
     return from_dict(read_raw(path), path=path, units_override=units_override)

@@ -159,7 +159,8 @@ def open_store(path: Path | str, *, create: bool = True) -> Store:
                                      "this version of shoetrack: open it once with write access")
             with store.write():
                 MIGRATIONS.apply(db)
-    except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
+    except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError, ValueError) as e:
+        # ValueError: a path with a NUL byte in it.
         reason = getattr(e, "strerror", None) or str(e)
         raise ShoetrackError(f"cannot open database {path}: {reason}") from None
     return store

@@ -196,5 +196,8 @@ def local_date(start_iso: str) -> date:
 
 
 def day_start_utc(day: date) -> str:
-    """ISO UTC of local midnight starting `day`: the bound for date-range queries."""
+    """ISO UTC of local midnight starting `day`: the bound for date-range queries. Days far
+    outside any activity (year 1, year 9999) are clamped: converting them between time zones
+    would overflow, and nothing is stored before EARLIEST_YEAR anyway."""
+    day = min(max(day, date(EARLIEST_YEAR - 1, 1, 1)), date(9999, 12, 30))
     return iso(datetime.combine(day, time(0, 0)).astimezone())

@@ -89,6 +89,8 @@ class Group(click.Group):
     def add_command(self, cmd, name=None):
         if not any(p.name == "units" for p in cmd.params):
             cmd.params.append(units_option())
+        for p in cmd.params:
+            _bound_integers(p)
         super().add_command(cmd, name)
 
     def invoke(self, ctx):
@@ -98,10 +100,20 @@ class Group(click.Group):
             exc = click.ClickException(str(e))
             exc.exit_code = e.exit_code
             raise exc from None
+        except OverflowError:
+            # A number typed by the user beyond what SQLite or the calendar holds (an id of
+            # 10^20): a bad argument wherever it surfaced.
+            exc = click.ClickException("a number given is too large")
+            exc.exit_code = 2
+            raise exc from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        if args is not None and any("\0" in str(a) for a in args):
+            # A shell cannot pass a NUL byte in an argument; only a program can, by mistake.
+            click.echo("Error: an argument contains a NUL byte", err=True)
+            sys.exit(2)
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as e:
@@ -139,6 +151,20 @@ def cli(ctx, db, config_path, units, verbose):
     app = App(db, config_path, units)
     ctx.obj = app
     ctx.call_on_close(app.close)
+
+
+# SQLite integers are 64-bit: a larger --limit or id would fail deep inside a query.
+MAX_INT = 2**63 - 1
+
+
+def _bound_integers(param) -> None:
+    """Give an integer option or argument without an upper bound the largest SQLite takes, so
+    a huge number is refused by click in one line."""
+    t = param.type
+    if isinstance(t, click.IntRange) and t.max is None:
+        param.type = click.IntRange(t.min, MAX_INT, min_open=t.min_open, clamp=t.clamp)
+    elif t is click.INT:
+        param.type = click.IntRange(-MAX_INT, MAX_INT)
 
 
 def emit_json(obj) -> None:
@@ -190,10 +216,15 @@ def day(text: str | None, param: str):
         return None
     from shoetrack.units import parse_day
 
+    from datetime import date
+
     try:
-        return parse_day(text)
+        parsed = parse_day(text)
     except ShoetrackError as e:
         raise click.BadParameter(str(e), param_hint=param) from None
+    # A range bound of year 1 or 9999 means "no bound"; kept a day inside the calendar so that
+    # the day after it and its local midnight in any zone still exist.
+    return min(max(parsed, date(1900, 1, 2)), date(9999, 12, 30))
 
 
 def fmt_dist(app: App, meters) -> str:
