@@ -15,9 +15,10 @@ from pathlib import Path
 from shoetrack.errors import ShoetrackError, UsageProblem
 
 BUSY_TIMEOUT_S = 10.0
-# What SQLite raises when a write cannot happen (read-only, disk full, locked, a value the
-# schema refuses): turned into one-line errors by Store.failure().
-_REFUSALS = (sqlite3.OperationalError, sqlite3.IntegrityError, OverflowError)
+# What SQLite raises when a write cannot happen (read-only, disk full, locked): turned into
+# one-line errors by Store.failure(). A value the schema refuses (IntegrityError) stays an
+# IntegrityError here, for callers that record it (an import); the CLI turns it into one line.
+_REFUSALS = (sqlite3.OperationalError,)
 
 
 class Store:
@@ -88,19 +89,10 @@ class Store:
             raise
 
     def failure(self, e: Exception) -> ShoetrackError:
-        """A one-line error for what SQLite says when a write cannot happen. A value the schema
-        refuses (a CHECK constraint, an integer beyond 64 bits) is a bad argument that got past
-        the checks in front: exit status 2, nothing written."""
+        """A one-line error for what SQLite says when a write cannot happen."""
         text = str(e)
-        if isinstance(e, OverflowError):
-            return UsageProblem("a number is too large to store")
-        if isinstance(e, sqlite3.IntegrityError):
-            if text.startswith("CHECK constraint failed: "):
-                column = re.match(r"\w+", text.split(": ", 1)[1])
-                what = f" for {column.group(0)}" if column else ""
-                return UsageProblem(f"value out of range{what} (the database refuses it: "
-                                    f"{text.split(': ', 1)[1]})")
-            return UsageProblem(f"the database refuses this change: {text}")
+        if isinstance(e, (sqlite3.IntegrityError, OverflowError)):
+            return refusal(e)
         if "readonly" in text or "read-only" in text:
             return ShoetrackError(f"database {self.path} is read-only: nothing was changed")
         if "locked" in text or "busy" in text:
@@ -127,6 +119,20 @@ class Store:
 
     def close(self):
         self.db.close()
+
+
+def refusal(e: Exception) -> UsageProblem:
+    """A value the schema refuses (a CHECK constraint, an integer beyond 64 bits) is a bad
+    argument that got past the checks in front: one line, exit status 2, nothing written."""
+    text = str(e)
+    if isinstance(e, OverflowError):
+        return UsageProblem("a number is too large to store")
+    if text.startswith("CHECK constraint failed: "):
+        rule = text.split(": ", 1)[1]
+        column = re.match(r"\w+", rule)
+        what = f" for {column.group(0)}" if column else ""
+        return UsageProblem(f"value out of range{what} (the database refuses it: {rule})")
+    return UsageProblem(f"the database refuses this change: {text}")
 
 
 def open_store(path: Path | str, *, create: bool = True) -> Store:

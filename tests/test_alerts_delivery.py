@@ -270,3 +270,32 @@ def test_concurrent_checks_send_one_alert_once(tmp_path, smtp_server, password):
         assert status(check_store)[0]["status"] == "sent"
     finally:
         check_store.close()
+
+
+def test_migration_0004_adds_delivery_claims(tmp_path):
+    """From an empty database and from one at the version before (a queued delivery kept)."""
+    import sqlite3
+
+    import sqlite_utils
+
+    from shoetrack.store import MIGRATIONS, open_store
+
+    fresh = open_store(tmp_path / "fresh.db")
+    assert "claimed_until" in {c[1] for c in fresh.conn.execute("PRAGMA table_info(deliveries)")}
+    fresh.close()
+
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    MIGRATIONS.apply(db, stop_before="0004_settings")
+    db.execute("INSERT INTO deliveries (channel, status, subject, body, created_at)"
+               " VALUES ('email', 'pending', 's', 'b', '2026-01-01T00:00:00Z')")
+    db.conn.commit()
+    db.close()
+    store = open_store(path)
+    try:
+        assert store.q("SELECT channel, status, attempts, claimed_until FROM deliveries") == [
+            {"channel": "email", "status": "pending", "attempts": 0, "claimed_until": None}]
+        assert "0004_settings" in {r["name"] for r in store.q(
+            "SELECT name FROM _sqlite_migrations")}
+    finally:
+        store.close()

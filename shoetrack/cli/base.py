@@ -100,10 +100,16 @@ class Group(click.Group):
             exc = click.ClickException(str(e))
             exc.exit_code = e.exit_code
             raise exc from None
-        except OverflowError:
-            # A number typed by the user beyond what SQLite or the calendar holds (an id of
-            # 10^20): a bad argument wherever it surfaced.
-            exc = click.ClickException("a number given is too large")
+        except Exception as e:
+            # A value the schema refuses, or a number beyond what SQLite holds (an id of 10^20):
+            # a bad argument that got past the checks in front, wherever it surfaced.
+            import sqlite3  # only on this path
+
+            if not isinstance(e, (sqlite3.IntegrityError, OverflowError)):
+                raise
+            from shoetrack.store import refusal
+
+            exc = click.ClickException(str(refusal(e)))
             exc.exit_code = 2
             raise exc from None
 
@@ -157,14 +163,30 @@ def cli(ctx, db, config_path, units, verbose):
 MAX_INT = 2**63 - 1
 
 
+class _BoundedInt(click.types.IntParamType):
+    def convert(self, value, param, ctx):
+        rv = super().convert(value, param, ctx)
+        if abs(rv) > MAX_INT:
+            self.fail(f"{value} is too large.", param, ctx)
+        return rv
+
+
+class _BoundedIntRange(click.IntRange):
+    def convert(self, value, param, ctx):
+        rv = super().convert(value, param, ctx)
+        if abs(rv) > MAX_INT:
+            self.fail(f"{value} is too large.", param, ctx)
+        return rv
+
+
 def _bound_integers(param) -> None:
-    """Give an integer option or argument without an upper bound the largest SQLite takes, so
-    a huge number is refused by click in one line."""
+    """Refuse integers beyond what SQLite stores, in one line from click, for every integer
+    option and argument (help texts and other messages stay as they were)."""
     t = param.type
-    if isinstance(t, click.IntRange) and t.max is None:
-        param.type = click.IntRange(t.min, MAX_INT, min_open=t.min_open, clamp=t.clamp)
-    elif t is click.INT:
-        param.type = click.IntRange(-MAX_INT, MAX_INT)
+    if type(t) is click.IntRange and t.max is None:
+        param.type = _BoundedIntRange(t.min, None, min_open=t.min_open, clamp=t.clamp)
+    elif type(t) is click.types.IntParamType:
+        param.type = _BoundedInt()
 
 
 def emit_json(obj) -> None:
