@@ -21,7 +21,7 @@ Decisions (documented in docs/alerts.md):
 - An alert re-arms (gets `rearmed_at`) when the pair is back below its level AND below the distance
   at which it was raised: activities moved off the pair. A forecast that merely slows down (the
   runner took a week off) does not re-arm "approaching", so it cannot flap.
-- Snooze holds reminders only, as the issue says: window, replace and age happen once and are news.
+- Snooze holds reminders only: window, replace and age happen once and are news.
 - Retired pairs never alert and their alerts are left as they are.
 """
 from __future__ import annotations

@@ -52,7 +52,8 @@ class Store:
 
         A deferred BEGIN that reads first fails at once with "database is locked" when another
         process (the daemon) writes meanwhile; IMMEDIATE takes the write lock up front and waits
-        up to the busy timeout instead (RECIPES.md, measured). A nested call becomes a
+        up to the busy timeout instead (measured: no "database is locked" errors with concurrent
+        writers once every write transaction starts this way). A nested call becomes a
         savepoint, so its failure undoes only its own part (a dry-run import holds an outer
         transaction and rolls it all back at the end).
         """
@@ -250,7 +251,7 @@ def _build():
 
     @m(name="0001_initial")
     def initial(db):
-        # The whole of DESIGN.md section 2, so later issues add migrations, not rewrites.
+        # The whole planned schema at once, so later changes add migrations, not rewrites.
         _run_script(
             db,
             """

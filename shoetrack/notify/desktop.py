@@ -258,6 +258,30 @@ class _FailureLog(logging.Handler):
         )
 
 
+def _desktop_notifier():
+    """desktop-notifier's (DesktopNotifier, Urgency), or a DeliveryError when it is missing or
+    has no real backend here."""
+    try:
+        from desktop_notifier import DesktopNotifier, Urgency
+        from desktop_notifier.backends.dummy import DummyNotificationCenter
+        from desktop_notifier.main import get_backend_class
+    except ImportError:
+        raise DeliveryError(
+            "desktop notifications need the desktop-notifier package "
+            "(pip install desktop-notifier)",
+            channel="desktop",
+        ) from None
+    # On macOS, outside an app bundle, desktop-notifier silently falls back to a backend that
+    # does nothing; that must not count as delivered.
+    if issubclass(get_backend_class(), DummyNotificationCenter):
+        raise DeliveryError(
+            "no desktop notification service usable here "
+            "(on macOS, Notification Center only accepts programs run from an app bundle)",
+            channel="desktop",
+        )
+    return DesktopNotifier, Urgency
+
+
 def _send_desktop_notifier(
     title: str, body: str, app_name: str, urgency: str, timeout_s: float
 ) -> int:
@@ -269,26 +293,7 @@ def _send_desktop_notifier(
     """
     import asyncio
 
-    try:
-        from desktop_notifier import DesktopNotifier, Urgency
-        from desktop_notifier.backends.dummy import DummyNotificationCenter
-        from desktop_notifier.main import get_backend_class
-    except ImportError:
-        raise DeliveryError(
-            "desktop notifications need the desktop-notifier package "
-            "(pip install desktop-notifier)",
-            channel="desktop",
-        ) from None
-
-    # On macOS, outside an app bundle, desktop-notifier silently falls back to a backend that
-    # does nothing; that must not count as delivered.
-    if issubclass(get_backend_class(), DummyNotificationCenter):
-        raise DeliveryError(
-            "no desktop notification service usable here "
-            "(on macOS, Notification Center only accepts programs run from an app bundle)",
-            channel="desktop",
-        )
-
+    DesktopNotifier, Urgency = _desktop_notifier()
     dispatched = threading.Event()
     failures = _FailureLog()
     notifier_log = logging.getLogger("desktop_notifier.backends.base")
