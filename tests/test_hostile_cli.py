@@ -301,3 +301,58 @@ def test_full_disk_during_import_keeps_what_was_imported(st, tmp_path, monkeypat
         finally:
             conn.close()
         assert files_logged < 400
+
+
+# --- the command line says what it does ---------------------------------------------------------
+
+
+def test_shoe_edit_help_claims_no_defaults(st):
+    edit = st("shoe", "edit", "--help").stdout
+    assert "(default today)" not in edit and "(default from config" not in edit
+    add = st("shoe", "add", "--help").stdout
+    assert "(default today)" in add and "(default from config, 300mi)" in add
+
+
+def test_shoe_list_says_how_many_retired_pairs_it_hides(st):
+    st("shoe", "add", "New", "--purchased", "2026-01-01")
+    st("shoe", "add", "Old", "--purchased", "2025-01-01")
+    st("shoe", "retire", "Old", "--date", "2025-06-01")
+    out = st("shoe", "list").stdout.splitlines()
+    assert out[0].split() == ["name", "shoe", "default", "for", "purchased", "distance"]
+    assert out[-1] == "1 retired pair hidden (--all shows them)."
+    out = st("shoe", "list", "--all").stdout.splitlines()
+    assert "retired" in out[0].split() and any("2025-06-01" in line for line in out)
+    assert "hidden" not in out[-1]
+    st("shoe", "retire", "New", "--date", "2026-06-01")
+    assert st("shoe", "list").stdout == "2 retired pairs hidden (--all shows them).\n"
+
+
+def test_log_and_activities_use_one_word_for_a_chosen_pair(st):
+    st("shoe", "add", "P", "--purchased", "2026-01-01")
+    r = st("log", "5mi", "--shoe", "P", "--date", "2026-03-01")
+    assert r.stdout.endswith(" on P (manual).\n")
+    [row] = st.json("activities")
+    assert row["assigned_by"] == "manual"
+
+
+def test_layers_depend_one_way():
+    """alerts -> outbox -> notify: the channels know nothing of the outbox or the alerts, and
+    the outbox does not ask the alerts anything."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1] / "shoetrack"
+
+    def imports(path: Path) -> set[str]:
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+                names.update(f"{node.module}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.Import):
+                names.update(a.name for a in node.names)
+        return names
+
+    for path in (root / "notify").glob("*.py"):
+        assert not imports(path) & {"shoetrack.alerts", "shoetrack.outbox", "shoetrack.daemon"}, path
+    assert "shoetrack.alerts" not in imports(root / "outbox.py")
+    assert not {"shoetrack.daemon", "shoetrack.daemon.load_settings"} & imports(root / "watch.py")
