@@ -31,7 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from shoetrack.config import CHANNELS
+from shoetrack.notify import CHANNELS
 from shoetrack.errors import ShoetrackError
 from shoetrack.units import format_distance, from_iso, iso, to_units
 

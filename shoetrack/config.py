@@ -24,6 +24,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from shoetrack.errors import ShoetrackError, UsageProblem
+from shoetrack.notify import CHANNELS
 from shoetrack.units import METERS_PER_MILE, parse_distance, parse_duration
 
 APP = "shoetrack"
@@ -32,8 +33,6 @@ DEFAULT_REPLACE_M = 500 * METERS_PER_MILE
 DAY_S = 86400.0
 # Sections holding a table of settings; `units` is the one top-level key.
 SECTIONS = ("thresholds", "email", "desktop", "push", "daemon")
-# The delivery channels, in the order a digest is queued and a test is sent.
-CHANNELS = ("email", "desktop", "push")
 SMTP_SECURITY = ("starttls", "ssl", "none")
 # The submission port each mode normally uses, so `email.port` may be left out.
 SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -256,6 +255,8 @@ SETTINGS: tuple[Setting, ...] = (
             "A file must be unchanged this long before it is read."),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
+# The setting whose value turns a channel on when its `enabled` is not set.
+_NEEDS = {"email": "email.host", "push": "push.urls"}
 
 
 def default_db_path() -> Path:
@@ -303,10 +304,10 @@ class Config:
         """Channels alerts go to: email and push when enabled (by default, when they have a host
         / URLs), desktop unless turned off."""
         out = []
-        for channel, needs in (("email", "email.host"), ("desktop", None), ("push", "push.urls")):
+        for channel in CHANNELS:
             on = self.get(f"{channel}.enabled")
-            if on is None:
-                on = bool(self.get(needs)) if needs else True
+            if on is None:  # email and push: on once they have somewhere to send to
+                on = bool(self.get(_NEEDS[channel]))
             if on:
                 out.append(channel)
         return out

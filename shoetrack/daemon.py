@@ -46,11 +46,12 @@ StoreOpener = Callable[[], object]  # returns a new shoetrack.store.Store
 @dataclass(frozen=True)
 class Settings:
     """`[daemon]` settings: seconds between scans, the local time of the daily alert check, and
-    seconds a file must be still before it is read."""
+    seconds a file must be still before it is read. No defaults here: they live in the settings
+    table (shoetrack.config.SETTINGS), and load_settings() reads them from there."""
 
-    scan_every_s: float = 300.0
-    alert_check: time = time(8, 0)
-    settle_s: float = 60.0
+    scan_every_s: float
+    alert_check: time
+    settle_s: float
 
     def describe(self) -> str:
         return (f"scan every {format_seconds(self.scan_every_s)}, alert check daily at "

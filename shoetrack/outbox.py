@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from shoetrack.config import CHANNELS
+from shoetrack.notify import CHANNELS
 from shoetrack.units import iso
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from shoetrack.errors import ShoetrackError
 
-__all__ = ["DeliveryError", "one_line", "redact", "send_test", "senders"]
+__all__ = ["CHANNELS", "DeliveryError", "one_line", "redact", "send_test", "senders"]
+
+# The delivery channels, in the order a digest is queued and a test is sent.
+CHANNELS = ("email", "desktop", "push")
 
 
 def one_line(text: object) -> str:
