@@ -185,7 +185,9 @@ def _connect(path: Path, memory: bool) -> tuple[sqlite3.Connection, bool]:
         return conn, False
     except sqlite3.OperationalError as e:
         conn.close()
-        if "unable to open" not in str(e):
+        # A read-only mount says "unable to open"; a WAL file in a folder this user may not
+        # write says "readonly" (the -shm file cannot be made), even to read it.
+        if "unable to open" not in str(e) and "readonly" not in str(e):
             raise
     uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
     return _busy(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)), True

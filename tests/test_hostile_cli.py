@@ -243,28 +243,77 @@ def _remount_read_only(where: Path) -> None:
     subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True)
 
 
+@contextlib.contextmanager
+def read_only_copy(db: Path, *extra: Path):
+    """A copy of `db` (and `extra` files beside it) the CLI cannot write, and a function
+    running the CLI against it, which
+    returns (exit status, stdout, stderr). Root ignores file modes, so chmod alone proves
+    nothing: a read-only tmpfs mount when mounting works, else the CLI as user nobody on a
+    copy in a folder nobody may write. Skips when neither is possible here."""
+    where = Path(tempfile.mkdtemp(prefix="shoetrack-mnt-"))
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(where)],
+                      capture_output=True).returncode == 0:
+        try:
+            for f in (db, *extra):
+                shutil.copy(f, where / f.name)
+            _remount_read_only(where)
+            from click.testing import CliRunner
+
+            def run(*args):
+                r = CliRunner().invoke(cli, [str(a) for a in args], prog_name="shoetrack")
+                assert not r.exception or isinstance(r.exception, SystemExit), r.exc_info
+                return r.exit_code, r.stdout, r.stderr
+
+            yield where / "shoetrack.db", run
+        finally:
+            subprocess.run(["umount", "-l", str(where)], check=False)
+            where.rmdir()
+        return
+    where.rmdir()
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("neither a tmpfs mount nor setpriv (to run as nobody) is available")
+    folder = Path(tempfile.mkdtemp(prefix="shoetrack-ro-"))
+    try:
+        for f in (db, *extra):
+            shutil.copy(f, folder / f.name)
+            os.chmod(folder / f.name, 0o444)
+        os.chmod(folder, 0o555)
+
+        def run(*args):
+            # The test's own folders are private to root: point nobody at this one only.
+            env = {**os.environ, "SHOETRACK_DB": str(folder / "shoetrack.db"),
+                   "SHOETRACK_CONFIG": str(folder / "config.toml")}
+            r = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                                sys.executable, "-m", "shoetrack", *map(str, args)],
+                               capture_output=True, text=True, env=env)
+            return r.returncode, r.stdout, r.stderr
+
+        yield folder / "shoetrack.db", run
+    finally:
+        os.chmod(folder, 0o755)
+        shutil.rmtree(folder)
+
+
 def test_read_only_database_reads_work_and_writes_say_so(st, tmp_path, monkeypatch):
-    # Root ignores file modes, so chmod proves nothing here: a read-only filesystem does.
     st("shoe", "add", "P", "--default-for", "run", "--purchased", "2026-01-01")
     st("log", "5mi", "--date", "2026-03-01")
-    with mounted("size=4m") as where:
-        shutil.copy(st.db, where / "shoetrack.db")
-        _remount_read_only(where)
-        db = where / "shoetrack.db"
+    gpx = tmp_path / "run.gpx"
+    gpx.write_text(gpx_run(START))
+    with read_only_copy(st.db, gpx) as (db, run):
+        gpx = db.parent / gpx.name
         monkeypatch.setenv("SHOETRACK_DB", str(db))
         before = dump_read_only(db)
-        assert "P " in st("status").stdout
-        assert [a["distance_m"] for a in st.json("activities")] == [pytest.approx(8046.72)]
-        assert [s["name"] for s in st.json("shoe", "list")] == ["P"]
-        st("alerts", "list")
-        for args in (["shoe", "add", "Q"], ["log", "3mi"], ["shoe", "retire", "P"]):
-            r = st(*args, code=1)
-            assert r.stderr == f"Error: database {db} is read-only: nothing was changed\n"
-        gpx = tmp_path / "run.gpx"
-        gpx.write_text(gpx_run(START))
-        for args in (["import", gpx], ["import", "--dry-run", gpx]):
-            r = st(*args, code=1)
-            assert r.stderr == f"Error: database {db} is read-only: nothing was changed\n"
+        code, out, err = run("status")
+        assert (code, err) == (0, "") and "P " in out
+        code, out, _err = run("activities", "--json")
+        assert code == 0 and '"distance_m": 8046.72' in out
+        code, out, _err = run("shoe", "list")
+        assert code == 0 and out.startswith("name")
+        for args in (["shoe", "add", "Q"], ["log", "3mi"], ["shoe", "retire", "P"],
+                     ["import", gpx], ["import", "--dry-run", gpx]):
+            assert run(*args) == (1, "", f"Error: database {db} is read-only: nothing was "
+                                         "changed\n"), args
         assert dump_read_only(db) == before
 
 
