@@ -128,3 +128,16 @@ def test_redaction_covers_every_part_of_the_url():
     sender = PushSender(Config(push={"urls": ["tgram://123456:ABCDEFsecret/98765?x=tok3n"]}))
     text = "POST https://api.telegram.org/bot123456:ABCDEFsecret/sendMessage chat 98765 tok3n"
     assert sender.redact(text) == "POST https://api.telegram.org/bot***/sendMessage chat *** ***"
+
+
+def test_notify_test_reports_each_channel_and_fails_if_one_did(st, tmp_path, http_endpoint,
+                                                               monkeypatch):
+    push_config(tmp_path, json_url(http_endpoint), desktop=True)
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    from shoetrack.notify.desktop import NO_SESSION_BUS
+
+    r = st("notify", "test", code=1)
+    assert r.stdout == "push sent to json://***\n"
+    assert r.stderr == (f"desktop not sent: {NO_SESSION_BUS}\n"
+                        "Error: 1 of 2 channels not reached: desktop\n")
+    assert len(http_endpoint.requests) == 1
