@@ -152,6 +152,7 @@ class Raised:
     rearmed: list[dict] = field(default_factory=list)
     deliveries: list[int] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
+    load: list = field(default_factory=list)  # insight.alerting.LoadAlert raised by this check
 
 
 def raise_due(store, config, now: datetime | None = None) -> Raised:
@@ -189,6 +190,10 @@ def raise_due(store, config, now: datetime | None = None) -> Raised:
                 result.covered.append(d)
         if result.notified:
             _queue(store, config, result, notify_ids, statuses, now)
+    # The optional training-load alert (off by default) shares the check and the outbox.
+    from shoetrack.insight.alerting import raise_load_alerts
+
+    result.load = raise_load_alerts(store, config, result.channels, now)
     return result
 
 

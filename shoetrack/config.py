@@ -32,7 +32,7 @@ DEFAULT_WARN_M = 300 * METERS_PER_MILE
 DEFAULT_REPLACE_M = 500 * METERS_PER_MILE
 DAY_S = 86400.0
 # Sections holding a table of settings; `units` is the one top-level key.
-SECTIONS = ("thresholds", "email", "desktop", "push", "daemon")
+SECTIONS = ("thresholds", "email", "desktop", "push", "load", "daemon")
 SMTP_SECURITY = ("starttls", "ssl", "none")
 # The submission port each mode normally uses, so `email.port` may be left out.
 SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -185,6 +185,35 @@ def _list_text(text: str) -> list[str]:
     return [v.strip() for v in text.split(",") if v.strip()]
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday(value) -> int:
+    """0 (Monday) .. 6 (Sunday) for a weekday's name or its first three letters or more."""
+    day = value.strip().lower() if isinstance(value, str) else ""
+    matches = [i for i, name in enumerate(WEEKDAYS) if len(day) >= 3 and name.startswith(day)]
+    if len(matches) != 1:
+        _bad(f"must be a weekday (monday .. sunday), not {value!r}")
+    return matches[0]
+
+
+def number(low: float, high: float) -> Kind:
+    def parse(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not low <= value <= high:  # also refuses NaN
+            _bad(f"must be a number from {low:g} to {high:g}, not {value!r}")
+        return value
+
+    def from_text(text: str):
+        try:
+            value = float(text)
+        except ValueError:
+            return _bad(f"must be a number from {low:g} to {high:g}, not {text!r}")
+        return int(value) if value.is_integer() else value
+
+    return Kind(f"a number {low:g}-{high:g}", parse, from_text)
+
+
 TEXT = Kind("a string", _text)
 BOOL = Kind("true or false", _bool, _bool_text)
 CLOCK = Kind('a local time "HH:MM"', _clock)
@@ -248,6 +277,14 @@ SETTINGS: tuple[Setting, ...] = (
             "apprise URLs (ntfy://, pover://, tgram://, json:// ...); they often hold tokens, so "
             "they are never logged or shown.", secret=True),
     Setting("push.timeout", duration(1, 600), "15s", "Limit for each push request."),
+    Setting("load.week_start", Kind('a weekday, "monday" .. "sunday"', _weekday), "monday",
+            "The first day of a training week (local time), for `shoetrack load`."),
+    Setting("load.alert", BOOL, False,
+            "Send the optional training-load alerts through the same channels."),
+    Setting("load.alert_spike", number(0, 1000), 10,
+            "Alert on a run this many percent longer than the longest of the 30 days before."),
+    Setting("load.alert_week", BOOL, True,
+            "Also alert on a week more than 10% above the four weeks before."),
     Setting("daemon.scan_every", duration(1, DAY_S), "5m",
             "How often `shoetrack daemon` scans the watched folders."),
     Setting("daemon.alert_check", CLOCK, "08:00", "Daily alert check, local time."),
@@ -282,6 +319,7 @@ class Config:
     email: dict = field(default_factory=dict)
     desktop: dict = field(default_factory=dict)
     push: dict = field(default_factory=dict)
+    load: dict = field(default_factory=dict)
     daemon: dict = field(default_factory=dict)
     path: Path | None = None  # the file it came from, if any
     raw: dict = field(default_factory=dict)
@@ -405,7 +443,7 @@ def from_dict(raw: dict, *, path: Path | None = None, units_override: str | None
     if replace_m <= warn_m:
         raise ShoetrackError(f"{where}: thresholds.replace must be larger than thresholds.warn")
     return Config(units=units, warn_m=warn_m, replace_m=replace_m, path=path, raw=raw,
-                  **{s: dict(raw.get(s, {})) for s in ("email", "desktop", "push", "daemon")})
+                  **{s: dict(raw.get(s, {})) for s in SECTIONS if s != "thresholds"})
 
 
 def set_value(path: Path, key: str, value: str) -> dict:

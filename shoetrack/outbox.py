@@ -188,21 +188,21 @@ def pending(store) -> list[dict]:
 
 
 def unsent_by_channel(store, now: datetime) -> dict[str, dict]:
-    """Per channel, the unsent deliveries no process is sending at `now` ("ids") and the alert
-    rows they report ("alerts": id, shoe_id, level, message): what a new digest folds in."""
+    """Per channel, the unsent deliveries of pair alerts no process is sending at `now` ("ids")
+    and the alert rows they report ("alerts": id, shoe_id, level, message): what a new digest
+    folds in. A message reporting no pair alert (a training-load note) is left as it is."""
     out: dict[str, dict] = {}
     for row in store.q(
         "SELECT d.id AS delivery_id, d.channel, a.id, a.shoe_id, a.level, a.message"
-        " FROM deliveries d LEFT JOIN delivery_alerts l ON l.delivery_id = d.id"
-        " LEFT JOIN alerts a ON a.id = l.alert_id"
+        " FROM deliveries d JOIN delivery_alerts l ON l.delivery_id = d.id"
+        " JOIN alerts a ON a.id = l.alert_id"
         " WHERE d.status != 'sent' AND (d.claimed_until IS NULL OR d.claimed_until <= ?)"
         " ORDER BY d.id, a.id", (iso(now),)
     ):
         entry = out.setdefault(row["channel"], {"ids": [], "alerts": []})
         if row["delivery_id"] not in entry["ids"]:
             entry["ids"].append(row["delivery_id"])
-        if row["id"] is not None:
-            entry["alerts"].append({k: row[k] for k in ("id", "shoe_id", "level", "message")})
+        entry["alerts"].append({k: row[k] for k in ("id", "shoe_id", "level", "message")})
     return out
 
 

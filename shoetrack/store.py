@@ -97,8 +97,8 @@ class Store:
         if "readonly" in text or "read-only" in text:
             return ShoetrackError(f"database {self.path} is read-only: nothing was changed")
         if "locked" in text or "busy" in text:
-            return ShoetrackError(f"database {self.path} is busy: another shoetrack process is "
-                                  "writing to it; try again in a moment")
+            return ShoetrackError(f"database {self.path} is busy ({text}): another shoetrack "
+                                  "process is writing to it; try again in a moment")
         if "full" in text:
             return ShoetrackError(f"database {self.path}: the disk is full; the last change "
                                   "was not saved")
@@ -224,8 +224,8 @@ def _refuse_newer(store: Store) -> None:
     unknown = [n for n in applied if n not in known]
     if unknown:
         raise ShoetrackError(
-            f"database {store.path} was written by a newer shoetrack (schema {unknown[-1]}; "
-            f"this version knows up to {known[-1]}): upgrade shoetrack to use it")
+            f"database {store.path} was written by a newer shoetrack (schema {max(unknown)}; "
+            f"this version knows up to {max(known)}): upgrade shoetrack to use it")
 
 
 def _migrations():
@@ -371,6 +371,49 @@ def _build():
                 enabled INTEGER NOT NULL DEFAULT 1,
                 last_scan TEXT,
                 created_at TEXT NOT NULL
+            );
+            """
+        )
+
+    @m(name="0002_ingest")
+    def ingest(db):
+        # sport_inferred: the file named no sport and the reader guessed it from the track, so a
+        # wrong guess can be found and fixed. files.retry: the failure was transient (database
+        # locked, an I/O error); a scan tries the file again instead of treating it as final.
+        # watches.sport: the sport for files in that folder that do not say theirs.
+        _run_script(
+            db,
+            """
+            ALTER TABLE activities ADD COLUMN sport_inferred INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE files ADD COLUMN retry INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE watches ADD COLUMN sport TEXT
+            """
+        )
+
+    @m(name="0003_attrib")
+    def attrib(db):
+        # Older versions filled a missing purchase date with the day the pair was added. Such a
+        # date cannot be told from one typed on that same day; both now read as unknown. Nothing
+        # automatic changes (the first automatic day is still the day it was added), but the
+        # runner's own choices before that day are no longer refused.
+        db.execute(
+            "UPDATE shoes SET purchased_on = NULL WHERE purchased_on IN"
+            " (date(created_at, 'localtime'), date(created_at))"
+        )
+
+    @m(name="0005_insight")
+    def insight(db):
+        # The optional load alerts (a long run, a steep week) are about the runner, not a pair,
+        # so they cannot live in `alerts` (one row per pair); `key` makes each fire once.
+        _run_script(
+            db,
+            """
+            CREATE TABLE load_alerts (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('spike', 'week')),
+                key TEXT NOT NULL UNIQUE,       -- spike:<activity id> / week:<first day>
+                raised_at TEXT NOT NULL,
+                message TEXT NOT NULL
             );
             """
         )

@@ -175,7 +175,7 @@ def test_newer_database_is_refused_naming_the_versions(st, tmp_path):
     before = db_dump(st.db)
     from shoetrack.store import MIGRATIONS
 
-    last = MIGRATIONS._migrations[-1].name
+    last = max(m.name for m in MIGRATIONS._migrations)
     for args in (["status"], ["shoe", "add", "Q"]):
         r = st(*args, code=1)
         assert r.stderr == (f"Error: database {st.db} was written by a newer shoetrack (schema "
@@ -199,10 +199,13 @@ def test_dry_run_while_another_process_writes(st, tmp_path, monkeypatch):
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline() == "locked\n"
-        for args in (["import", "--dry-run", gpx], ["import", gpx], ["shoe", "add", "Q"]):
-            r = st(*args, code=1)
-            assert r.stderr == (f"Error: database {st.db} is busy: another shoetrack process is "
-                                "writing to it; try again in a moment\n")
+        busy = (f"database {st.db} is busy (database is locked): another shoetrack process is "
+                "writing to it; try again in a moment")
+        for args in (["import", "--dry-run", gpx], ["shoe", "add", "Q"]):
+            assert st(*args, code=1).stderr == f"Error: {busy}\n"
+        # A real import goes on with the next file, this one kept for a retry.
+        r = st("import", gpx, code=1)
+        assert busy in r.stderr and "Traceback" not in r.stderr
     finally:
         holder.kill()
         holder.wait()
@@ -359,7 +362,7 @@ def test_shoe_edit_help_claims_no_defaults(st):
     edit = st("shoe", "edit", "--help").stdout
     assert "(default today)" not in edit and "(default from config" not in edit
     add = st("shoe", "add", "--help").stdout
-    assert "(default today)" in add and "(default from config, 300mi)" in add
+    assert "(default from config, 300mi)" in " ".join(add.split())
 
 
 def test_shoe_list_says_how_many_retired_pairs_it_hides(st):
