@@ -299,3 +299,23 @@ def test_migration_0004_adds_delivery_claims(tmp_path):
             "SELECT name FROM _sqlite_migrations")}
     finally:
         store.close()
+
+
+def test_a_message_reporting_no_pair_alert_is_never_folded(store, smtp_server, password):
+    """A training-load note (no pair alert linked) waiting in the outbox stays as it is when a
+    pair alert is raised: only pair alerts are folded into the new digest."""
+    config = email_config(smtp_server)
+    smtp_server.stop()
+    note = outbox.enqueue(store, "email", "Training load: a long run", "note body", [], NOW)
+    assert outbox.deliver_pending(store, config, NOW)[0].outcome == "failed"
+    window_pair(store)
+    alerts.raise_due(store, config, NOW + timedelta(minutes=3))
+    assert [(d["id"], d["subject"]) for d in store.q(
+        "SELECT id, subject FROM deliveries ORDER BY id")] == [
+        (note, "Training load: a long run"),
+        (note + 1, "shoetrack: Pegasus 40 entered its replacement window")]
+    smtp_server.start()
+    got = outbox.deliver_pending(store, config, NOW + timedelta(minutes=3), force=True)
+    assert [a.outcome for a in got] == ["sent", "sent"]
+    assert [m.message["Subject"] for m in smtp_server.messages] == [
+        "Training load: a long run", "shoetrack: Pegasus 40 entered its replacement window"]
