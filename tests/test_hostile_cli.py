@@ -95,6 +95,17 @@ def populated(st, tmp_path, monkeypatch):
     work.mkdir()
     monkeypatch.chdir(work)
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    # `serve` runs until Ctrl-C: once it has parsed its arguments, bound and printed its address,
+    # press it at once (the stop path is walked too).
+    try:
+        from shoetrack.web.server import Server
+    except ImportError:  # the web extra is absent: serve refuses with one line, nothing to stop
+        return
+
+    def ctrl_c(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Server, "serve_forever", ctrl_c)
 
 
 @pytest.mark.parametrize("path, cmd", ALL, ids=[" ".join(p) for p, _ in ALL])

@@ -50,6 +50,7 @@ class Server:
         return self.guard.url()
 
     def serve_forever(self) -> None:
+        self._serving = True
         self._wsgi.serve_forever()
 
     def start(self) -> threading.Thread:
@@ -59,5 +60,8 @@ class Server:
         return t
 
     def shutdown(self) -> None:
-        self._wsgi.shutdown()
+        # socketserver's shutdown() waits for a serve loop to end, and waits forever when none
+        # ever started (Ctrl-C between binding and serving).
+        if getattr(self, "_serving", False):
+            self._wsgi.shutdown()
         self._wsgi.server_close()
