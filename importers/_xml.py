@@ -45,7 +45,7 @@ def _first_line(exc: BaseException) -> str:
 
 def _refuse_doctype(root) -> None:
     # A DOCTYPE can only come before the root element, so it is known once the root starts.
-    if root.getroottree().docinfo.doctype:
+    if root is None or root.getroottree().docinfo.doctype:
         raise ParseError("refused: XML with a DOCTYPE (entity declarations are not accepted)")
 
 
@@ -73,10 +73,20 @@ def root_name(data: bytes) -> str:
             pos += step
             step *= 2
     except etree.XMLSyntaxError as exc:
+        if _has_doctype(data[: pos + step]):
+            _refuse_doctype(None)  # the DOCTYPE is the problem, whatever libxml2 tripped on
         raise ParseError(f"not well-formed XML: {_first_line(exc)}") from None
     except (LookupError, ValueError, UnicodeError) as exc:
         raise ParseError(f"unsupported XML encoding: {_first_line(exc)}") from None
     raise ParseError("XML without a root element")
+
+
+_DOCTYPES = tuple("<!DOCTYPE".encode(c) for c in ("ascii", "utf-16-le", "utf-16-be"))
+
+
+def _has_doctype(head: bytes) -> bool:
+    """Whether the bytes read so far hold a DOCTYPE (UTF-8-compatible or UTF-16 text)."""
+    return any(d in head for d in _DOCTYPES)
 
 
 check_prolog = root_name

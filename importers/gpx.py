@@ -126,8 +126,12 @@ class _Reader:
         self.lat_raw, self.lon_raw, self.time_raw = [], [], []
         first = self.points + 1  # 1-based index of the first buffered point, for messages
         self.points += len(time_raw)
-        lats, lons = _coords(lat_raw, lon_raw, first)
-        us = _times(time_raw, lats, lons, first)
+        try:
+            lats, lons = _coords(lat_raw, lon_raw, first)
+            us = _times(time_raw, first)
+        except ParseError:
+            _first_error(lat_raw, lon_raw, time_raw, first)  # the first bad point, in order
+            raise
         if None in us or (self.cur is not None and not self.prev_timed):
             for lat, lon, u in zip(lats, lons, us):
                 self._point(lat, lon, u)
@@ -216,7 +220,7 @@ _BATCH = 4096  # points buffered before computing: bounded memory on a one-segme
 
 
 def _coords(lat_raw: list, lon_raw: list, first: int) -> tuple[list, list]:
-    """Latitudes and longitudes as floats; the first bad one raises with its point number."""
+    """Latitudes and longitudes as floats; ParseError (from ``_first_error``) on a bad one."""
     try:
         lats = list(map(float, lat_raw))
         lons = list(map(float, lon_raw))
@@ -226,27 +230,29 @@ def _coords(lat_raw: list, lon_raw: list, first: int) -> tuple[list, list]:
     except (TypeError, ValueError):
         ok = False
     if not ok:
-        for i, (la, lo) in enumerate(zip(lat_raw, lon_raw), first):
-            attrs = {"lat": la, "lon": lo} if lo is not None else {"lat": la}
-            if la is None:
-                attrs.pop("lat")
-            _coord(attrs, "lat", -90.0, 90.0, i)
-            _coord(attrs, "lon", -180.0, 180.0, i)
+        raise ParseError("bad coordinate")  # replaced by _first_error's message
     return lats, lons
 
 
-def _times(time_raw: list, lats: list, lons: list, first: int) -> list:
-    """Microseconds of each point's time (None: no time); an unreadable one raises."""
+def _times(time_raw: list, first: int) -> list:
+    """Microseconds of each point's time (None: no time); ParseError on an unreadable one."""
     try:
         return [_xml.micros(t) if t else None for t in time_raw]
     except ValueError:
-        for i, t in enumerate(time_raw, first):
-            if t:
-                try:
-                    _xml.micros(t)
-                except ValueError:
-                    raise ParseError(f"track point {i} has an unreadable time {t[:40]!r}") from None
-        raise
+        raise ParseError("bad time") from None  # replaced by _first_error's message
+
+
+def _first_error(lat_raw: list, lon_raw: list, time_raw: list, first: int) -> None:
+    """Raise the error of the first bad point, checking each point as a whole, in order."""
+    for i, (la, lo, t) in enumerate(zip(lat_raw, lon_raw, time_raw), first):
+        attrs = {k: v for k, v in (("lat", la), ("lon", lo)) if v is not None}
+        _coord(attrs, "lat", -90.0, 90.0, i)
+        _coord(attrs, "lon", -180.0, 180.0, i)
+        if t:
+            try:
+                _xml.micros(t)
+            except ValueError:
+                raise ParseError(f"track point {i} has an unreadable time {t[:40]!r}") from None
 
 
 def _distances(lats: list, lons: list) -> list:

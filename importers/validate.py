@@ -16,6 +16,8 @@ MAX_DURATION_S = 7 * 86_400.0  # a week: longer is a clock error, not an activit
 # Average speed limit (m/s) per foot sport over elapsed time: 100 km/h; a runner's world record is
 # ~6.3 m/s, so this only refuses files whose positions or distances are garbage.
 MAX_FOOT_SPEED_MS = 100 / 3.6
+# Any sport (an untyped track may be inferred to be a car ride): the speed of sound.
+MAX_SPEED_MS = 343.0
 
 
 def check(act: Activity, *, now: datetime | None = None) -> Activity:
@@ -44,6 +46,9 @@ def check(act: Activity, *, now: datetime | None = None) -> Activity:
             raise ParseError(f"{label} is not a non-negative number ({value!r})")
         if value > MAX_DURATION_S:
             raise ParseError(f"implausible {label} {value / 86400:.1f} days (limit 7 days)")
+    if act.elapsed_s and act.elapsed_s >= 60 and d / act.elapsed_s > MAX_SPEED_MS:
+        raise ParseError(f"implausible average speed {d / act.elapsed_s * 3.6:.0f} km/h "
+                         "(faster than sound: the positions or distances are garbage)")
     if act.sport in SHOE_SPORTS and act.elapsed_s and act.elapsed_s >= 60:
         speed = d / act.elapsed_s
         if speed > MAX_FOOT_SPEED_MS:
