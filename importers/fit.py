@@ -383,7 +383,9 @@ def scan(data: bytes, *, check_crc: bool = True, recover: bool = False):
         end = start + dsize
         part = _Part()
         if dsize == 0:
-            end = n  # some devices write the size only when a recording ends cleanly
+            # Some devices write the size only when a recording ends cleanly. The messages then
+            # run to the end of the file, or to a final CRC when the last two bytes are one.
+            end = n - 2 if n - start >= 2 and _crc_ok(data, pos, n - 2) else n
         clean = True
         if end > n:
             end = n
