@@ -138,11 +138,9 @@ def _parse(data: bytes):
     Elements are matched by local name in any namespace (Garmin redeclares the default
     namespace inside extensions); text fields count only in their TCX parent."""
     r = _Reader()
-    _xml.check_prolog(data)
-    last = None
+    r.root = _xml.check_prolog(data)
     for batch in _xml.iter_end(data, "TCX", _TAGS):
         for el in batch:
-            last = el
             ln = r.name(el)
             if ln in _TEXTS:
                 r.text(el, ln)
@@ -150,8 +148,6 @@ def _parse(data: bytes):
                 r.trackpoint()
             elif ln in _CONTAINERS:
                 r.container(el, ln)
-    if last is not None:
-        r.root = r.name(last)  # the last element to end is the root
     return r.root, r.acts, r.counts
 
 
