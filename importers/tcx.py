@@ -77,11 +77,11 @@ class _Reader:
 
     def text(self, el, ln: str) -> None:
         """A text field (Id, TotalTimeSeconds, DistanceMeters, Time, Name) in its place."""
-        parent = self.parent_name(el)
-        value = (el.text or "").strip()
-        a = self.acc
-        if not value:
+        value = el.text
+        if not value or not (value := value.strip()):
             return
+        parent = self.parent_name(el)
+        a = self.acc
         if parent == "Trackpoint":
             if ln == "Time":
                 a.tp_time = value
@@ -139,9 +139,10 @@ def _parse(data: bytes):
     namespace inside extensions); text fields count only in their TCX parent."""
     r = _Reader()
     r.root = _xml.check_prolog(data)
+    local = r.local
     for batch in _xml.iter_end(data, "TCX", _TAGS):
         for el in batch:
-            ln = r.name(el)
+            ln = local.get(el.tag) or r.name(el)
             if ln in _TEXTS:
                 r.text(el, ln)
             elif ln == "Trackpoint":
