@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from io import BytesIO
 
 from .model import MAX_BYTES, ParseError
 

@@ -355,6 +355,17 @@ def _crc_ok(data, start: int, end: int) -> bool:
     return crc16(data, start, end) == data[end] | (data[end + 1] << 8)
 
 
+def _data_end(data, pos: int, start: int, dsize: int) -> tuple[int, bool]:
+    """(where the messages of the file at ``pos`` end, whether all of them are there)."""
+    n = len(data)
+    if dsize == 0:
+        # Some devices write the size only when a recording ends cleanly. The messages then
+        # run to the end of the file, or to a final CRC when the last two bytes are one.
+        return (n - 2 if n - start >= 2 and _crc_ok(data, pos, n - 2) else n), True
+    end = start + dsize
+    return (end, True) if end <= n else (n, False)
+
+
 def scan(data: bytes, *, check_crc: bool = True, recover: bool = False):
     """Walk every chained FIT file in ``data``; return (parts, warnings).
 
@@ -380,16 +391,8 @@ def scan(data: bytes, *, check_crc: bool = True, recover: bool = False):
             warnings.append(f"ignored {n - pos} trailing bytes")
             break
         start = pos + hsize
-        end = start + dsize
+        end, clean = _data_end(data, pos, start, dsize)
         part = _Part()
-        if dsize == 0:
-            # Some devices write the size only when a recording ends cleanly. The messages then
-            # run to the end of the file, or to a final CRC when the last two bytes are one.
-            end = n - 2 if n - start >= 2 and _crc_ok(data, pos, n - 2) else n
-        clean = True
-        if end > n:
-            end = n
-            clean = False
         try:
             stop = _decode(data, start, end, part, recover)
         except _Corrupt as exc:
