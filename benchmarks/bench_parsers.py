@@ -137,7 +137,7 @@ def bench_gpx(runs: int):
         raw = path.read_bytes()
         text = raw.decode("utf-8-sig")
         try:
-            ours_d = importers.read(path)[0].distance_m
+            ours_d = sum(a.distance_m for a in importers.read(path))  # all outings
         except importers.ParseError as exc:
             print(f"  skip {path.name}: {exc}", file=sys.stderr)
             continue

@@ -140,6 +140,10 @@ def activity(
     sport_name: str | None = None,
     file_type: int = 4,
     raw_start: int | None = None,
+    laps_per_session: int = 1,
+    session_distance: bool = True,
+    lap_distance: bool = True,
+    repeat_sessions: int = 1,
 ) -> FitWriter:
     """An activity file: file_id, then per session its records, a lap and the session.
 
@@ -147,6 +151,9 @@ def activity(
     defaults to elapsed_s). Records are spread evenly over the session, moving north-east from
     (lat, lon) when given; ``lat=None`` writes no positions (treadmill, pool).
     ``raw_start`` overrides the FIT start time (e.g. a device-relative value < 0x10000000).
+    ``laps_per_session`` equal laps per session; ``session_distance=False`` /
+    ``lap_distance=False`` leave total_distance out of the session / laps (some Suunto runs);
+    ``repeat_sessions`` writes each session message that many times (a merge tool's duplicate).
     """
     w = FitWriter()
     w.define(0, FILE_ID, big_endian=big_endian)
@@ -195,15 +202,34 @@ def activity(
         if lat is not None:
             common[3] = semicircles(lat)
         if with_laps:
-            w.data(4, {**common, 25: s["sport"], 254: i})
+            _laps(w, s, seg_start, elapsed, laps_per_session, lap_distance, common.get(3), i)
         if with_session:
             lon_sc = semicircles(lon) if lon is not None else None
-            w.data(5, {**common, 5: s["sport"], 6: s.get("sub_sport", 0), 254: i, 4: lon_sc})
+            sess = {**common, 5: s["sport"], 6: s.get("sub_sport", 0), 254: i, 4: lon_sc}
+            if not session_distance:
+                del sess[9]
+            for _ in range(repeat_sessions):
+                w.data(5, sess)
         dist_total += s["distance_m"]
         t = end + 1
     if with_session:
         w.data(7, {253: t, 1: len(sessions), 2: 0})
     return w
+
+
+def _laps(w: FitWriter, s: dict, start: int, elapsed: float, n: int, with_distance: bool,
+          lat_sc, index: int) -> None:
+    """``n`` equal laps covering one session (local message type 4)."""
+    for k in range(n):
+        t0 = start + int(round(elapsed * k / n))
+        t1 = start + int(round(elapsed * (k + 1) / n))
+        lap = {253: t1, 2: t0, 7: (t1 - t0) * 1000, 8: (t1 - t0) * 1000, 25: s["sport"],
+               254: index * n + k}
+        if with_distance:
+            lap[9] = int(round(s["distance_m"] * 100 / n))
+        if lat_sc is not None and k == 0:
+            lap[3] = lat_sc
+        w.data(4, lap)
 
 
 def settings_file() -> bytes:

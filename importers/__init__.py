@@ -11,13 +11,28 @@ import importlib
 import os
 import zlib
 
-from .model import SPORTS, Activity, NotAnActivity, ParseError, Undatable
+from .model import (
+    EARLIEST_START,
+    MAX_BYTES,
+    MAX_DISTANCE_M,
+    RUN_SPORTS,
+    SHOE_SPORTS,
+    SPORTS,
+    Activity,
+    NotAnActivity,
+    ParseError,
+    Undatable,
+)
 
 __all__ = [
+    "EARLIEST_START",
+    "MAX_BYTES",
+    "MAX_DISTANCE_M",
     "READERS",
+    "RUN_SPORTS",
+    "SHOE_SPORTS",
     "SPORTS",
     "Activity",
-    "MAX_BYTES",
     "NotAnActivity",
     "ParseError",
     "Undatable",
@@ -26,10 +41,8 @@ __all__ = [
     "read_bytes",
 ]
 
-# Largest file (and largest decompressed gzip payload) accepted: a 10-hour FIT recording at 1 Hz
-# is ~2 MB, a GPX of it ~10 MB. The cap keeps a gzip bomb or a mistaken disk image from
-# exhausting memory: decompression stops as soon as it is exceeded.
-MAX_BYTES = 64 * 1024 * 1024
+# MAX_BYTES (importers.model) caps the file and the decompressed gzip payload: decompression
+# stops as soon as it is exceeded.
 _CHUNK = 1 << 20
 
 # The registry: format -> reader module (each has ``read_bytes(data, *, name, date)``). The

@@ -162,122 +162,119 @@ def _decode(data, pos: int, end: int, part: _Part, recover: bool) -> int:
     defs: list = [None] * 16
     cache: dict = {}
     last_ts = None  # for compressed-timestamp headers (recovery pass only)
-    sessions, laps, records = part.sessions, part.laps, part.records
     while pos < end:
         h = data[pos]
-        if h & 0x80:
+        if h & 0x80:  # compressed-timestamp data message
             d = defs[(h >> 5) & 3]
-            if d is None:
-                raise _Corrupt(f"undefined local message type at byte {pos}")
-            size, gnum, dec = d
-            nxt = pos + 1 + size
-            if nxt > end:
+        elif h & 0x40:  # definition
+            got = _definition(data, pos, end, h, part, recover, cache)
+            if got is None:
                 return pos
-            if dec is not None:
-                vals = _values(dec, data, pos + 1)
-                if recover and last_ts is not None:
-                    off = h & 0x1F
-                    ts = (last_ts & ~0x1F) + off
-                    if off < (last_ts & 0x1F):
-                        ts += 0x20
-                    vals["timestamp"] = last_ts = ts
-                if gnum == MESG_RECORD:
-                    if recover:
-                        records.append(vals)
-                    elif vals and not part.has_pos:
-                        part.has_pos = True
-                        _drop_record_decoders(defs, cache)
-                elif gnum == MESG_SESSION:
-                    sessions.append(vals)
-                elif gnum == MESG_LAP:
-                    laps.append(vals)
-                elif gnum == MESG_FILE_ID:
-                    part.file_ids.append(vals)
-                elif gnum == MESG_SPORT:
-                    part.sports.append(vals)
-            pos = nxt
-        elif h & 0x40:
-            # Definition: reserved, architecture, global number (2), field count, fields.
-            if pos + 6 > end:
-                return pos
-            nf = data[pos + 5]
-            p = pos + 6 + 3 * nf
-            if h & 0x20:
-                if p + 1 > end:
-                    return pos
-                nd = data[p]
-                dev_end = p + 1 + 3 * nd
-                if dev_end > end:
-                    return pos
-                dev_size = sum(data[p + 2 : dev_end : 3])
-                p = dev_end
-            else:
-                dev_size = 0
-                if p > end:
-                    return pos
-            raw = bytes(data[pos + 2 : p])
-            d = cache.get((raw, h & 0x20))
-            if d is None:
-                arch = raw[0]
-                if arch > 1:
-                    raise _Corrupt(f"bad architecture byte {arch} at byte {pos + 2}")
-                big = arch == 1
-                gnum = int.from_bytes(raw[1:3], "big" if big else "little")
-                # Field triples start at raw[4]: (number, size, base type); sizes sum in C.
-                size = sum(raw[5 : 4 + 3 * nf : 3]) + dev_size
-                want = _WANT.get(gnum)
-                if gnum == MESG_RECORD:
-                    if recover:
-                        want = _WANT_RECORD_FULL
-                    else:
-                        want = None if part.has_pos else _WANT_RECORD_POS
-                elif want is None and recover:
-                    want = _WANT_EVENT if gnum == MESG_EVENT else _WANT_TIMESTAMP
-                dec = None
-                if want:
-                    f = raw[4 : 4 + 3 * nf]
-                    dec = _build_decoder(zip(f[0::3], f[1::3], f[2::3]), big, want)
-                d = cache[(raw, h & 0x20)] = (size, gnum, dec)
-            defs[h & 0x0F] = d
-            pos = p
+            defs[h & 0x0F], pos = got
+            continue
         else:
             d = defs[h & 0x0F]
-            if d is None:
-                raise _Corrupt(f"undefined local message type at byte {pos}")
-            size, gnum, dec = d
-            nxt = pos + 1 + size
-            if nxt > end:
-                return pos
-            if dec is not None:
-                if gnum == MESG_RECORD and not recover:
-                    # Position probe: stop decoding records once one valid position is seen.
-                    if _values(dec, data, pos + 1):
-                        part.has_pos = True
-                        _drop_record_decoders(defs, cache)
-                else:
-                    vals = _values(dec, data, pos + 1)
-                    if "timestamp" in vals:
-                        last_ts = vals["timestamp"]
-                    if gnum == MESG_SESSION:
-                        sessions.append(vals)
-                    elif gnum == MESG_LAP:
-                        laps.append(vals)
-                    elif gnum == MESG_RECORD:
-                        records.append(vals)
-                    elif gnum == MESG_EVENT and vals.get("event") in _GEAR_CHANGE_EVENTS:
-                        part.gears = True
-                    elif gnum == MESG_FILE_ID:
-                        part.file_ids.append(vals)
-                    elif gnum == MESG_SPORT:
-                        part.sports.append(vals)
-            else:
-                # A run of one skipped message type (records, one a second for hours) repeats the
-                # same header byte: hop over the run without a full pass of the loop per message.
-                step = 1 + size
-                while nxt < end and data[nxt] == h and nxt + step <= end:
-                    nxt += step
-            pos = nxt
+        if d is None:
+            raise _Corrupt(f"undefined local message type at byte {pos}")
+        size, gnum, dec = d
+        nxt = pos + 1 + size
+        if nxt > end:
+            return pos
+        if dec is None:
+            # A run of one skipped message type (records, one a second for hours) repeats the
+            # same header byte: hop over the run without a full pass of the loop per message.
+            step = 1 + size
+            while nxt < end and data[nxt] == h and nxt + step <= end:
+                nxt += step
+        elif gnum == MESG_RECORD and not recover:
+            # Position probe: stop decoding records once one valid position is seen.
+            if _values(dec, data, pos + 1):
+                part.has_pos = True
+                _drop_record_decoders(defs, cache)
+        else:
+            vals = _values(dec, data, pos + 1)
+            if h & 0x80:
+                if recover and last_ts is not None:
+                    vals["timestamp"] = last_ts = _compressed_ts(last_ts, h & 0x1F)
+            elif "timestamp" in vals:
+                last_ts = vals["timestamp"]
+            _store(part, gnum, vals)
+        pos = nxt
     return pos
+
+
+def _compressed_ts(last_ts: int, off: int) -> int:
+    """The full timestamp of a compressed-timestamp header: 5 bits of offset that roll over."""
+    ts = (last_ts & ~0x1F) + off
+    if off < (last_ts & 0x1F):
+        ts += 0x20
+    return ts
+
+
+def _store(part: _Part, gnum: int, vals: dict) -> None:
+    if gnum == MESG_SESSION:
+        part.sessions.append(vals)
+    elif gnum == MESG_LAP:
+        part.laps.append(vals)
+    elif gnum == MESG_RECORD:
+        part.records.append(vals)
+    elif gnum == MESG_EVENT:
+        if vals.get("event") in _GEAR_CHANGE_EVENTS:
+            part.gears = True
+    elif gnum == MESG_FILE_ID:
+        part.file_ids.append(vals)
+    elif gnum == MESG_SPORT:
+        part.sports.append(vals)
+
+
+def _definition(data, pos: int, end: int, h: int, part: _Part, recover: bool, cache: dict):
+    """(definition, offset after it) for the definition message at ``pos``; None if it runs
+    past ``end``. A definition is (message size, global number, decoder or None)."""
+    # reserved, architecture, global number (2), field count, fields (3 bytes each)
+    if pos + 6 > end:
+        return None
+    nf = data[pos + 5]
+    p = pos + 6 + 3 * nf
+    dev_size = 0
+    if h & 0x20:  # developer fields: skipped by their size
+        if p + 1 > end:
+            return None
+        dev_end = p + 1 + 3 * data[p]
+        if dev_end > end:
+            return None
+        dev_size = sum(data[p + 2 : dev_end : 3])
+        p = dev_end
+    elif p > end:
+        return None
+    raw = bytes(data[pos + 2 : p])
+    d = cache.get((raw, h & 0x20))
+    if d is None:
+        arch = raw[0]
+        if arch > 1:
+            raise _Corrupt(f"bad architecture byte {arch} at byte {pos + 2}")
+        big = arch == 1
+        gnum = int.from_bytes(raw[1:3], "big" if big else "little")
+        # Field triples start at raw[4]: (number, size, base type); sizes sum in C.
+        size = sum(raw[5 : 4 + 3 * nf : 3]) + dev_size
+        want = _wanted(gnum, part, recover)
+        dec = None
+        if want:
+            f = raw[4 : 4 + 3 * nf]
+            dec = _build_decoder(zip(f[0::3], f[1::3], f[2::3]), big, want)
+        d = cache[(raw, h & 0x20)] = (size, gnum, dec)
+    return d, p
+
+
+def _wanted(gnum: int, part: _Part, recover: bool) -> dict | None:
+    """The fields to decode for messages of global number ``gnum`` in this pass."""
+    if gnum == MESG_RECORD:
+        if recover:
+            return _WANT_RECORD_FULL
+        return None if part.has_pos else _WANT_RECORD_POS
+    want = _WANT.get(gnum)
+    if want is None and recover:
+        return _WANT_EVENT if gnum == MESG_EVENT else _WANT_TIMESTAMP
+    return want
 
 
 def _drop_record_decoders(defs: list, cache: dict) -> None:
@@ -358,6 +355,17 @@ def _crc_ok(data, start: int, end: int) -> bool:
     return crc16(data, start, end) == data[end] | (data[end + 1] << 8)
 
 
+def _data_end(data, pos: int, start: int, dsize: int) -> tuple[int, bool]:
+    """(where the messages of the file at ``pos`` end, whether all of them are there)."""
+    n = len(data)
+    if dsize == 0:
+        # Some devices write the size only when a recording ends cleanly. The messages then
+        # run to the end of the file, or to a final CRC when the last two bytes are one.
+        return (n - 2 if n - start >= 2 and _crc_ok(data, pos, n - 2) else n), True
+    end = start + dsize
+    return (end, True) if end <= n else (n, False)
+
+
 def scan(data: bytes, *, check_crc: bool = True, recover: bool = False):
     """Walk every chained FIT file in ``data``; return (parts, warnings).
 
@@ -383,16 +391,8 @@ def scan(data: bytes, *, check_crc: bool = True, recover: bool = False):
             warnings.append(f"ignored {n - pos} trailing bytes")
             break
         start = pos + hsize
-        end = start + dsize
+        end, clean = _data_end(data, pos, start, dsize)
         part = _Part()
-        if dsize == 0:
-            # Some devices write the size only when a recording ends cleanly.
-            end = n
-            warnings.append("FIT header has no data size (recording did not end cleanly)")
-        clean = True
-        if end > n:
-            end = n
-            clean = False
         try:
             stop = _decode(data, start, end, part, recover)
         except _Corrupt as exc:
@@ -402,10 +402,14 @@ def scan(data: bytes, *, check_crc: bool = True, recover: bool = False):
             parts.append(part)
             break
         parts.append(part)
+        if dsize == 0:
+            # The size is unknown, so the end is wherever the messages stop; the last two bytes
+            # may be a CRC (not checked: its position is unknown).
+            warnings.append(f"FIT header has no data size (recording did not end cleanly): "
+                            f"messages read up to byte {stop} of {n}")
+            break
         if stop < end or not clean:
             warnings.append(f"file truncated at byte {stop} of {pos + hsize + dsize + 2}")
-            break
-        if dsize == 0:
             break
         if end + 2 > n:
             warnings.append("file truncated: no CRC")
@@ -477,100 +481,160 @@ def _read(data: bytes, check_crc: bool) -> list[Activity]:
         t = next(iter(types - {None}), None)
         kind = profile.FILE_TYPE.get(t, f"type {t}") if t is not None else "untyped"
         raise NotAnActivity(f"not an activity: FIT {kind} file")
-    sessions = [s for p in parts for s in p.sessions]
-    laps = [lap for p in parts for lap in p.laps]
-    sports = [s for p in parts for s in p.sports]
-    has_pos = any(p.has_pos for p in parts)
-    file_id = file_ids[0] if file_ids else None
+    sessions = _unique([s for p in parts for s in p.sessions])
     if not file_ids and not sessions:
         raise ParseError("FIT file without file_id or session message")
-    device = _device(file_id)
-    extra_common = {}
-    if file_id:
-        extra_common["fit_manufacturer"] = file_id.get("manufacturer")
-        extra_common["fit_product"] = file_id.get("product")
-    if len(parts) > 1:
-        extra_common["fit_chained_files"] = len(parts)
-
+    ctx = _Context(data, parts, warnings, file_ids[0] if file_ids else None)
     if sessions:
-        out = []
-        for i, s in enumerate(sessions):
-            fit_start = s.get("start_time")
-            if fit_start is None and "timestamp" in s and "elapsed" in s:
-                fit_start = s["timestamp"] - int(s["elapsed"] / 1000)
-            sport_n = s.get("sport")
-            sub_n = s.get("sub_sport")
-            if sport_n is None and len(sports) == 1:
-                sport_n, sub_n = sports[0].get("sport"), sports[0].get("sub_sport")
-            act = Activity(
-                start=_start(fit_start, "session"),
-                sport=fit_sport(sport_n, sub_n),
-                distance_m=s.get("distance", 0) / 100,
-                source="fit",
-                sub_sport=_sub_sport_name(sub_n),
-                elapsed_s=s["elapsed"] / 1000 if "elapsed" in s else None,
-                moving_s=s["timer"] / 1000 if "timer" in s else None,
-                device=device,
-                name=sports[0].get("name") if len(sessions) == 1 and len(sports) == 1 else None,
-                has_gps="lat" in s or has_pos,
-                session_index=i,
-                extra=dict(extra_common, fit_sport=_sport_name(sport_n)),
-                warnings=list(warnings),
-            )
-            out.append(act)
-        return out
-
+        return [_from_session(ctx, s, i, len(sessions)) for i, s in enumerate(sessions)]
     # No session message: a crashed or interrupted recording. Laps first, then records.
-    warnings = list(warnings)
-    if laps:
-        sport_n = laps[0].get("sport")
-        sub_n = laps[0].get("sub_sport")
-        if sport_n is None and sports:
-            sport_n, sub_n = sports[0].get("sport"), sports[0].get("sub_sport")
-        elapsed = [lap["elapsed"] for lap in laps if "elapsed" in lap]
-        timers = [lap["timer"] for lap in laps if "timer" in lap]
-        warnings.append("no session message: totals rebuilt from laps")
-        return [
-            Activity(
-                start=_start(laps[0].get("start_time"), "first lap"),
-                sport=fit_sport(sport_n, sub_n),
-                distance_m=sum(lap.get("distance", 0) for lap in laps) / 100,
-                source="fit",
-                sub_sport=_sub_sport_name(sub_n),
-                elapsed_s=sum(elapsed) / 1000 if elapsed else None,
-                moving_s=sum(timers) / 1000 if timers else None,
-                device=device,
-                has_gps=any("lat" in lap for lap in laps) or has_pos,
-                recovered=True,
-                extra=dict(extra_common, fit_sport=_sport_name(sport_n)),
-                warnings=warnings,
-            )
-        ]
+    if ctx.laps:
+        return [_from_laps(ctx)]
+    return [_from_records(ctx)]
 
-    parts, _ = scan(data, check_crc=False, recover=True)
-    records = [r for p in parts for r in p.records]
+
+def _unique(sessions: list[dict]) -> list[dict]:
+    """The sessions, each once: some devices and merge tools write the same session twice (same
+    start, sport and distance), and it must count once."""
+    seen = set()
+    out = []
+    for s in sessions:
+        key = (s.get("start_time"), s.get("timestamp"), s.get("sport"), s.get("sub_sport"),
+               s.get("distance"), s.get("elapsed"))
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+class _Context:
+    """What every activity of one FIT file shares."""
+
+    def __init__(self, data: bytes, parts: list[_Part], warnings: list[str], file_id: dict | None):
+        self.data = data
+        self.parts = parts
+        self.warnings = warnings
+        self.laps = [lap for p in parts for lap in p.laps]
+        self.sports = [s for p in parts for s in p.sports]
+        self.has_pos = any(p.has_pos for p in parts)
+        self.device = _device(file_id)
+        self.extra: dict = {}
+        if file_id:
+            self.extra["fit_manufacturer"] = file_id.get("manufacturer")
+            self.extra["fit_product"] = file_id.get("product")
+        if len(parts) > 1:
+            self.extra["fit_chained_files"] = len(parts)
+        self._records: list[dict] | None = None
+
+    def records(self) -> list[dict]:
+        """Every record (timestamp, distance, position), decoded in a second pass on demand:
+        the first pass skips records, which are almost all of a file."""
+        if self._records is None:
+            parts, _ = scan(self.data, check_crc=False, recover=True)
+            self._records = [r for p in parts for r in p.records]
+        return self._records
+
+
+def _from_session(ctx: _Context, s: dict, index: int, count: int) -> Activity:
+    fit_start = s.get("start_time")
+    if fit_start is None and "timestamp" in s and "elapsed" in s:
+        fit_start = s["timestamp"] - int(s["elapsed"] / 1000)
+    sport_n, sub_n = s.get("sport"), s.get("sub_sport")
+    if sport_n is None and len(ctx.sports) == 1:
+        sport_n, sub_n = ctx.sports[0].get("sport"), ctx.sports[0].get("sub_sport")
+    warnings = list(ctx.warnings)
+    act = Activity(
+        start=_start(fit_start, "session"),
+        sport=fit_sport(sport_n, sub_n),
+        distance_m=_session_distance(ctx, s, fit_start, count, warnings),
+        source="fit",
+        sub_sport=_sub_sport_name(sub_n),
+        elapsed_s=s["elapsed"] / 1000 if "elapsed" in s else None,
+        moving_s=s["timer"] / 1000 if "timer" in s else None,
+        device=ctx.device,
+        name=ctx.sports[0].get("name") if count == 1 and len(ctx.sports) == 1 else None,
+        has_gps="lat" in s or ctx.has_pos,
+        session_index=index,
+        extra=dict(ctx.extra, fit_sport=_sport_name(sport_n)),
+        warnings=warnings,
+    )
+    return act
+
+
+def _session_distance(ctx: _Context, s: dict, fit_start, count: int, warnings: list) -> float:
+    """The session's total_distance in meters; without one (some Suunto runs), the sum of its
+    laps' distances, else its last record distance, with a warning saying which."""
+    if "distance" in s:
+        return s["distance"] / 100
+    lo = fit_start
+    hi = s.get("timestamp")
+    if hi is None and lo is not None and "elapsed" in s:
+        hi = lo + int(s["elapsed"] / 1000) + 1
+
+    def inside(m: dict, key: str) -> bool:  # a lap or record of this session
+        if count == 1:
+            return True
+        t = m.get(key)
+        return t is not None and lo is not None and hi is not None and lo <= t <= hi
+
+    laps = [lap["distance"] for lap in ctx.laps if "distance" in lap and inside(lap, "start_time")]
+    if laps:
+        warnings.append(f"session has no total distance: sum of its {len(laps)} laps used")
+        return sum(laps) / 100
+    dists = [r["distance"] for r in ctx.records() if "distance" in r and inside(r, "timestamp")]
+    if dists:
+        warnings.append("session has no total distance: its last record distance used")
+        return dists[-1] / 100
+    warnings.append("session has no total distance, and no lap or record has one: 0 m")
+    return 0.0
+
+
+def _from_laps(ctx: _Context) -> Activity:
+    laps = ctx.laps
+    sport_n = laps[0].get("sport")
+    sub_n = laps[0].get("sub_sport")
+    if sport_n is None and ctx.sports:
+        sport_n, sub_n = ctx.sports[0].get("sport"), ctx.sports[0].get("sub_sport")
+    elapsed = [lap["elapsed"] for lap in laps if "elapsed" in lap]
+    timers = [lap["timer"] for lap in laps if "timer" in lap]
+    return Activity(
+        start=_start(laps[0].get("start_time"), "first lap"),
+        sport=fit_sport(sport_n, sub_n),
+        distance_m=sum(lap.get("distance", 0) for lap in laps) / 100,
+        source="fit",
+        sub_sport=_sub_sport_name(sub_n),
+        elapsed_s=sum(elapsed) / 1000 if elapsed else None,
+        moving_s=sum(timers) / 1000 if timers else None,
+        device=ctx.device,
+        has_gps=any("lat" in lap for lap in laps) or ctx.has_pos,
+        recovered=True,
+        extra=dict(ctx.extra, fit_sport=_sport_name(sport_n)),
+        warnings=[*ctx.warnings, "no session message: totals rebuilt from laps"],
+    )
+
+
+def _from_records(ctx: _Context) -> Activity:
+    records = ctx.records()
     times = [r["timestamp"] for r in records if "timestamp" in r]
     if not times:
         raise ParseError("FIT activity without session, lap or timed record")
     dists = [r["distance"] for r in records if "distance" in r]
+    sports = ctx.sports
     sport_n = sports[0].get("sport") if sports else None
     sub_n = sports[0].get("sub_sport") if sports else None
-    if sport_n is None and any(p.gears for p in parts):
+    if sport_n is None and any(p.gears for p in ctx.parts):
         sport_n = 2  # cycling: the file has no sport, but it logged gear changes
-    warnings.append("no session message: totals rebuilt from records")
-    return [
-        Activity(
-            start=_start(times[0], "first record"),
-            sport=fit_sport(sport_n, sub_n),
-            distance_m=dists[-1] / 100 if dists else 0.0,
-            source="fit",
-            sub_sport=_sub_sport_name(sub_n),
-            elapsed_s=float(times[-1] - times[0]),
-            moving_s=None,
-            device=device,
-            has_gps=any("lat" in r for r in records),
-            recovered=True,
-            extra=dict(extra_common, fit_sport=_sport_name(sport_n), fit_records=len(records)),
-            warnings=warnings,
-        )
-    ]
+    return Activity(
+        start=_start(times[0], "first record"),
+        sport=fit_sport(sport_n, sub_n),
+        distance_m=dists[-1] / 100 if dists else 0.0,
+        source="fit",
+        sub_sport=_sub_sport_name(sub_n),
+        elapsed_s=float(times[-1] - times[0]),
+        moving_s=None,
+        device=ctx.device,
+        has_gps=any("lat" in r for r in records),
+        recovered=True,
+        extra=dict(ctx.extra, fit_sport=_sport_name(sport_n), fit_records=len(records)),
+        warnings=[*ctx.warnings, "no session message: totals rebuilt from records"],
+    )

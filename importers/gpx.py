@@ -1,46 +1,51 @@
-"""GPX reader: one Activity per file, from its track points.
+"""GPX reader: one Activity per outing (usually one per file), from its track points.
 
 GPX carries no recorded distance, so distances are computed from the points: the haversine sum
 (mean Earth radius 6 371 008.8 m) between consecutive ``<trkpt>`` inside each ``<trkseg>``; the
 gap between two segments or tracks is not counted (it is a pause or a different recording).
 Elevation is ignored (a 2-D distance, like GPS watches report).
 
-Times: start = the earliest point time; elapsed = the sum over segments of (last - first point
-time), so tracks stored out of order or days apart do not add their gaps; moving = the sum of the
-intervals between consecutive timed points of a segment whose average speed is at least 0.5 m/s
-(1.8 km/h: slower is standing still with GPS jitter). Points without a time still count for
-distance (korita-zbevnica.gpx has 358 of 871 untimed). A file with no time at all raises
-Undatable unless ``date`` is given.
+Outings: a file may hold several outings (one track a day for three days, a logger dump spanning
+years). The timed stretches of the file (segments, cut where two consecutive points are more than
+``OUTING_GAP_S`` apart) are ordered by time and grouped: a stretch that starts more than
+``OUTING_GAP_S`` after everything before it has ended starts a new outing. Track and segment
+boundaries alone never split (apps write a track per lap or per pause), and any pause shorter than
+the gap stays inside the outing. Stretches without any time join the outing of the timed stretch
+before them in the file (else the first). Outings are numbered by start in ``session_index``.
 
-Sport: the first track's ``<type>`` (see importers.sports.text_sport); a GPX with no ``<type>``
-at all is a "run", because this is a running-shoe tracker and most untyped GPX files come from
-running apps. Name: the first track's ``<name>``, else the metadata name. Device: the ``creator``
-attribute of ``<gpx>``.
+Times, per outing: start = its earliest point time; elapsed = the sum over its stretches of (last -
+first point time); moving = the sum of the intervals between consecutive timed points of a stretch
+whose average speed is at least 0.5 m/s (1.8 km/h: slower is standing still with GPS jitter).
+Points without a time still count for distance (korita-zbevnica.gpx has 358 of 871 untimed). A
+file with no time at all is one outing and raises Undatable unless ``date`` is given.
 
-Parsing: expat through importers._xml (no DOCTYPE). Two paths with the same results: a fast path
-(``_parse_fast``: a bare expat parse validates the whole document in C, then one compiled regex
-walks the raw bytes markup by markup and the per-point math runs over the matches) for
-ASCII-compatible documents in the usual shape, and the exact element-based path (``_parse``,
-ElementTree's C pull parser) for everything else and for every error. See the comment above
-``_TOKEN`` for when the fast path declines; tests/test_importers_gpx_fastpath.py checks that
-both paths agree. The regexes use possessive quantifiers (no backtracking into a repetition).
+Sport: the first ``<type>`` among the outing's tracks (among all tracks when the file is one
+outing), else the file's first ``<type>`` (see
+importers.sports.text_sport). Without any ``<type>`` the sport is inferred (``sport_inferred``):
+see importers.infer (a median moving speed no runner holds is a ride). Name: the outing's first
+track ``<name>``, else the metadata name. Device: the ``creator`` attribute of ``<gpx>``.
+
+Parsing: lxml through importers._xml (no DOCTYPE, flat memory), one path for every file.
 """
 from __future__ import annotations
 
 import math
-import re
+from array import array
 from datetime import date as _date
 from datetime import datetime, time, timezone
-from operator import add, attrgetter
 
-from . import _xml
+from . import _xml, infer
+from .infer import MOVING_SPEED_MS
 from .model import Activity, NotAnActivity, ParseError, Undatable
 from .sports import text_sport
 from .validate import check
 
 EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius
-MOVING_SPEED_MS = 0.5
+# Two points (or stretches) further apart in time than this belong to different outings: longer
+# than a long café or aid-station stop inside one run, hike or ride, shorter than a night.
+OUTING_GAP_S = 3 * 3600.0
 _RAD = math.pi / 180
+_R2 = 2 * EARTH_RADIUS_M
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -48,10 +53,10 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1 = lat1 * _RAD
     p2 = lat2 * _RAD
     a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin((lon2 - lon1) * _RAD / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
+    return _R2 * math.asin(math.sqrt(min(1.0, a)))
 
 
-def _coord(attrs: dict, key: str, lo: float, hi: float, index: int) -> float:
+def _coord(attrs, key: str, lo: float, hi: float, index: int) -> float:
     raw = attrs.get(key)
     label = "latitude" if key == "lat" else "longitude"
     if raw is None:
@@ -65,537 +70,284 @@ def _coord(attrs: dict, key: str, lo: float, hi: float, index: int) -> float:
     return v
 
 
-class _State:
-    """Accumulators for one parse; plain attributes for speed."""
+class _Stretch:
+    """Consecutive points of one segment with no gap over OUTING_GAP_S between timed ones.
+
+    Times are seconds since 1970 (floats); ``us_min`` is the earliest time in microseconds."""
+
+    __slots__ = ("track", "distance", "moving", "first_t", "last_t", "min_t", "us_min",
+                 "points", "timed", "speeds", "gaps")
+
+    def __init__(self, track: int):
+        self.track = track
+        self.distance = self.moving = 0.0
+        self.first_t = self.last_t = self.min_t = None
+        self.us_min = None
+        self.points = self.timed = 0
+        self.speeds = array("d")  # speed of each moving interval, m/s
+        self.gaps = array("d")  # its duration, s
+
+    @property
+    def elapsed(self) -> float:
+        return 0.0 if self.first_t is None else max(0.0, self.last_t - self.first_t)
+
+
+class _Reader:
+    """The accumulators of one parse. Track points are buffered (their raw attribute and time
+    texts) and computed in bulk, up to ``_BATCH`` at a time and at each segment's end."""
 
     def __init__(self):
         self.creator = None
+        self.meta_name = None
         self.track_names: list[str | None] = []
         self.track_types: list[str | None] = []
-        self.meta_name = None
-        self.points = 0
-        self.timed = 0
-        self.route_points = 0
-        self.waypoints = 0
-        self.distance = 0.0
-        self.elapsed = 0.0
-        self.moving = 0.0
-        self.first_time: datetime | None = None
+        self.stretches: list[_Stretch] = []
+        self.route_points = self.waypoints = self.points = 0
+        self.texts: dict = {}  # (open element, "time"/"name"/"type") -> its child's text, kept
+        self.cur: _Stretch | None = None
+        self.prev_lat = self.prev_lon = None
+        self.prev_timed = False
+        self.dist_since_t = 0.0
+        self.lat_raw: list = []
+        self.lon_raw: list = []
+        self.time_raw: list = []
+
+    def _stretch(self) -> _Stretch:
+        s = _Stretch(len(self.track_names))
+        self.stretches.append(s)
+        self.cur = s
+        return s
+
+    def flush(self) -> None:
+        """Compute the buffered points: coordinates and times checked in order, then distances."""
+        lat_raw, lon_raw, time_raw = self.lat_raw, self.lon_raw, self.time_raw
+        if not time_raw:
+            return
+        self.lat_raw, self.lon_raw, self.time_raw = [], [], []
+        first = self.points + 1  # 1-based index of the first buffered point, for messages
+        self.points += len(time_raw)
+        try:
+            lats, lons = _coords(lat_raw, lon_raw, first)
+            us = _times(time_raw, first)
+        except ParseError:
+            _first_error(lat_raw, lon_raw, time_raw, first)  # the first bad point, in order
+            raise
+        if None in us or (self.cur is not None and not self.prev_timed):
+            for lat, lon, u in zip(lats, lons, us):
+                self._point(lat, lon, u)
+        else:
+            self._bulk(lats, lons, us)
+
+    def _point(self, lat: float, lon: float, us: int | None) -> None:
+        """One point, the general way (untimed points in the run)."""
+        s = self.cur or self._stretch()
+        if us is not None:
+            t = us / 1e6
+            if s.last_t is not None and t - s.last_t > OUTING_GAP_S:
+                s = self._stretch()  # another outing: the jump to this point is not distance
+                self.prev_lat = None
+                self.dist_since_t = 0.0
+        s.points += 1
+        if self.prev_lat is not None:
+            d = haversine_m(self.prev_lat, self.prev_lon, lat, lon)
+            s.distance += d
+            self.dist_since_t += d
+        self.prev_lat, self.prev_lon = lat, lon
+        self.prev_timed = us is not None
+        if us is None:
+            return
+        s.timed += 1
+        if s.min_t is None or t < s.min_t:
+            s.min_t, s.us_min = t, us
+        if s.first_t is None:
+            s.first_t = t
+        else:
+            gap = t - s.last_t
+            if gap > 0 and self.dist_since_t / gap >= MOVING_SPEED_MS:
+                s.moving += gap
+                s.speeds.append(self.dist_since_t / gap)
+                s.gaps.append(gap)
+        s.last_t = t
+        self.dist_since_t = 0.0
+
+    def _bulk(self, lats: list, lons: list, us: list) -> None:
+        """Every point timed, and the stretch so far ends on a timed point: the same rules as
+        ``_point``, over whole lists (one interval = one distance)."""
+        ts = [u / 1e6 for u in us]
+        carried = self.cur is not None
+        if carried:
+            lats, lons, ts, us = ([self.prev_lat, *lats], [self.prev_lon, *lons],
+                                  [self.cur.last_t, *ts], [None, *us])
+        ds = _distances(lats, lons)
+        gaps = list(map(float.__sub__, ts[1:], ts))
+        cuts = [k + 1 for k, g in enumerate(gaps) if g > OUTING_GAP_S]
+        bounds = [0, *cuts, len(ts)]
+        for a, b in zip(bounds, bounds[1:]):
+            if a or not carried:
+                s = self._stretch()
+                s.first_t = ts[a]
+            else:
+                s = self.cur
+            lo = a + 1 if a or not carried else 1  # points a+1.. close intervals inside [a, b)
+            new = b - a - (0 if a or not carried else 1)
+            s.points += new
+            s.timed += new
+            s.distance += math.fsum(ds[lo - 1 : b - 1])
+            moving = [(d / g, g) for d, g in zip(ds[lo - 1 : b - 1], gaps[lo - 1 : b - 1])
+                      if g > 0 and d / g >= MOVING_SPEED_MS]
+            if moving:
+                sp, gp = zip(*moving)
+                s.speeds.extend(sp)
+                s.gaps.extend(gp)
+                s.moving += math.fsum(gp)
+            own = range(a if (a or not carried) else 1, b)
+            i_min = min(own, key=ts.__getitem__)
+            if s.min_t is None or ts[i_min] < s.min_t:
+                s.min_t, s.us_min = ts[i_min], us[i_min]
+            s.last_t = ts[b - 1]
+        self.prev_lat, self.prev_lon, self.prev_timed = lats[-1], lons[-1], True
+        self.dist_since_t = 0.0
+
+    def end_segment(self) -> None:
+        self.flush()
+        self.cur = None
+        self.prev_lat = self.prev_lon = None
+        self.prev_timed = False
+        self.dist_since_t = 0.0
 
 
-def _point_time(text: str, index: int) -> datetime:
-    """Slow path for a point time fromisoformat rejects (whitespace, Python 3.10 and "Z")."""
+_BATCH = 4096  # points buffered before computing: bounded memory on a one-segment logger dump
+
+
+def _coords(lat_raw: list, lon_raw: list, first: int) -> tuple[list, list]:
+    """Latitudes and longitudes as floats; ParseError (from ``_first_error``) on a bad one."""
     try:
-        return _xml.parse_time(text)
+        lats = list(map(float, lat_raw))
+        lons = list(map(float, lon_raw))
+        ok = (min(lats) >= -90.0 and max(lats) <= 90.0 and min(lons) >= -180.0
+              and max(lons) <= 180.0 and not any(map(math.isnan, lats))
+              and not any(map(math.isnan, lons)))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ParseError("bad coordinate")  # replaced by _first_error's message
+    return lats, lons
+
+
+def _times(time_raw: list, first: int) -> list:
+    """Microseconds of each point's time (None: no time); ParseError on an unreadable one."""
+    try:
+        return [_xml.micros(t) if t else None for t in time_raw]
     except ValueError:
-        raise ParseError(f"track point {index} has an unreadable time {text[:40]!r}") from None
+        raise ParseError("bad time") from None  # replaced by _first_error's message
 
 
-def _parse(data: bytes) -> _State:
-    """One streaming pass: C expat + C element building, Python only per finished element.
+def _first_error(lat_raw: list, lon_raw: list, time_raw: list, first: int) -> None:
+    """Raise the error of the first bad point, checking each point as a whole, in order."""
+    for i, (la, lo, t) in enumerate(zip(lat_raw, lon_raw, time_raw), first):
+        attrs = {k: v for k, v in (("lat", la), ("lon", lo)) if v is not None}
+        _coord(attrs, "lat", -90.0, 90.0, i)
+        _coord(attrs, "lon", -180.0, 180.0, i)
+        if t:
+            try:
+                _xml.micros(t)
+            except ValueError:
+                raise ParseError(f"track point {i} has an unreadable time {t[:40]!r}") from None
 
-    ``_xml.check_prolog`` has already refused a DOCTYPE (one can only come before the root).
-    Finished points and segments are cleared, so memory stays small whatever the file size.
-    """
-    st = _State()
+
+def _distances(lats: list, lons: list) -> list:
+    """Haversine meters between consecutive points (one fewer than points)."""
     sin, cos, asin, sqrt = math.sin, math.cos, math.asin, math.sqrt
-    r2 = 2 * EARTH_RADIUS_M
-    fromiso = datetime.fromisoformat  # C; Python 3.11 reads "Z". Anything else: _point_time
+    ps = [x * _RAD for x in lats]
+    cs = list(map(cos, ps))
+    return [_R2 * asin(sqrt(a if a < 1.0 else 1.0))
+            for p1, p2, c1, c2, l1, l2 in zip(ps, ps[1:], cs, cs[1:], lons, lons[1:])
+            for a in (sin((p2 - p1) / 2) ** 2 + c1 * c2 * sin((l2 - l1) * _RAD / 2) ** 2,)]
+
+
+_TAGS = tuple("{*}" + t for t in ("gpx", "metadata", "trk", "trkseg", "trkpt", "rtept", "wpt"))
+# Which child texts an element's end reads (ElementTree ``findtext`` semantics: the first direct
+# child of that name in the parent's own namespace).
+_CHILD_TEXTS = {"trkpt": ("time",), "trk": ("name", "type"), "metadata": ("name",),
+                "gpx": ("name",)}
+
+
+def _parse(data: bytes) -> _Reader:
+    """One streaming pass over the document; see the module docstring for what is read.
+
+    Names are matched by local name in any namespace, and name/type/time only as children in
+    their parent's namespace.
+    """
+    r = _Reader()
     names: dict[str, tuple[str, str]] = {}  # tag -> (local name, "{namespace}")
-    # current segment
-    prev_lat = prev_lon = None
-    seg_first_t = prev_t = None
-    dist_since_t = 0.0
-    distance = moving = elapsed = 0.0
-    first_t = None  # earliest point time, epoch seconds
-    points = timed = 0
-    for _event, el in _xml.iter_end_elements(data, "GPX"):
-        tag = el.tag
+
+    def split(tag: str) -> tuple[str, str]:
         nm = names.get(tag)
         if nm is None:
-            ns, _, ln = tag.rpartition("}")
-            nm = names[tag] = (ln, ns + "}" if ns else "")
-        ln = nm[0]
-        if ln == "trkpt":
-            points += 1
-            attrib = el.attrib
-            try:
-                lat = float(attrib["lat"])
-                lon = float(attrib["lon"])
-            except (KeyError, ValueError):
-                lat = lon = math.nan
-            if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):  # NaN fails too
-                _coord(attrib, "lat", -90.0, 90.0, points)
-                _coord(attrib, "lon", -180.0, 180.0, points)
-            if prev_lat is not None:
-                p1 = prev_lat * _RAD
-                p2 = lat * _RAD
-                a = sin((p2 - p1) / 2) ** 2 + cos(p1) * cos(p2) * sin((lon - prev_lon) * _RAD / 2) ** 2
-                d = r2 * asin(sqrt(a if a < 1.0 else 1.0))
-                distance += d
-                dist_since_t += d
-            prev_lat, prev_lon = lat, lon
-            text = el.findtext(nm[1] + "time")
-            if text:
-                try:
-                    dt = fromiso(text)
-                    if dt.tzinfo is None:
-                        dt = dt.replace(tzinfo=timezone.utc)
-                except ValueError:
-                    dt = _point_time(text, points)
-                timed += 1
-                t = dt.timestamp()
-                if first_t is None or t < first_t:
-                    first_t = t
-                if seg_first_t is None:
-                    seg_first_t = t
-                elif prev_t is not None:
-                    gap = t - prev_t
-                    if gap > 0 and dist_since_t / gap >= MOVING_SPEED_MS:
-                        moving += gap
-                prev_t = t
-                dist_since_t = 0.0
-            el.clear()
-        elif ln == "trkseg" or ln == "trk":
-            if seg_first_t is not None:
-                elapsed += max(0.0, prev_t - seg_first_t)
-            prev_lat = prev_lon = seg_first_t = prev_t = None
-            dist_since_t = 0.0
-            if ln == "trk":
-                st.track_names.append((el.findtext(nm[1] + "name") or "").strip() or None)
-                st.track_types.append((el.findtext(nm[1] + "type") or "").strip() or None)
-            el.clear()
-        elif ln == "rtept":
-            st.route_points += 1
-            el.clear()
-        elif ln == "wpt":
-            st.waypoints += 1
-            el.clear()
-        elif ln == "metadata":
-            st.meta_name = (el.findtext(nm[1] + "name") or "").strip() or None
-        elif ln == "gpx":
-            st.creator = el.get("creator")
-            if st.meta_name is None:  # GPX 1.0 keeps the name directly under <gpx>
-                st.meta_name = (el.findtext(nm[1] + "name") or "").strip() or None
-    st.points, st.timed = points, timed
-    if first_t is not None:
-        st.first_time = datetime.fromtimestamp(first_t, tz=timezone.utc)
-    st.distance, st.moving, st.elapsed = distance, moving, elapsed
-    return st
+            ns, ln = _xml.split_tag(tag)
+            nm = names[tag] = (ln, ns)
+        return nm
+
+    def keep(el) -> None:  # its finished children are about to go: take their texts now
+        ln, ns = split(el.tag)
+        for child in _CHILD_TEXTS.get(ln, ()):
+            found = el.find(ns + child)
+            if found is not None and found is not el[-1]:  # the last child may still be open
+                r.texts.setdefault((el, child), found.text or "")
+
+    child_text = _xml.child_text
+    lat_raw, lon_raw, time_raw = r.lat_raw, r.lon_raw, r.time_raw
+    for batch in _xml.iter_end(data, "GPX", _TAGS, keep):
+        for el in batch:
+            nm = names.get(el.tag) or split(el.tag)
+            if nm[0] == "trkpt":  # the hot path, inlined: buffer the raw texts
+                lat_raw.append(el.get("lat"))
+                lon_raw.append(el.get("lon"))
+                t = r.texts.pop((el, "time"), None) if r.texts else None
+                time_raw.append(child_text(el, nm[1] + "time") if t is None else t)
+                if len(time_raw) >= _BATCH:
+                    r.flush()
+                    lat_raw, lon_raw, time_raw = r.lat_raw, r.lon_raw, r.time_raw
+            else:
+                _other(r, el, nm)
+                lat_raw, lon_raw, time_raw = r.lat_raw, r.lon_raw, r.time_raw
+    return r
 
 
-# --- Fast path ------------------------------------------------------------------------------
-#
-# Building an element per tag (``_parse``) is most of the exact reader's cost. The fast path
-# validates the document with a bare expat parse (no handlers, so it stays in C), then reads the
-# few things it needs with ONE compiled bytes regex over the raw data, and does the per-point
-# math over the matches. It returns the same _State as ``_parse`` or declines (None), and the
-# exact path runs instead; whenever the exact path would raise, the fast path declines, so errors
-# and their messages always come from the exact path.
-#
-# Why a regex over the raw bytes is exact here (given that expat accepted the document):
-# * Encoding: only ASCII-compatible documents (UTF-8 with or without BOM, US-ASCII, ISO-8859-1,
-#   windows-1252). An ASCII byte then always is that character, so ASCII patterns cannot match
-#   inside a multi-byte character; captured coordinates and times must be ASCII (float() of
-#   bytes and the "ascii" codec refuse anything else, and we decline).
-# * Tokens: every "<" outside comments, CDATA and processing instructions starts a tag, and
-#   attribute values and text contain no "<". The regex alternatives cover every kind of markup
-#   (a whole <trkpt> element, a comment, CDATA, a PI, any start/end/empty tag) and each one
-#   consumes up to the next "<", so findall walks the document markup by markup in order and
-#   text inside comments or CDATA is never mistaken for a tag.
-# * A <trkpt> is taken in one match only in the understood shape: unprefixed lat/lon (either
-#   order, either quote, among any other attributes) without "&"; then optional leaf elements
-#   (text/CDATA only, no child elements), comments and PIs; then optionally <time> (no
-#   attributes, text without "&" or markup): that is the first direct child "time", as
-#   ``findtext`` would find it; then anything (comments, CDATA, nested extensions) except another
-#   trkpt, time, trkseg, trk, rtept, wpt, metadata or gpx tag, up to </trkpt>. Any other trkpt
-#   falls through to the generic tag alternative, and the fast path declines.
-# * Namespaces: the exact path matches trkpt/trkseg/trk/rtept/wpt/metadata/gpx by local name in
-#   any namespace, and name/type/time as children in their parent's namespace. The fast path
-#   declines on any prefixed tag with one of the first names or "time" (_PREFIXED, one search),
-#   on a prefixed name/type whose prefix is (anywhere) bound to a namespace that is (anywhere)
-#   a default namespace, and on a name/type tag that declares a default namespace; an
-#   unprefixed child without its own xmlns= is always in its unprefixed parent's namespace.
-#
-# So the fast path declines: UTF-16/32 and other encodings, not well-formed documents, "&" in a
-# coordinate or a point time, CDATA or a comment inside a point time, a point time that is not
-# the first child after leaf elements (e.g. after <extensions>), a time nested deeper in a point,
-# nested points, prefixed GPX element names (as above), unreadable or out-of-range coordinates
-# and unreadable times (the exact path then raises the error with its message).
-# * Texts (track name/type, metadata name, <gpx> name) and the creator attribute get XML's
-#   line-end and attribute-value normalization and the five predefined entities and character
-#   references decoded; a text is its character data and CDATA up to the first child element,
-#   comments and PIs skipped, as in ElementTree's ``.text``.
-
-_WS = rb"[ \t\r\n]"
-_QV = rb"""(?:"[^"]*+"|'[^']*+')"""  # any attribute value
-_ATTRS = rb"""(?:[^>"'/]++|"[^"]*+"|'[^']*+')*+"""  # the rest of a start tag up to "/>" or ">"
-_SKIP = rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"  # markup that does not open an element
-# None of these may sit inside a fast-path trkpt (nested points or segments, a deeper time...).
-# Prefixed ones are refused for the whole document by _PREFIXED.
-_BLOCKED = rb"(?:t(?:rk(?:pt|seg)?|ime)|rtept|wpt|metadata|gpx)[ \t\r\n/>]"
-_PREFIXED = re.compile(rb":(?:trkpt|time|trkseg|trk|rtept|wpt|metadata|gpx)[ \t\r\n/>]")
-# An element with text only (CDATA, comments and PIs allowed), or empty, not a blocked one.
-_LEAF = (rb"<(?:ele" + _WS + rb"*+>[^<]*+</ele" + _WS + rb"*+>"
-         rb"|(?!/|[!?]|" + _BLOCKED + rb")[^ \t\r\n/>]++" + _ATTRS
-         + rb"(?:/>|>(?:[^<]++|" + _SKIP + rb")*+</[^<>]*+>))")
-_TOKEN = re.compile(
-    rb"<(?:"
-    # 1: "p" for a track point; 2-5: lat and lon in double or single quotes; 6: its time text
-    rb"trk(p)t(?:" + _WS + rb"++(?:"
-    rb"lat" + _WS + rb"*+=" + _WS + rb"""*+(?:"([^"<&]*+)"|'([^'<&]*+)')"""
-    rb"|lon" + _WS + rb"*+=" + _WS + rb"""*+(?:"([^"<&]*+)"|'([^'<&]*+)')"""
-    rb"|[^ \t\r\n=/>]++" + _WS + rb"*+=" + _WS + rb"*+" + _QV + rb"))*+" + _WS + rb"*+"
-    rb"(?:/>|>(?:" + _WS + rb"*+(?:" + _LEAF + rb"|" + _SKIP + rb"))*+" + _WS + rb"*+"
-    rb"(?:<time" + _WS + rb"*+>([^<&]*+)</time" + _WS + rb"*+>)?"
-    rb"(?:</trkpt" + _WS + rb"*+>|(?:[^<]++|" + _SKIP + rb"|<(?!/?" + _BLOCKED + rb"|[!?]))*+"
-    rb"</trkpt" + _WS + rb"*+>))"
-    # 7: any other markup, without its "<", and the text after it (read again by _MARKUP)
-    rb"|((?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|[^!?])[^<]*+))",
-    re.DOTALL,
-)
-_MARKUP = re.compile(
-    # 1: text after a comment; 2, 3: CDATA content and the text after it; 4: text after a PI
-    rb"!--.*?-->([^<]*+)"
-    rb"|!\[CDATA\[(.*?)\]\]>([^<]*+)"
-    rb"|\?.*?\?>([^<]*+)"
-    # 5: "/" of an end tag; 6: the tag name; 7: attributes; 8: "/" of an empty tag; 9: text
-    rb"|(/?)([^ \t\r\n/>!?][^ \t\r\n/>]*+)(" + _ATTRS + rb")(/?)>([^<]*+)",
-    re.DOTALL,
-)
-_NS_DECL = re.compile(rb"xmlns(?::([^ \t\r\n=<>/]+))?[ \t\r\n]*=[ \t\r\n]*(?:\"([^\"<]*)\"|'([^'<]*)')")
-_fromiso = datetime.fromisoformat
-_tzinfo = attrgetter("tzinfo")
-_ATTR = re.compile(rb"[ \t\r\n]+([^ \t\r\n=/>]+)[ \t\r\n]*=[ \t\r\n]*(?:\"([^\"]*)\"|'([^']*)')")
-_DEFAULT_NS = re.compile(rb"(?:^|[ \t\r\n])xmlns[ \t\r\n]*=")
-_DECL = re.compile(rb"<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:\"[^\"]*\"|'[^']*')"
-                   rb"(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:\"([^\"]*)\"|'([^']*)'))?")
-_CODECS = {"utf-8": "utf-8", "us-ascii": "ascii", "iso-8859-1": "latin-1",
-           "windows-1252": "cp1252"}
-_ENTITY = re.compile(r"&(?:#x([0-9a-fA-F]+)|#([0-9]+)|(amp|lt|gt|quot|apos));")
-_PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-_INTEREST = frozenset((b"trkpt", b"trkseg", b"trk", b"rtept", b"wpt", b"metadata", b"gpx",
-                       b"name", b"type"))
-_TEXT_PARENTS = frozenset((b"trk", b"metadata", b"gpx"))
+def _text(r: _Reader, el, ns: str, child: str) -> str | None:
+    """The text of ``el``'s first ``child`` (kept by ``keep`` if its children were removed)."""
+    if r.texts:
+        got = r.texts.pop((el, child), None)
+        if got is not None:
+            return got
+    return _xml.child_text(el, ns + child)
 
 
-class _Decline(Exception):
-    """The fast path cannot vouch for this document: use the exact path."""
+def _other(r: _Reader, el, nm: tuple[str, str]) -> None:
+    """An element other than a track point ends."""
+    ln, ns = nm
+    if ln == "trkseg":
+        r.end_segment()
+    elif ln == "trk":
+        r.end_segment()
+        r.track_names.append(_strip(_text(r, el, ns, "name")))
+        r.track_types.append(_strip(_text(r, el, ns, "type")))
+    elif ln == "rtept":
+        r.route_points += 1
+    elif ln == "wpt":
+        r.waypoints += 1
+    elif ln == "metadata":
+        r.meta_name = _strip(_text(r, el, ns, "name"))
+    elif ln == "gpx":
+        r.end_segment()  # points directly in <gpx> (not valid GPX, but well-formed)
+        r.creator = el.get("creator")
+        if r.meta_name is None:  # GPX 1.0 keeps the name directly under <gpx>
+            r.meta_name = _strip(_text(r, el, ns, "name"))
 
 
-def _codec(data: bytes) -> str | None:
-    """The Python codec of an ASCII-compatible document, or None (decline)."""
-    bom = data[:3] == b"\xef\xbb\xbf"
-    body = data[3:] if bom else data
-    if b"\x00" in body[:4] or body[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return None  # UTF-16/32
-    m = _DECL.match(body)
-    if m is None:
-        return None if body.startswith(b"<?xml") else "utf-8"
-    declared = m.group(1) or m.group(2)
-    if declared is None:
-        return "utf-8"
-    codec = _CODECS.get(declared.decode("ascii", "replace").lower())
-    if bom and codec != "utf-8":
-        return None
-    return codec
+def _strip(text: str | None) -> str | None:
+    return (text or "").strip() or None
 
-
-def _unescape(m) -> str:
-    hexa, dec, name = m.groups()
-    if name:
-        return _PREDEFINED[name]
-    return chr(int(hexa, 16) if hexa else int(dec))
-
-
-def _text(raw: bytes, codec: str, attribute: bool = False) -> str:
-    """Character data as ElementTree reports it: decoded, line ends normalized, entities."""
-    s = raw.decode(codec)
-    if "\r" in s:
-        s = s.replace("\r\n", "\n").replace("\r", "\n")
-    if attribute:
-        s = s.replace("\n", " ").replace("\t", " ")
-    if "&" in s:
-        s = _ENTITY.sub(_unescape, s)
-    return s
-
-
-def _attr(attrs: bytes, key: bytes, codec: str) -> str | None:
-    for k, dq, sq in _ATTR.findall(attrs):
-        if k == key:
-            return _text(dq or sq, codec, attribute=True)
-    return None
-
-
-def _validate(data: bytes) -> bool:
-    """A bare expat parse (C only): True when the document is well-formed."""
-    p = _xml.make_parser()
-    try:
-        p.Parse(data, True)
-    except Exception:  # noqa: BLE001 - any failure: the exact path reports it
-        return False
-    return True
-
-
-def _parse_fast(data: bytes) -> _State | None:
-    """The _State ``_parse`` would return, or None when the fast path declines."""
-    codec = _codec(data)
-    if codec is None or not _validate(data):
-        return None
-    try:
-        return _scan(data, codec)
-    except (_Decline, ValueError):  # ValueError: float(), the ascii codec
-        return None
-
-
-def _scan(data: bytes, codec: str) -> _State:
-    """Walk the markup of an expat-validated document; raise _Decline on anything unusual."""
-    if _PREFIXED.search(data):
-        raise _Decline  # a prefixed trkpt, time, trkseg, ...: its namespace would decide
-    toks = _TOKEN.findall(data)
-    sc = _Scanner(codec, data)
-    cols = list(zip(*toks))
-    if not cols:
-        raise _Decline
-    pcol, la1, la2, lo1, lo2, tms = cols[:6]
-    n = len(toks)
-    i = 0
-    while i < n:
-        if pcol[i]:  # a run of track points: up to the next other token
-            try:
-                e = pcol.index(b"", i)
-            except ValueError:
-                e = n
-            sc.points(list(map(add, la1[i:e], la2[i:e])), list(map(add, lo1[i:e], lo2[i:e])),
-                      tms[i:e])
-            i = e
-        else:
-            sc.markup(toks[i][6])
-            i += 1
-    return sc.finish()
-
-
-class _Scanner:
-    """The fast path's accumulators: the same arithmetic, in the same order, as ``_parse``."""
-
-    def __init__(self, codec: str, data: bytes):
-        self.codec = codec
-        self.data = data
-        self.st = _State()
-        self.prev_lat = self.prev_lon = self.seg_first_t = self.prev_t = None
-        self.dist_since_t = self.distance = self.moving = self.elapsed = 0.0
-        self.first_t = None
-        self.npoints = self.timed = 0
-        self.stack: list[list] = []  # open elements (track points excluded): [local, name, type, attrs]
-        self.collect = None  # [raw text parts, frame, slot] inside a name/type of trk/metadata/gpx
-        self.bound = None  # prefix (b"" for the default) -> namespaces declared for it anywhere
-
-    def points(self, lat_raw: list, lon_raw: list, times: tuple) -> None:
-        """A run of consecutive track points (no other markup between them)."""
-        if self.collect is not None:
-            self._close_text()
-        for raw in (b"".join(lat_raw), b"".join(lon_raw)):
-            if b"n" in raw or b"N" in raw:  # nan, inf: out of range for _parse
-                raise _Decline
-        lats = list(map(float, lat_raw))  # ValueError (unreadable, missing): decline
-        lons = list(map(float, lon_raw))
-        if min(lats) < -90.0 or max(lats) > 90.0 or min(lons) < -180.0 or max(lons) > 180.0:
-            raise _Decline
-        self.npoints += len(lats)
-        ts = None
-        if all(times) and b"".join(times).isascii():
-            try:
-                dts = list(map(_fromiso, map(bytes.decode, times)))
-            except ValueError:
-                dts = None
-            if dts is not None and None not in map(_tzinfo, dts):
-                ts = list(map(datetime.timestamp, dts))
-        if ts is None:
-            self._points_slow(lats, lons, times)
-        else:
-            self._points_timed(lats, lons, ts)
-
-    def _points_timed(self, lats: list, lons: list, ts: list) -> None:
-        """Every point has a time: the loop of ``_parse`` with the parsing done in bulk.
-
-        The per-interval distances come from one list comprehension and are then added in
-        order, so the sums are bit for bit those of ``_parse`` (same operations, same order).
-        """
-        sin, asin, sqrt, cos = math.sin, math.asin, math.sqrt, math.cos
-        r2 = 2 * EARTH_RADIUS_M
-        ps = list(map(_RAD.__mul__, lats))
-        cs = list(map(cos, ps))
-        carried = self.prev_lon is not None  # the previous point of this segment came earlier
-        if carried:
-            p0 = self.prev_lat * _RAD
-            ps_, cs_, ls_ = [p0, *ps], [cos(p0), *cs], [self.prev_lon, *lons]
-        else:
-            ps_, cs_, ls_ = ps, cs, lons
-        ds = [r2 * asin(sqrt(a if a < 1.0 else 1.0))
-              for p1, p2, c1, c2, l1, l2 in zip(ps_, ps_[1:], cs_, cs_[1:], ls_, ls_[1:])
-              for a in (sin((p2 - p1) / 2) ** 2 + c1 * c2 * sin((l2 - l1) * _RAD / 2) ** 2,)]
-        distance, moving, dist_since_t = self.distance, self.moving, self.dist_since_t
-        for d in ds:
-            distance += d
-        # The first point: it may start the segment, or close an interval begun earlier.
-        if carried:
-            dist_since_t += ds[0]
-            rest = ds[1:]
-        else:
-            rest = ds
-        t0 = ts[0]
-        seg_first_t = self.seg_first_t
-        if seg_first_t is None:
-            seg_first_t = t0
-        elif self.prev_t is not None:
-            gap = t0 - self.prev_t
-            if gap > 0 and dist_since_t / gap >= MOVING_SPEED_MS:
-                moving += gap
-        # Every later point closes one interval holding exactly one distance.
-        for gap in [g for g, d in zip(map(float.__sub__, ts[1:], ts), rest)
-                    if g > 0 and d / g >= MOVING_SPEED_MS]:
-            moving += gap
-        self.prev_lat, self.prev_lon, self.prev_t, self.seg_first_t = lats[-1], lons[-1], ts[-1], seg_first_t
-        self.dist_since_t, self.distance, self.moving = 0.0, distance, moving
-        self.timed += len(ts)
-        low = min(ts)
-        if self.first_t is None or low < self.first_t:
-            self.first_t = low
-
-    def _points_slow(self, lats: list, lons: list, times: tuple) -> None:
-        """Some points without a time (or times fromisoformat cannot read): point by point."""
-        sin, cos, asin, sqrt = math.sin, math.cos, math.asin, math.sqrt
-        r2 = 2 * EARTH_RADIUS_M
-        prev_lat, prev_lon, prev_t, seg_first_t = self.prev_lat, self.prev_lon, self.prev_t, self.seg_first_t
-        dist_since_t, distance, moving = self.dist_since_t, self.distance, self.moving
-        first_t, timed = self.first_t, self.timed
-        for lat, lon, tm in zip(lats, lons, times):
-            if prev_lat is not None:
-                p1 = prev_lat * _RAD
-                p2 = lat * _RAD
-                a = sin((p2 - p1) / 2) ** 2 + cos(p1) * cos(p2) * sin((lon - prev_lon) * _RAD / 2) ** 2
-                d = r2 * asin(sqrt(a if a < 1.0 else 1.0))
-                distance += d
-                dist_since_t += d
-            prev_lat, prev_lon = lat, lon
-            if tm:
-                text = tm.decode("ascii")  # UnicodeDecodeError is a ValueError: decline
-                try:
-                    dt = _fromiso(text)
-                    if dt.tzinfo is None:
-                        dt = dt.replace(tzinfo=timezone.utc)
-                except ValueError:
-                    try:  # the text as ElementTree reports it: line ends normalized
-                        dt = _xml.parse_time(text.replace("\r\n", "\n").replace("\r", "\n"))
-                    except ValueError:
-                        raise _Decline from None
-                timed += 1
-                t = dt.timestamp()
-                if first_t is None or t < first_t:
-                    first_t = t
-                if seg_first_t is None:
-                    seg_first_t = t
-                elif prev_t is not None:
-                    gap = t - prev_t
-                    if gap > 0 and dist_since_t / gap >= MOVING_SPEED_MS:
-                        moving += gap
-                prev_t = t
-                dist_since_t = 0.0
-        self.prev_lat, self.prev_lon, self.prev_t, self.seg_first_t = prev_lat, prev_lon, prev_t, seg_first_t
-        self.dist_since_t, self.distance, self.moving = dist_since_t, distance, moving
-        self.first_t, self.timed = first_t, timed
-
-    def markup(self, other: bytes) -> None:
-        """A comment, CDATA, PI or a start/end/empty tag other than a fast-path track point."""
-        m = _MARKUP.fullmatch(other)
-        if m is None:
-            raise _Decline  # cannot happen in a well-formed document
-        c_tail, cdata, cd_tail, pi_tail, end, tag, attrs, empty, text = m.groups(b"")
-        st = self.st
-        if not tag:
-            if self.collect is not None:  # ElementTree's .text: CDATA counts, comments and PIs not
-                self.collect[0].append(cdata + cd_tail if (cdata or cd_tail) else (c_tail or pi_tail))
-            return
-        if self.collect is not None:
-            self._close_text()
-        prefix, colon, ln = tag.rpartition(b":")
-        if colon:
-            if ln in _INTEREST and self._may_share_namespace(prefix):
-                raise _Decline
-            ln = b":"  # a foreign element: matches nothing below
-        if not end:
-            if ln == b"trkpt":
-                raise _Decline  # a track point not in the shape _TOKEN reads
-            if ln == b"name" or ln == b"type":
-                if b"xmlns" in attrs and _DEFAULT_NS.search(attrs):
-                    raise _Decline
-                if self.stack and self.stack[-1][0] in _TEXT_PARENTS:
-                    parent = self.stack[-1]
-                    slot = 1 if ln == b"name" else 2
-                    if parent[slot] is None:  # findtext: the first such child only
-                        if empty:
-                            parent[slot] = ""
-                        else:
-                            self.collect = [[text], parent, slot]
-            frame = [ln, None, None, attrs]
-            if not empty:
-                self.stack.append(frame)
-                return
-        else:
-            if not self.stack:
-                raise _Decline  # cannot happen in a well-formed document
-            frame = self.stack.pop()
-        # the element ends: what _parse does at its "end" event
-        if ln == b"trkseg" or ln == b"trk":
-            if self.seg_first_t is not None:
-                self.elapsed += max(0.0, self.prev_t - self.seg_first_t)
-            self.prev_lat = self.prev_lon = self.seg_first_t = self.prev_t = None
-            self.dist_since_t = 0.0
-            if ln == b"trk":
-                st.track_names.append((frame[1] or "").strip() or None)
-                st.track_types.append((frame[2] or "").strip() or None)
-        elif ln == b"rtept":
-            st.route_points += 1
-        elif ln == b"wpt":
-            st.waypoints += 1
-        elif ln == b"metadata":
-            st.meta_name = (frame[1] or "").strip() or None
-        elif ln == b"gpx":
-            st.creator = _attr(frame[3], b"creator", self.codec)
-            if st.meta_name is None:
-                st.meta_name = (frame[1] or "").strip() or None
-
-    def _may_share_namespace(self, prefix: bytes) -> bool:
-        """Could ``prefix`` name the namespace of an unprefixed element (so that a prefixed
-        name/type is a child findtext matches)? Conservative: every declaration of the prefix
-        anywhere against every default namespace declared anywhere."""
-        if self.bound is None:
-            self.bound = {}
-            decls = _NS_DECL.findall(self.data)
-            if len(decls) != self.data.count(b"xmlns"):
-                return True  # one declaration hid another (xmlns= inside a value): give up
-            for pfx, dq, sq in decls:
-                self.bound.setdefault(pfx, set()).add(dq or sq)
-        defaults = self.bound.get(b"")
-        if not defaults:
-            return False  # unprefixed elements are in no namespace; a prefixed one never is
-        uris = self.bound.get(prefix)
-        return uris is None or bool(uris & defaults)
-
-    def _close_text(self) -> None:
-        parts, frame, slot = self.collect
-        frame[slot] = _text(b"".join(parts), self.codec)
-        self.collect = None
-
-    def finish(self) -> _State:
-        if self.stack or self.collect is not None:
-            raise _Decline  # cannot happen in a well-formed document
-        st = self.st
-        st.points, st.timed = self.npoints, self.timed
-        if self.first_t is not None:
-            st.first_time = datetime.fromtimestamp(self.first_t, tz=timezone.utc)
-        st.distance, st.moving, st.elapsed = self.distance, self.moving, self.elapsed
-        return st
 
 def _start_from_date(value) -> datetime:
     """A user-supplied date for an untimed GPX: a date becomes 12:00 UTC that day (so it stays
@@ -610,63 +362,92 @@ def _start_from_date(value) -> datetime:
 
 
 def read_bytes(data: bytes, *, name: str | None = None, date=None) -> list[Activity]:
-    """The activity in GPX ``data`` (a list of one). See the module docstring for the rules.
+    """The activities in GPX ``data``, one per outing. See the module docstring for the rules.
 
     Raises NotAnActivity (route-only, waypoint-only, fewer than 2 track points), Undatable
     (no point has a time and no ``date`` was given), ParseError (bad XML, a DOCTYPE, an
-    out-of-range coordinate, an implausible date or speed).
+    out-of-range coordinate, an unreadable time, an implausible date or speed).
     """
     _xml.check_prolog(data)
-    st = _parse_fast(data)
-    if st is None:
-        st = _parse(data)
-    return _activity(st, date)
-
-
-def _read_exact(data: bytes, *, date=None) -> list[Activity]:
-    """``read_bytes`` through the element-based path only (for the differential tests)."""
-    _xml.check_prolog(data)
-    return _activity(_parse(data), date)
-
-
-def _read_fast(data: bytes, *, date=None) -> list[Activity] | None:
-    """``read_bytes`` through the fast path only; None when it declines the document."""
-    _xml.check_prolog(data)
-    st = _parse_fast(data)
-    return None if st is None else _activity(st, date)
-
-
-def _activity(st: _State, date) -> list[Activity]:
-    if st.points < 2:
-        if st.route_points:
+    r = _parse(data)
+    if r.points < 2:
+        if r.route_points:
             raise NotAnActivity("not an activity: GPX route without a recorded track")
-        if st.waypoints:
+        if r.waypoints:
             raise NotAnActivity("not an activity: GPX with waypoints only")
-        raise NotAnActivity(f"not an activity: GPX with {st.points} track point(s)")
-    if st.first_time is not None:
-        start = st.first_time
-        elapsed = round(st.elapsed, 3)  # float epoch seconds: drop sub-millisecond noise
-        moving = round(st.moving, 3)
+        raise NotAnActivity(f"not an activity: GPX with {r.points} track point(s)")
+    groups = outings(r.stretches)
+    acts = [_activity(r, g, i, date, whole=len(groups) == 1) for i, g in enumerate(groups)]
+    if len(acts) > 1:
+        for a in acts:
+            a.extra["gpx_outings"] = len(acts)
+    return [check(a) for a in acts]
+
+
+def outings(stretches: list[_Stretch]) -> list[list[_Stretch]]:
+    """Group stretches into outings, ordered by start (see the module docstring)."""
+    timed = sorted((s for s in stretches if s.min_t is not None), key=lambda s: s.min_t)
+    if not timed:
+        return [stretches]
+    groups: list[list[_Stretch]] = []
+    end = -math.inf
+    owner: dict[int, int] = {}  # id(stretch) -> group index
+    for s in timed:
+        if not groups or s.min_t - end > OUTING_GAP_S:
+            groups.append([])
+        groups[-1].append(s)
+        owner[id(s)] = len(groups) - 1
+        end = max(end, s.last_t, s.min_t)
+    current = 0
+    for s in stretches:  # untimed stretches follow the timed one before them in the file
+        if id(s) in owner:
+            current = owner[id(s)]
+        else:
+            groups[current].append(s)
+    return groups
+
+
+def _activity(r: _Reader, group: list[_Stretch], index: int, date, whole: bool) -> Activity:
+    """The Activity of one outing; ``whole``: it is the file's only one (then every track, even
+    one without points, gives it a name or a type)."""
+    points = sum(s.points for s in group)
+    timed = sum(s.timed for s in group)
+    first = min((s for s in group if s.us_min is not None), key=lambda s: s.us_min, default=None)
+    if first is not None:
+        start = _xml.utc(first.us_min)
+        elapsed = round(sum(s.elapsed for s in group), 3)  # float seconds: drop sub-ms noise
+        moving = round(sum(s.moving for s in group), 3)
     elif date is not None:
         start = _start_from_date(date)
         elapsed = moving = None
     else:
         raise Undatable("GPX track has no timestamps; give the date with --date")
-    raw_type = next((t for t in st.track_types if t), None)
+    tracks = range(len(r.track_names)) if whole else sorted({s.track for s in group})
+    own_types = [r.track_types[t] for t in tracks if t < len(r.track_types)]
+    raw_type = next((t for t in own_types if t), None) or next((t for t in r.track_types if t), None)
+    extra = {"gpx_type": raw_type, "points": points, "points_with_time": timed}
     act = Activity(
-        start=start,
-        sport=text_sport(raw_type) if raw_type else "run",
-        distance_m=st.distance,
-        source="gpx",
-        elapsed_s=elapsed,
-        moving_s=moving,
-        device=st.creator,
-        name=next((n for n in st.track_names if n), None) or st.meta_name,
-        has_gps=True,
-        extra={"gpx_type": raw_type, "points": st.points, "points_with_time": st.timed},
+        start=start, sport="run", distance_m=sum(s.distance for s in group), source="gpx",
+        elapsed_s=elapsed, moving_s=moving, device=r.creator, has_gps=True, session_index=index,
+        name=next((r.track_names[t] for t in tracks if t < len(r.track_names) and r.track_names[t]),
+                  None) or r.meta_name,
+        extra=extra,
     )
-    if st.first_time is None:
+    if raw_type:
+        act.sport = text_sport(raw_type)
+    else:
+        _infer(act, group)
+    if first is None:
         act.warnings.append("no timestamps: date given by the user")
-    elif st.timed < st.points:
-        act.warnings.append(f"{st.points - st.timed} of {st.points} points have no time")
-    return [check(act)]
+    elif timed < points:
+        act.warnings.append(f"{points - timed} of {points} points have no time")
+    return act
+
+
+def _infer(act: Activity, group: list[_Stretch]) -> None:
+    speeds = array("d")
+    gaps = array("d")
+    for s in group:
+        speeds.extend(s.speeds)
+        gaps.extend(s.gaps)
+    infer.apply(act, speeds, gaps)

@@ -9,16 +9,15 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 
-from .model import SPORTS, Activity, ParseError
+from .model import EARLIEST_START, MAX_DISTANCE_M, SHOE_SPORTS, SPORTS, Activity, ParseError
 
-EARLIEST_START = datetime(1990, 1, 1, tzinfo=timezone.utc)  # before consumer GPS watches
 MAX_FUTURE = timedelta(days=1)  # a watch whose clock runs a little ahead is still fine
-MAX_DISTANCE_M = 1_000_000.0  # 1000 km in one activity: beyond any foot or bike day
 MAX_DURATION_S = 7 * 86_400.0  # a week: longer is a clock error, not an activity
 # Average speed limit (m/s) per foot sport over elapsed time: 100 km/h; a runner's world record is
 # ~6.3 m/s, so this only refuses files whose positions or distances are garbage.
 MAX_FOOT_SPEED_MS = 100 / 3.6
-_FOOT = {"run", "trail_run", "treadmill_run", "track_run", "walk", "hike"}
+# Any sport (an untyped track may be inferred to be a car ride): the speed of sound.
+MAX_SPEED_MS = 343.0
 
 
 def check(act: Activity, *, now: datetime | None = None) -> Activity:
@@ -28,7 +27,7 @@ def check(act: Activity, *, now: datetime | None = None) -> Activity:
     if start.tzinfo is None:
         raise ParseError("start time has no timezone")
     if start < EARLIEST_START:
-        raise ParseError(f"implausible start time {start:%Y-%m-%d} (before 1990)")
+        raise ParseError(f"implausible start time {start:%Y-%m-%d} (before {EARLIEST_START:%Y})")
     if start > now + MAX_FUTURE:
         raise ParseError(f"implausible start time {start:%Y-%m-%d} (in the future)")
     if act.sport not in SPORTS:
@@ -39,7 +38,7 @@ def check(act: Activity, *, now: datetime | None = None) -> Activity:
     if d < 0:
         raise ParseError(f"negative distance {d:.2f} m")
     if d > MAX_DISTANCE_M:
-        raise ParseError(f"implausible distance {d / 1000:.0f} km (limit 1000 km)")
+        raise ParseError(f"implausible distance {d / 1000:.0f} km (limit {MAX_DISTANCE_M / 1000:.0f} km)")
     for label, value in (("elapsed time", act.elapsed_s), ("moving time", act.moving_s)):
         if value is None:
             continue
@@ -47,7 +46,10 @@ def check(act: Activity, *, now: datetime | None = None) -> Activity:
             raise ParseError(f"{label} is not a non-negative number ({value!r})")
         if value > MAX_DURATION_S:
             raise ParseError(f"implausible {label} {value / 86400:.1f} days (limit 7 days)")
-    if act.sport in _FOOT and act.elapsed_s and act.elapsed_s >= 60:
+    if act.elapsed_s and act.elapsed_s >= 60 and d / act.elapsed_s > MAX_SPEED_MS:
+        raise ParseError(f"implausible average speed {d / act.elapsed_s * 3.6:.0f} km/h "
+                         "(faster than sound: the positions or distances are garbage)")
+    if act.sport in SHOE_SPORTS and act.elapsed_s and act.elapsed_s >= 60:
         speed = d / act.elapsed_s
         if speed > MAX_FOOT_SPEED_MS:
             raise ParseError(

@@ -165,3 +165,59 @@ def test_crc_of_block_with_its_crc_is_zero():
     data = fit_run()
     assert fit.crc16(data) == 0
     assert struct.unpack("<H", data[-2:])[0] == fit.crc16(data, 0, len(data) - 2)
+
+
+# --- sessions without a distance, duplicated sessions, a header without a data size ----------
+
+def test_session_without_distance_uses_the_sum_of_its_laps():
+    """A Suunto-style run: 15.2 km in 21 laps, no session total_distance (read as 0 m before)."""
+    data = fit_run(sessions=[{"sport": 1, "distance_m": 15200.0, "elapsed_s": 4200}],
+                   laps_per_session=21, session_distance=False)
+    (a,) = importers.read_bytes(data)
+    assert a.distance_m == pytest.approx(15200.0, abs=0.21)  # 21 laps rounded to the centimeter
+    assert a.distance_m == sum(round(15200.0 * 100 / 21) for _ in range(21)) / 100
+    assert "session has no total distance: sum of its 21 laps used" in a.warnings
+
+
+def test_session_without_distance_or_lap_distances_uses_the_last_record():
+    data = fit_run(sessions=[{"sport": 1, "distance_m": 8000.0, "elapsed_s": 2400}],
+                   session_distance=False, lap_distance=False, records_per_session=30)
+    (a,) = importers.read_bytes(data)
+    assert a.distance_m == 8000.0
+    assert "session has no total distance: its last record distance used" in a.warnings
+    assert not a.recovered
+
+
+def test_session_distance_fallbacks_stay_within_each_session_of_a_multisport_file():
+    sessions = [{"sport": 2, "distance_m": 20000.0, "elapsed_s": 2400},
+                {"sport": 1, "distance_m": 5000.0, "elapsed_s": 1500}]
+    data = fit_run(sessions=sessions, laps_per_session=2, session_distance=False)
+    ride, run = importers.read_bytes(data)
+    assert (ride.sport, ride.distance_m) == ("cycling", 20000.0)
+    assert (run.sport, run.distance_m) == ("run", 5000.0)
+    data = fit_run(sessions=sessions, session_distance=False, lap_distance=False)
+    ride, run = importers.read_bytes(data)
+    assert ride.distance_m == 20000.0
+    assert run.distance_m == 25000.0  # the records' distance is cumulative over the file
+
+
+def test_the_same_session_twice_is_one_activity():
+    data = fit_run(repeat_sessions=2)
+    (a,) = importers.read_bytes(data)
+    assert (a.distance_m, a.session_index) == (10000.0, 0)
+    two = fit_run(sessions=[{"sport": 1, "distance_m": 5000.0, "elapsed_s": 1500},
+                            {"sport": 1, "distance_m": 5000.0, "elapsed_s": 1500}])
+    assert len(importers.read_bytes(two)) == 2  # same sport and distance, other start: two runs
+
+
+def test_header_without_data_size_says_so_truthfully():
+    w = fitwriter.activity(START, [{"sport": 1, "distance_m": 10000.0, "elapsed_s": 3000}])
+    data = w.to_bytes(data_size=0)
+    (a,) = importers.read_bytes(data)
+    assert a.distance_m == 10000.0
+    (msg,) = [m for m in a.warnings if "data size" in m]
+    assert msg.startswith("FIT header has no data size (recording did not end cleanly): "
+                          "messages read up to byte ")
+    stop = int(msg.rsplit(" of ", 1)[0].rsplit(" ", 1)[1])
+    assert msg.endswith(f" of {len(data)}") and 14 < stop <= len(data)
+    assert not any("truncated at byte" in m for m in a.warnings)

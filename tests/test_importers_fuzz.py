@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import time
 import tracemalloc
 import zlib
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 import importers
 from importers import ParseError
-from importer_fixtures import fit_run, gpx_doc, line_points
+from importer_fixtures import START, fit_run, fitwriter, gpx_doc, line_points
 from test_importers_xml import tcx_activity, tcx_doc
 
 EXAMPLES = int(os.environ.get("SHOETRACK_FUZZ_EXAMPLES", "200"))
@@ -37,6 +38,16 @@ SEEDS = {
     "tcx": tcx_doc(f"<Activities>{tcx_activity()}</Activities>"),
 }
 SEEDS["gz"] = gzip.compress(SEEDS["gpx"], mtime=0)
+# The newer reader code: session distance fall-backs, duplicate sessions, a header without data
+# size, GPX outings and untyped tracks (sport inference), TCX without a sport.
+SEEDS["fit_nodist"] = fit_run(laps_per_session=4, session_distance=False, repeat_sessions=2)
+SEEDS["fit_nosize"] = fitwriter.activity(START, [{"sport": 1, "distance_m": 5000.0,
+                                                  "elapsed_s": 1500}]).to_bytes(data_size=0)
+SEEDS["gpx_outings"] = gpx_doc(None, segments=[
+    line_points(8, dlat=0.0004), line_points(8, start="2026-03-15T07:30:00"),
+    line_points(8, start="2026-03-16T07:30:00")]).encode()
+SEEDS["tcx_untyped"] = tcx_doc(f"<Activities>{tcx_activity()}</Activities>").replace(
+    b' Sport="Running"', b"")
 
 
 def call(data: bytes):
@@ -70,6 +81,45 @@ def mutated(draw):
         return bytes(data)
     i = draw(st.integers(0, len(data)))
     return bytes(data[:i]) + draw(st.binary(max_size=64)) + bytes(data[i:])
+
+
+# Times a UTC offset pushes out of the calendar, and other shapes fromisoformat reads on some
+# Pythons only: only ParseError may come out, on every interpreter alike.
+TIME_TEXTS = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00", "0000-00-00T00:00:00Z",
+              "2026-02-29T00:00:00Z", "2026-03-14T23:59:60Z", "2026-W11-6T07:30:00",
+              "20260314T073000Z", "2026-03-14", "+2026-03-14T07:30:00Z", "2026-03-14T07:30:00+99:99",
+              "\u0662\u0660\u0662\u0666-03-14T07:30:00Z", "9" * 400, ""]
+
+
+@st.composite
+def with_bad_times(draw):
+    """A GPX or TCX seed with some of its time texts replaced."""
+    name = draw(st.sampled_from(["gpx", "gpx_outings", "tcx", "tcx_untyped"]))
+    data = SEEDS[name].decode()
+    stamps = sorted(set(re.findall(r"\d{4}-\d\d-\d\dT[\d:.]+Z", data)))
+    for old in draw(st.lists(st.sampled_from(stamps), min_size=1, max_size=3)):
+        data = data.replace(old, draw(st.one_of(st.sampled_from(TIME_TEXTS), st.text(max_size=30))), 1)
+    return data.encode("utf-8", "surrogatepass")
+
+
+def _public_readers(data: bytes, tmp_path) -> None:
+    """Every public way in: importers.read (a path), read_bytes, and each format's reader."""
+    path = tmp_path / "in.bin"
+    path.write_bytes(data)
+    for fn in (lambda: importers.read(path), lambda: importers.read_bytes(data),
+               *(lambda r=r: r(data, name="x", date=None) for r in importers.READERS.values())):
+        try:
+            acts = fn()
+        except ParseError as exc:
+            assert str(exc) and "\n" not in str(exc)
+        else:
+            assert isinstance(acts, list)
+
+
+@FUZZ
+@given(st.one_of(mutated(), with_bad_times()))
+def test_public_read_functions_raise_only_parse_errors(tmp_path_factory, data):
+    _public_readers(data, tmp_path_factory.mktemp("fuzz"))
 
 
 @FUZZ

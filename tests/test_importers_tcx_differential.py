@@ -1,11 +1,11 @@
-"""The TCX fast path (importers.tcx._read_fast) against the exact SAX path (_read_exact).
+"""The TCX reader (lxml, streaming) against an independent SAX reference (tests/xml_reference.py).
 
-Differential: for every input, read_bytes (fast path, or the exact path when the fast path
-declines) must give exactly what _read_exact gives: the same Activity fields, or the same
-exception type and message. Inputs: the shared corpus, the TCX documents the other tests build,
-and a hypothesis family of TCX documents with the constructs the fast path must decline or get
-right (comments, CDATA, prefixes, BOM, 8-bit encodings, UTF-16, entities, odd nesting...).
-``-m slow`` runs a longer hypothesis budget.
+Differential: for every input, read_bytes must give exactly what the reference's parse, built
+into activities by the same rules, gives: the same Activity fields, or the same exception type
+and message; when the reference finds the XML itself bad, the reader must refuse it too.
+Inputs: the shared corpus, the TCX documents the other tests build, and a hypothesis family of
+TCX documents full of what a parser can get wrong (comments, CDATA, prefixes, BOM, 8-bit
+encodings, UTF-16, entities, odd nesting...). ``-m slow`` runs a longer hypothesis budget.
 """
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_importers_xml import TCX_NS, tcx_activity, tcx_doc
+from xml_reference import XMLError, tcx_parse
 
-from importers import tcx
+from importers import ParseError, tcx
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -36,25 +37,41 @@ from generate import _tcx, _track
 def outcome(read, data: bytes):
     try:
         acts = read(data)
+    except XMLError:
+        return ("xml",)
     except Exception as exc:  # noqa: BLE001 - the type and message are what we compare
         return ("raises", type(exc), str(exc))
-    return ("ok", [dataclasses.asdict(a) for a in acts])
+    out = []
+    for a in acts:
+        fields = dataclasses.asdict(a)
+        if a.sport_inferred:  # the reference keeps no speeds: inference is tested on its own
+            fields.update(sport=None, warnings=None)
+            fields["extra"].pop("median_moving_speed_ms", None)
+        out.append(fields)
+    return ("ok", out)
+
+
+def reference(data: bytes):
+    return tcx._build(*tcx_parse(data))
 
 
 def same_as_exact(data: bytes) -> bool:
-    """Assert read_bytes == _read_exact on ``data``; True when the fast path took it."""
-    exact = outcome(tcx._read_exact, data)
-    assert outcome(tcx.read_bytes, data) == exact
-    try:
-        fast = tcx._read_fast(data)
-    except Exception as exc:  # noqa: BLE001
-        # The fast path may only raise what _build raises after a successful parse.
-        assert exact == ("raises", type(exc), str(exc))
-        return True
-    if fast is None:
+    """Assert read_bytes == the reference on ``data``; True when both read activities."""
+    ref = outcome(reference, data)
+    got = outcome(tcx.read_bytes, data)
+    if ref == ("xml",):
+        assert got[0] == "raises" and issubclass(got[1], ParseError), got
         return False
-    assert exact == ("ok", [dataclasses.asdict(a) for a in fast])
-    return True
+    head = data[:80].lower()
+    if data[:3] == b"\xef\xbb\xbf" and b"encoding" in head and b"utf-8" not in head:
+        # A UTF-8 BOM before a declaration of another encoding contradicts itself: libxml2
+        # follows the BOM, expat the declaration. Only the decoded texts may differ.
+        for side in (got, ref):
+            for fields in side[1] if side[0] == "ok" else ():
+                fields["device"] = None
+                fields["extra"]["tcx_sport"] = None
+    assert got == ref
+    return got[0] == "ok"
 
 
 # --- corpus -------------------------------------------------------------------------------------
@@ -77,15 +94,14 @@ def test_corpus_tcx_same_as_exact(rel):
     same_as_exact((CORPUS / rel).read_bytes())
 
 
-def test_corpus_activities_take_the_fast_path():
-    """Real Garmin files (ns3: prefixes, default-namespace <TPX>) are not declined."""
+def test_corpus_activities_are_read():
+    """Real Garmin files (ns3: prefixes, default-namespace <TPX>) are read, not refused."""
     names = _corpus_tcx()
     if not names:
         pytest.skip("corpus not found")
     taken = {n for n in names if same_as_exact((CORPUS / n).read_bytes())}
     assert {n for n in names if n.endswith(("kona2013.tcx", "pool_swim-activity_1.tcx",
-                                             "unknown_example.tcx", "sample.tcx", "test.tcx",
-                                             "course.tcx"))} <= taken
+                                             "unknown_example.tcx", "sample.tcx", "test.tcx"))} <= taken
 
 
 # --- documents the other tests build -------------------------------------------------------------
@@ -138,24 +154,25 @@ def garmin_hour() -> bytes:
     return _tcx(pts, sport="Running")
 
 
-def test_fast_path_taken_for_plain_garmin_tcx():
+def test_plain_garmin_tcx():
     data = garmin_hour()
-    fast = tcx._read_fast(data)
-    assert fast is not None
-    assert [dataclasses.asdict(a) for a in fast] == [dataclasses.asdict(a) for a in tcx._read_exact(data)]
-    (a,) = fast
+    assert same_as_exact(data)
+    (a,) = tcx.read_bytes(data)
     assert a.has_gps and a.device == "Forerunner 965" and a.elapsed_s == 3600.0
-    for name in ("run", "multisport", "examples", "course"):
+    for name in ("run", "multisport", "examples"):
         assert same_as_exact(FIXTURES[name]), name
+    assert not same_as_exact(FIXTURES["course"])  # NotAnActivity, alike
 
 
-def test_fast_path_declines_what_it_cannot_prove():
+def test_markup_the_old_fast_path_declined():
+    """Comments, CDATA, PIs, references, UTF-16, prefixes, nested names: read as the reference
+    reads them (or refused alike when not well-formed)."""
     base = FIXTURES["run"]
     for doc in (base.replace(b"<Activities>", b"<Activities><!-- c -->"),
                 base.replace(b"<Id>2026", b"<Id><![CDATA[2026]]>2026"),
                 base.replace(b"<Lap ", b"<?pi x?><Lap "),
                 base.replace(b"Forerunner 965", b"Forerunner&#32;965"),
-                base.decode().encode("utf-16"),
+                base.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"),
                 base.replace(b"<Time>", b"<Extensions><Time>x</Time></Extensions><Time>"),
                 base.replace(b"</Id>", b"</Id"),  # not well-formed
                 base.replace(b"<Lap", b"<t:Lap").replace(b"</Lap>", b"</t:Lap>").replace(
@@ -164,7 +181,7 @@ def test_fast_path_declines_what_it_cannot_prove():
                 base.replace(b"<Lap", b"<?x?><Lap"),
                 base.replace(b"<Id>", b"<Id><Name>Edge</Name>"),
                 ):
-        assert not same_as_exact(doc)
+        same_as_exact(doc)
 
 
 # --- generated documents --------------------------------------------------------------------------
@@ -377,18 +394,16 @@ def test_generated_tcx_same_as_exact_long(request):
 
 
 def test_generated_family_exercises_both_paths():
-    """The generator is not degenerate: a fixed sample has fast, declined and raising documents."""
-    seen = {"fast": 0, "declined": 0, "raises": 0}
+    """The generator is not degenerate: a fixed sample has read and raising documents."""
+    seen = {"read": 0, "raises": 0}
 
     @settings(max_examples=150, derandomize=True, database=None, **HYPOTHESIS)
     @given(tcx_document())
     def run(data):
-        if outcome(tcx._read_exact, data)[0] == "raises":
-            seen["raises"] += 1
-        seen["fast" if same_as_exact(data) else "declined"] += 1
+        seen["read" if same_as_exact(data) else "raises"] += 1
 
     run()
-    assert seen["fast"] >= 20 and seen["declined"] >= 20 and seen["raises"] >= 10, seen
+    assert seen["read"] >= 40 and seen["raises"] >= 10, seen
 
 
 def test_elapsed_uses_last_nonempty_trackpoint_time():
@@ -398,7 +413,7 @@ def test_elapsed_uses_last_nonempty_trackpoint_time():
     doc = tcx_doc(f'<Activities><Activity Sport="Running"><Id>{t0:%Y-%m-%dT%H:%M:%SZ}</Id><Lap>'
                   f"<TotalTimeSeconds>60</TotalTimeSeconds><Track>{tps}</Track></Lap></Activity></Activities>")
     assert same_as_exact(doc)
-    (a,) = tcx._read_fast(doc)
+    (a,) = tcx.read_bytes(doc)
     assert a.elapsed_s == 4000.0 and a.distance_m == 0.0 and not a.has_gps
 
 
@@ -406,8 +421,8 @@ def test_elapsed_uses_last_nonempty_trackpoint_time():
     ("UTF-8", "Forerunner\u00a0965 \u00e9\u20ac", True),
     ("ISO-8859-1", "Forerunner \u00e9\u00a0", True),
     ("windows-1252", "Forerunner \u20ac", True),
-    ("ISO-8859-15", "Forerunner \u20ac", False),  # not on the list: declined, not misread as Latin-1
-    ("UTF-8", "Fore\r\nrunner", False),  # expat turns the CRLF into LF
+    ("ISO-8859-15", "Forerunner \u20ac", True),  # read in its own codec, not as Latin-1
+    ("UTF-8", "Fore\r\nrunner", True),  # XML turns the CRLF into LF
     ("UTF-8", "Fore\trunner", True),
 ])
 def test_device_name_encodings_and_line_ends(encoding, name, taken):
@@ -415,5 +430,4 @@ def test_device_name_encodings_and_line_ends(encoding, name, taken):
     doc = doc.replace('encoding="UTF-8"', f'encoding="{encoding}"')
     codec = {"windows-1252": "cp1252"}.get(encoding, encoding)
     assert same_as_exact(doc.encode(codec)) == taken
-    if taken:
-        assert tcx._read_fast(doc.encode(codec))[0].device == name.strip()
+    assert tcx.read_bytes(doc.encode(codec))[0].device == name.strip().replace("\r\n", "\n")
