@@ -262,3 +262,157 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, shoe: Shoe | None
     else:
         run()
     return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Export members (shoetrack.exports): an activity file read out of an archive under its virtual
+# path (`export_1.zip!activities/2.fit.gz`), an activity an export lists without a file, and the
+# export's gear. `gear` is a callable given each activity (or, for a file seen before, the stored
+# row's start and sport): it returns the export's pair for it, or None.
+
+DONE_STATUSES = ("imported", "duplicate", "not-activity")
+
+
+def import_member(store: Store, vpath: str, data: bytes, *, gear=None,
+                  shoes: list[Shoe] | None = None) -> FileResult:
+    """Import one activity file's bytes from an export, in one transaction. Seen before (same
+    virtual path, same bytes): nothing is written, but the export's gear is applied again."""
+    import importers
+
+    sha = hashlib.sha256(data).hexdigest()
+    prev = store.one("SELECT id, status, format FROM files WHERE path = ? AND sha256 = ?", (vpath, sha))
+    name = vpath.rsplit("!", 1)[-1].rsplit("/", 1)[-1]
+    if prev and prev["status"] == "imported":
+        rows = store.q("SELECT * FROM activities WHERE file_id = ? ORDER BY id", (prev["id"],))
+        result = FileResult(vpath, "duplicate", SAME_FILE, [r["id"] for r in rows], prev["format"])
+        with store.write():
+            _archive_gear(store, result, [(_Seen(r), r) for r in rows], gear)
+        return result
+    prev_id = prev["id"] if prev and prev["status"] not in DONE_STATUSES else None
+    fmt = None
+    try:
+        fmt = importers.detect(data)
+        acts = importers.read_bytes(data, name=name)
+    except importers.NotAnActivity as e:
+        if not prev:
+            with store.write():
+                _log_row(store, vpath, len(data), None, sha, fmt, "not-activity", str(e))
+        return FileResult(vpath, "not-activity", str(e), format=fmt)
+    except importers.ParseError as e:
+        return _record_failure(store, vpath, len(data), None, sha, fmt, str(e), prev_id)
+    except Exception as e:  # a reader bug must not stop the other members; the log keeps the traceback
+        log.exception("unexpected error reading %s", vpath)
+        return _record_failure(store, vpath, len(data), None, sha, fmt,
+                               f"unexpected error (please report): {type(e).__name__}: {e}", prev_id)
+    for act in acts:
+        act.name = act.name or name
+    seen = prev if prev and prev["status"] == "duplicate" else None
+    return _store_member(store, vpath, len(data), sha, fmt, acts, gear, shoes, prev_id, seen)
+
+
+class _Seen:
+    """The start and sport of a stored activity row, as the gear callable expects them."""
+
+    def __init__(self, row: dict):
+        self.start = datetime.fromisoformat(row["start"].replace("Z", "+00:00"))
+        self.sport = row["sport"]
+        self.name = row["name"]
+        self.distance_m = row["distance_m"]
+
+
+def import_listed(store: Store, vpath: str, act, *, key: str, fmt: str, gear=None,
+                  shoes: list[Shoe] | None = None) -> FileResult:
+    """Import an activity an export lists without a file (a manual Strava entry, a Garmin
+    summary whose FIT is missing), logged under `vpath` with the sha256 of `key` (a stable text
+    for the listing: its figures), so that importing the export again changes nothing."""
+    sha = hashlib.sha256(key.encode()).hexdigest()
+    prev = store.one("SELECT id, status FROM files WHERE path = ? AND sha256 = ?", (vpath, sha))
+    if prev and prev["status"] == "imported":
+        rows = store.q("SELECT * FROM activities WHERE file_id = ? ORDER BY id", (prev["id"],))
+        result = FileResult(vpath, "duplicate", SAME_FILE, [r["id"] for r in rows], fmt)
+        with store.write():
+            _archive_gear(store, result, [(_Seen(r), r) for r in rows], gear)
+        return result
+    prev_id = prev["id"] if prev and prev["status"] not in DONE_STATUSES else None
+    seen = prev if prev and prev["status"] == "duplicate" else None
+    return _store_member(store, vpath, None, sha, fmt, [act], gear, shoes, prev_id, seen)
+
+
+def _store_member(store, vpath, size, sha, fmt, acts, gear, shoes, prev_id, seen) -> FileResult:
+    """Insert an export member's activities (one transaction); duplicates of activities already
+    stored get the export's gear. `seen`: this member's earlier 'duplicate' log row, kept as is."""
+    try:
+        with store.write():
+            # The export's word first: it may name the activity and correct its sport.
+            worn = {id(act): gear(act) if gear else None for act in acts}
+            pairs = [(act, find_duplicate(store, act)) for act in acts]
+            dups = [(act, dup) for act, dup in pairs if dup]
+            fresh = [act for act, dup in pairs if not dup]
+            if not fresh:
+                first = dups[0][1]
+                where = f" from {first['path']}" if first["path"] else ""
+                reason = f"same activity as #{first['id']}{where}"
+                if seen is None:
+                    _log_row(store, vpath, size, None, sha, fmt, "duplicate", reason, existing_id=prev_id)
+                result = FileResult(vpath, "duplicate", reason, [d["id"] for _, d in dups], fmt)
+                _archive_gear(store, result, dups, worn)
+                return result
+            notes = list(dict.fromkeys(w for act in fresh for w in getattr(act, "warnings", [])))
+            if dups:
+                notes.append(f"{len(dups)} of {len(acts)} sessions already present")
+            result = FileResult(vpath, "imported", "; ".join(notes) or None, format=fmt)
+            file_id = _log_row(store, vpath, size, None, sha, fmt, "imported", result.reason,
+                               existing_id=prev_id)
+            shoes = shoes if shoes is not None else all_shoes(store)
+            rules = store.q("SELECT * FROM rules ORDER BY position")
+            for act in fresh:
+                shoe = worn[id(act)]
+                activity_id = activities.insert(store, act, file_id=file_id)
+                row = activities.get(store, activity_id)
+                result.activities.append(activity_id)
+                if shoe is None:
+                    _attribute(store, result, row, vpath, shoes, rules)
+                elif assign_archive(store, row, shoe):
+                    result.by_shoe[shoe.name] = result.by_shoe.get(shoe.name, 0.0) + row["distance_m"]
+            _archive_gear(store, result, dups, worn)
+            return result
+    except (ShoetrackError, sqlite3.IntegrityError) as e:  # a value refused: the member is rolled back
+        return _record_failure(store, vpath, size, None, sha, fmt, str(e), prev_id)
+
+
+def _attribute(store, result: FileResult, row: dict, path, shoes, rules) -> None:
+    choice = attribution.choose(store, row, path=path, shoes=shoes, rules=rules)
+    activities.set_assignment(store, row["id"], choice)
+    if choice.shoe:
+        result.by_shoe[choice.shoe.name] = result.by_shoe.get(choice.shoe.name, 0.0) + row["distance_m"]
+    elif wears_shoes(row["sport"]):
+        result.unassigned.append(f"#{row['id']} {row['sport']}: {choice.reason}")
+
+
+def _archive_gear(store, result: FileResult, pairs, gear) -> None:
+    """Put each (activity, stored row) on the export's pair for it (`gear`: the callable, or a
+    dict of its answers by id(activity)); the distance a pair gains is added to the result."""
+    for act, row in pairs:
+        shoe = gear.get(id(act)) if isinstance(gear, dict) else gear(act) if gear else None
+        if shoe is not None and assign_archive(store, row, shoe):
+            result.by_shoe[shoe.name] = result.by_shoe.get(shoe.name, 0.0) + row["distance_m"]
+
+
+def assign_archive(store: Store, row: dict, shoe: Shoe) -> bool:
+    """Record that an export says activity `row` was done in `shoe` (by='archive': rules,
+    defaults and `reassign` never override it). The runner's own choice (manual, inbox) stays.
+    The export is the record of what was worn, so the pair's in-use dates do not limit it.
+    Returns True when the assignment changed."""
+    if not wears_shoes(row["sport"]) or row.get("ignored"):
+        return False
+    now = store.one("SELECT shoe_id, by FROM assignments WHERE activity_id = ?", (row["id"],))
+    if now and (now["by"] in ("manual", "inbox") or (now["shoe_id"], now["by"]) == (shoe.id, "archive")):
+        return False
+    activities.set_assignment(store, row["id"], attribution.Choice(shoe, "archive", "gear in the export"))
+    return True
+
+
+def record_member_failure(store: Store, vpath: str, reason: str) -> FileResult:
+    """Log an export member that could not be read at all (damaged, refused, unsafe name)."""
+    prev = store.one("SELECT id FROM files WHERE path = ? AND status = 'failed' ORDER BY id DESC", (vpath,))
+    return _record_failure(store, vpath, None, None, None, None, reason, prev["id"] if prev else None)

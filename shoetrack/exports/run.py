@@ -1,0 +1,220 @@
+"""Import an export: open it safely, read its plan, create or match its pairs, then import each
+activity file and each listed activity through shoetrack.ingest, with the export's gear."""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from shoetrack import ingest, shoes as shoes_mod
+from shoetrack.errors import ShoetrackError
+from shoetrack.exports import kind_of
+from shoetrack.exports.archive import Archive, ArchiveError, MemberError, gunzip, open_export
+from shoetrack.exports.common import is_activity_name
+from shoetrack.exports.model import Gear, Plan, Record
+from shoetrack.shoes import Shoe
+from shoetrack.sports import family
+from shoetrack.store import Store
+from shoetrack.units import iso
+
+JOIN_WINDOW_S = 300  # a FIT file and its Garmin summary start within a few minutes
+
+
+@dataclass
+class ExportResult:
+    """One export: its kind, the pairs created and matched (names), and the per-member results."""
+
+    path: str
+    kind: str | None = None
+    created: list[str] = field(default_factory=list)
+    matched: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    files: list[ingest.FileResult] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "kind": self.kind, "pairs_created": self.created,
+                "pairs_matched": self.matched, "notes": self.notes}
+
+
+def _parser(kind: str):
+    from shoetrack.exports import apple, garmin, strava
+
+    return {"strava": strava.plan, "garmin": garmin.plan, "apple": apple.plan}[kind]
+
+
+def read_plan(arc: Archive) -> Plan:
+    """The export's plan; a zip that is no known export imports the activity files it holds."""
+    found = kind_of(arc.names())
+    if found is None:
+        return Plan("files", files=[n for n in arc.names() if is_activity_name(n)])
+    kind, prefix = found
+    return _parser(kind)(arc, prefix)
+
+
+def import_export(store: Store, path: str | Path, *, progress: Callable[[str], None] | None = None,
+                  total: Callable[[int], None] | None = None) -> ExportResult:
+    """Import one export (zip or folder). Never raises for a bad export: a refused archive or
+    an unreadable table is one failed line, a damaged member fails alone."""
+    result = ExportResult(str(path))
+    try:
+        with open_export(path) as arc:
+            plan = read_plan(arc)
+            result.kind = plan.source
+            if total:
+                total(len(plan.records) + len(plan.files))
+            _run(store, arc, plan, result, progress)
+    except (ArchiveError, MemberError, ShoetrackError) as e:
+        result.files.append(ingest.record_member_failure(store, str(path), str(e)))
+    return result
+
+
+def _run(store, arc: Archive, plan: Plan, result: ExportResult, progress) -> None:
+    result.notes.extend(plan.notes)
+    for name, reason in arc.problems:
+        result.files.append(ingest.record_member_failure(store, arc.vpath(name), reason))
+    pairs = ensure_pairs(store, plan, result)
+    joiner = _Joiner(plan.records) if plan.join_by_start else None
+    done: set[str] = set()
+    by_file = {r.file: r for r in plan.records if r.file}
+    for name in [r.file for r in plan.records if r.file] + plan.files:
+        rec = by_file.get(name)
+        gear = _gear_for(rec, joiner, pairs, done)
+        res = _member(store, arc, name, gear)
+        result.files.append(res)
+        if rec is not None and res.status in ("imported", "duplicate"):
+            done.add(rec.key)
+        if progress:
+            progress(name)
+    for nested in plan.nested:
+        _nested(store, arc, nested, _gear_for(None, joiner, pairs, done), result)
+    vlist = arc.vpath(plan.listing) if plan.listing else arc.label
+    for rec in plan.records:
+        if rec.key in done:
+            continue
+        res = ingest.import_listed(store, f"{vlist}#{rec.key}", rec.activity, key=_key(rec),
+                                   fmt=plan.source, gear=lambda act, r=rec: pairs.get(r.gear))
+        result.files.append(res)
+        if progress:
+            progress(rec.key)
+
+
+def _key(rec: Record) -> str:
+    a = rec.activity
+    return f"{iso(a.start)}|{a.sport}|{a.distance_m:.1f}|{a.elapsed_s}|{a.name}"
+
+
+def _gear_for(rec: Record | None, joiner, pairs: dict[str, Shoe], done: set[str]):
+    """The gear callable for a member: the record's pair, else the summary joined by start."""
+    def gear(act):
+        joined = rec
+        if joined is None and joiner is not None:
+            joined = joiner.find(act)
+            if joined is not None:
+                done.add(joined.key)
+        if joined is None:
+            return None
+        # The export's title and sport are the runner's word (set or corrected on the site);
+        # the file keeps its recorded distance and times.
+        act.name = joined.activity.name or act.name
+        if joined.activity.sport != "other":
+            act.sport = joined.activity.sport
+        return pairs.get(joined.gear)
+    return gear
+
+
+def _member(store, arc: Archive, name: str, gear) -> ingest.FileResult:
+    vpath = arc.vpath(name)
+    try:
+        data = arc.read(name)
+        if data[:2] == b"\x1f\x8b":
+            data = gunzip(data)  # under the archive's caps, before the importer sees it
+        # Strava's TCX files often start with spaces before <?xml: XML allows none there.
+        data = data.lstrip(b" \t\r\n") if data[:1].isspace() else data
+    except MemberError as e:
+        return ingest.record_member_failure(store, vpath, str(e))
+    return ingest.import_member(store, vpath, data, gear=gear)
+
+
+def _nested(store, arc: Archive, name: str, gear, result: ExportResult) -> None:
+    try:
+        with arc.nested(name) as inner:
+            for n, reason in inner.problems:
+                result.files.append(ingest.record_member_failure(store, inner.vpath(n), reason))
+            for n in inner.names():
+                if is_activity_name(n):
+                    result.files.append(_member(store, inner, n, gear))
+    except (ArchiveError, MemberError) as e:
+        result.files.append(ingest.record_member_failure(store, arc.vpath(name), str(e)))
+
+
+class _Joiner:
+    """Records by start time: the nearest unused one within JOIN_WINDOW_S of an activity, of the
+    same sport family when there is one."""
+
+    def __init__(self, records: list[Record]):
+        self.records = sorted(records, key=lambda r: r.activity.start)
+        self.starts = [r.activity.start.timestamp() for r in self.records]
+        self.used: set[int] = set()
+
+    def find(self, act) -> Record | None:
+        t = act.start.timestamp()
+        lo = bisect.bisect_left(self.starts, t - JOIN_WINDOW_S)
+        hi = bisect.bisect_right(self.starts, t + JOIN_WINDOW_S)
+        best = None
+        for i in range(lo, hi):
+            if i in self.used:
+                continue
+            rank = (family(self.records[i].activity.sport) != family(act.sport), abs(self.starts[i] - t))
+            if best is None or rank < best[0]:
+                best = (rank, i)
+        if best is None:
+            return None
+        self.used.add(best[1])
+        return self.records[best[1]]
+
+
+def ensure_pairs(store: Store, plan: Plan, result: ExportResult) -> dict[str, Shoe]:
+    """Gear key -> pair: an existing pair of the same name (case-insensitive), else a new one.
+    A pair's purchase date is its first use in the export (or the export's own start date),
+    moved earlier on an existing pair that the export shows in use before it."""
+    first = _first_use(plan)
+    out: dict[str, Shoe] = {}
+    for key, g in plan.gear.items():
+        dates = [d for d in (first.get(key), g.purchased_on) if d]
+        start = min(dates) if dates else None
+        existing = store.one("SELECT id FROM shoes WHERE name = ? COLLATE NOCASE", (g.name,))
+        if existing:
+            shoe = shoes_mod.get(store, existing["id"])
+            if start and shoe.purchased_on and start.isoformat() < shoe.purchased_on:
+                shoe = shoes_mod.edit(store, shoe, purchased_on=start)
+                result.notes.append(f"{shoe.name}: purchase date moved to {start}, its first use in the export")
+            result.matched.append(shoe.name)
+        else:
+            shoe = _create(store, g, start)
+            result.created.append(shoe.name)
+        out[key] = shoe
+    return out
+
+
+def _create(store: Store, g: Gear, start: date | None) -> Shoe:
+    values = {"brand": g.brand, "model": g.model, "default_sports": g.default_sports,
+              "replace_at_m": g.replace_at_m, "retired_on": g.retired_on}
+    if start:
+        values["purchased_on"] = start
+    if g.retired_on and start and g.retired_on < start:
+        values["retired_on"] = start
+    return shoes_mod.add(store, g.name, **{k: v for k, v in values.items() if v not in (None, [])})
+
+
+def _first_use(plan: Plan) -> dict[str, date]:
+    from shoetrack.units import local_date
+
+    first: dict[str, date] = {}
+    for r in plan.records:
+        if r.gear:
+            d = local_date(iso(r.activity.start))
+            if r.gear not in first or d < first[r.gear]:
+                first[r.gear] = d
+    return first
