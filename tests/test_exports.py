@@ -93,13 +93,15 @@ def test_strava_reimport_changes_nothing_and_dry_run_writes_nothing(st, tmp_path
 
 
 def test_archive_choice_survives_reassign_and_rules(st, tmp_path):
-    st("shoe", "add", "Road", "--default-for", "run")
-    z = ef.strava_export(tmp_path / "export_1.zip", strava_acts()[:1], [("Pegasus", "Nike", "P", "")])
+    st("shoe", "add", "Road", "--default-for", "run", "--purchased", "2020-01-01")
+    acts = strava_acts()
+    z = ef.strava_export(tmp_path / "export_1.zip", [acts[0], acts[5]], [("Pegasus", "Nike", "P", "")])
     st("import", z)
     st("rule", "add", "--shoe", "Road", "--sport", "run")
     st("reassign", "--apply")
-    [a] = st.json("activities")
+    a, b = acts_json(st)
     assert (a["shoe"], a["assigned_by"]) == ("Pegasus", "archive")
+    assert (b["shoe"], b["assigned_by"]) == ("Road", "rule:1")  # the rule does apply elsewhere
 
 
 def test_existing_pair_matched_and_purchase_date_moved_back(st, tmp_path):

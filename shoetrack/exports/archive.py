@@ -31,6 +31,7 @@ MAX_RATIO = 150  # deflate reaches ~1000:1 only on degenerate data; XML and CSV 
 RATIO_FLOOR = 2**20  # small members may compress well beyond the ratio: check past 1 MiB
 MAX_DEPTH = 2  # the export and one level of zips inside it
 _CHUNK = 1 << 20
+_RAW = 1 << 14  # compressed bytes per step: small, so the ratio check trips within a few MiB
 
 
 class ArchiveError(ShoetrackError):
@@ -88,8 +89,16 @@ def _entry_count(f, size: int) -> int:
         count, cd_size, cd_offset = struct.unpack("<QQQ", rec[32:56])
     if count > MAX_ENTRIES:
         raise ArchiveError(f"refused: {count} entries (at most {MAX_ENTRIES})")
-    f.seek(max(0, size - tail_len + pos - cd_size))
-    directory = f.read(min(cd_size, MAX_DIRECTORY))
+    eocd = size - tail_len + pos
+    directory = b""
+    # Where the directory starts: as declared, else just before the end records (a zip with
+    # bytes prepended, such as a self-extractor, shifts every offset).
+    for start in (cd_offset, eocd - cd_size, eocd - 76 - cd_size):
+        if 0 <= start < size:
+            f.seek(start)
+            directory = f.read(min(cd_size, MAX_DIRECTORY))
+            if directory[:4] == b"PK\x01\x02":
+                break
     seen, at = 0, 0
     while at + 46 <= len(directory) and directory[at:at + 4] == b"PK\x01\x02":
         n, m, k = struct.unpack("<3H", directory[at + 28:at + 34])
@@ -112,6 +121,8 @@ class _Zip:
             infos = zipfile.ZipFile(f).infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as e:
             raise ArchiveError(f"damaged zip: {e}") from None
+        if len(infos) > MAX_ENTRIES:
+            raise ArchiveError(f"refused: more than {MAX_ENTRIES} entries")
         _check_overlap(infos)
         self.entries: dict[str, zipfile.ZipInfo] = {}
         self.problems: list[tuple[str, str]] = []
@@ -150,7 +161,7 @@ class _Zip:
                 raw = d.unconsumed_tail
             else:
                 self.f.seek(pos)
-                raw = self.f.read(min(left, 1 << 16))
+                raw = self.f.read(min(left, _RAW))
                 if not raw:
                     break
                 pos += len(raw)
