@@ -221,3 +221,43 @@ def test_shoe_option_refused_for_export(st, tmp_path):
     z = ef.strava_export(tmp_path / "export_1.zip", strava_acts()[:1], SHOES)
     r = st("import", "--shoe", "X", z, code=2)
     assert "--shoe does not apply to an export" in r.stderr
+
+
+def test_pairs_known_only_by_id_and_missing_file(st, tmp_path):
+    acts = [Act(utc(2022, 1, 1, 6, 0, 0), gear_id="301", file=None, distance_m=4000.0),
+            Act(utc(2022, 1, 2, 6, 0, 0), gear_id="302", file=None, distance_m=6000.0),
+            Act(utc(2022, 1, 3, 6, 0, 0), gear="Named", gear_id="303", distance_m=5000.0),
+            Act(utc(2022, 1, 4, 6, 0, 0), gear_id="303", file=None, distance_m=3000.0)]
+    z = ef.strava_export(tmp_path / "export_1.zip", acts,
+                         [("", "Brooks", "Ghost 15", ""), ("", "Hoka", "Clifton 9", "")])
+    with __import__("zipfile").ZipFile(z) as zf:  # drop the file the third row names
+        members = {n: zf.read(n) for n in zf.namelist() if not n.endswith("8000000002.fit.gz")}
+    z2 = ef.write_tree(tmp_path / "export_2.zip", members, False)
+    out = st("import", z2).stdout
+    assert ("note: activities/8000000002.fit.gz: named in activities.csv but not in the export; "
+            "imported from its figures") in out
+    a = acts_json(st)
+    # two nameless pairs and two ids seen only as ids: which is which cannot be known
+    assert [x["shoe"] for x in a] == ["Strava gear 301", "Strava gear 302", "Named", "Named"]
+    assert [x["source"] for x in a] == ["strava"] * 4
+    assert set(shoes_json(st)) == {"Strava gear 301", "Strava gear 302", "Named", "Brooks Ghost 15",
+                                   "Hoka Clifton 9"}
+
+
+def test_zip_of_plain_activity_files(st, tmp_path):
+    z = ef.write_tree(tmp_path / "runs.zip", {
+        "a/1.fit": ef.fit_bytes(Act(utc(2022, 1, 1, 6, 0, 0))),
+        "b/2.gpx": ef.gpx_text(Act(utc(2022, 1, 2, 6, 0, 0))).encode(),
+        "readme.txt": b"hello"}, False)
+    out = st("import", z).stdout
+    assert "Imported 2 files (2 activities)" in out
+    assert sorted(f["path"] for f in st.json("imports")) == [f"{z}!a/1.fit", f"{z}!b/2.gpx"]
+
+
+def test_progress_bar_and_plain_paths_beside_an_export(st, tmp_path):
+    z = ef.strava_export(tmp_path / "export_1.zip", strava_acts()[:2], SHOES)
+    loose = tmp_path / "loose.fit"
+    loose.write_bytes(ef.fit_bytes(Act(utc(2024, 1, 1, 6, 0, 0))))
+    r = st("import", "--progress", z, loose)
+    assert "Importing" in r.stderr
+    assert "Imported 3 files (3 activities)" in r.stdout

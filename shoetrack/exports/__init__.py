@@ -12,7 +12,7 @@ from pathlib import Path
 
 _MARKERS = (  # (kind, pattern of the member that identifies it; group 1 is the export's root)
     ("strava", re.compile(r"^((?:[^/]+/)?)activities\.csv$")),
-    ("garmin", re.compile(r"^((?:[^/]+/)?)(?:DI_CONNECT/)?DI-Connect-Fitness/[^/]*summarizedActivities[^/]*\.json$")),
+    ("garmin", re.compile(r"^((?:[^/]+/)??)(?:DI_CONNECT/)?DI-Connect-Fitness/[^/]*summarizedActivities[^/]*\.json$")),
     ("apple", re.compile(r"^((?:[^/]+/)?)export\.xml$")),
 )
 
