@@ -117,9 +117,11 @@ class _ExportBar:
 def import_with_exports(app: App, paths, shoe, when_day, dry_run, progress, as_json) -> None:
     """`shoetrack import` when a path is an export: each export through shoetrack.exports, the
     other paths as usual, one summary (and one transaction rolled back for --dry-run)."""
+    import sqlite3
+
     from shoetrack import exports, ingest
     from shoetrack.cli import notices
-    from shoetrack.errors import UsageProblem
+    from shoetrack.errors import ShoetrackError, UsageProblem
     from shoetrack.exports.run import import_export
 
     if shoe is not None:
@@ -139,7 +141,10 @@ def import_with_exports(app: App, paths, shoe, when_day, dry_run, progress, as_j
 
     with notices.watch(app) as levels:
         if dry_run:
-            app.store.conn.execute("BEGIN IMMEDIATE")
+            try:
+                app.store.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:  # the daemon writing: one line, not a traceback
+                raise ShoetrackError(f"database {app.store.path}: {e}") from None
             try:
                 run()
             finally:

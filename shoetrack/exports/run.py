@@ -88,7 +88,7 @@ def _run(store, arc: Archive, plan: Plan, result: ExportResult, progress) -> Non
         if progress:
             progress(name)
     for nested in plan.nested:
-        _nested(store, arc, nested, _gear_for(None, joiner, pairs, done), result)
+        _nested(store, arc, nested, _gear_for(None, joiner, pairs, done), result, progress)
     vlist = arc.vpath(plan.listing) if plan.listing else arc.label
     for rec in plan.records:
         if rec.key in done:
@@ -137,7 +137,7 @@ def _member(store, arc: Archive, name: str, gear) -> ingest.FileResult:
     return ingest.import_member(store, vpath, data, gear=gear)
 
 
-def _nested(store, arc: Archive, name: str, gear, result: ExportResult) -> None:
+def _nested(store, arc: Archive, name: str, gear, result: ExportResult, progress) -> None:
     try:
         with arc.nested(name) as inner:
             for n, reason in inner.problems:
@@ -145,6 +145,8 @@ def _nested(store, arc: Archive, name: str, gear, result: ExportResult) -> None:
             for n in inner.names():
                 if is_activity_name(n):
                     result.files.append(_member(store, inner, n, gear))
+                    if progress:
+                        progress(n)
     except (ArchiveError, MemberError) as e:
         result.files.append(ingest.record_member_failure(store, arc.vpath(name), str(e)))
 
