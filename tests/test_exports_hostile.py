@@ -185,3 +185,30 @@ def test_budget_shared_by_layers(tmp_path):
     with open_export(z, archive.Budget(100)) as arc:
         with pytest.raises(ArchiveError, match="expands beyond"):
             arc.read("activities/8000000000.fit.gz")
+
+
+def test_health_export_xml_streams_with_flat_memory(tmp_path):
+    from shoetrack.exports import apple
+
+    run = Act(utc(2022, 5, 29, 15, 53, 35), distance_m=10020.0)
+    record = ('<Record type="HKQuantityTypeIdentifierHeartRate" sourceName="Apple Watch" unit="count/min"'
+              ' value="{v}" startDate="2022-05-29 08:00:00 +0200" endDate="2022-05-29 08:00:00 +0200"/>\n')
+    body = ef.HEALTH_HEAD + "".join(record.format(v=60 + i % 90) for i in range(60_000))
+    body += ef.health_workout(run, ios16=True) + "</HealthData>\n"
+    folder = tmp_path / "apple_health_export"
+    folder.mkdir()
+    (folder / "export.xml").write_text(body)
+    assert (folder / "export.xml").stat().st_size > 10 * MiB
+    with open_export(folder) as arc:
+        plan, peak = peak_of(lambda: apple.plan(arc))
+    assert [r.activity.distance_m for r in plan.records] == pytest.approx([10020.0])
+    assert peak < 6 * MiB  # the document is 10+ MiB; only a chunk and one workout are held
+
+
+def test_health_export_with_an_entity_declaration_refused(st, tmp_path):
+    folder = tmp_path / "apple_health_export"
+    folder.mkdir()
+    head = ef.HEALTH_HEAD.replace("]>", '<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>')
+    (folder / "export.xml").write_text(head + "</HealthData>\n")
+    r = st("import", folder, code=1)
+    assert f"failed: {folder}: refused: export.xml declares an entity" in r.stderr
