@@ -1,17 +1,18 @@
 #!/bin/sh
-# Install the system programs the notification tests run against:
+# Install the system programs the notification and report tests run against:
 #   dbus-daemon            private session buses            (dbus, dbus-bin: dbus-send)
 #   Xvfb                   an X display for dunst            (xvfb)
 #   dunst, dunstctl        a real notification daemon        (dunst)
 #   busctl                 `dunstctl history` calls it       (systemd; absent from slim images)
 #   notify-send            handy when debugging by hand      (libnotify-bin)
+#   chromium               the headless browser the report test opens the report in (chromium)
 #
 # Idempotent: when every command is already there nothing is installed, so a warm CI image or a
 # developer machine pays nothing. Needs root (or sudo) only when something is missing.
 set -eu
 
 # command:package pairs (Debian 12)
-NEEDS="dbus-daemon:dbus dbus-send:dbus-bin Xvfb:xvfb dunst:dunst dunstctl:dunst busctl:systemd notify-send:libnotify-bin"
+NEEDS="dbus-daemon:dbus dbus-send:dbus-bin Xvfb:xvfb dunst:dunst dunstctl:dunst busctl:systemd notify-send:libnotify-bin chromium:chromium"
 
 missing=""
 packages=""

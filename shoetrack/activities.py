@@ -125,7 +125,8 @@ def delete(store: Store, activity_id: int) -> dict:
 
 LIST_SQL = """
 SELECT a.id, a.start, a.sport, a.sub_sport, a.distance_m, a.elapsed_s, a.moving_s, a.name,
-       a.device, a.source, a.note, a.ignored, a.recovered, s.name AS shoe, g.by AS assigned_by,
+       a.device, a.source, a.note, a.ignored, a.recovered, a.sport_inferred, s.name AS shoe,
+       g.by AS assigned_by,
        f.path AS file
 FROM activities a
 LEFT JOIN assignments g ON g.activity_id = a.id

@@ -164,6 +164,7 @@ class Raised:
     rearmed: list[dict] = field(default_factory=list)
     deliveries: list[int] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
+    load: list = field(default_factory=list)  # insight.alerting.LoadAlert raised by this check
 
 
 def raise_due(store, config, now: datetime | None = None) -> Raised:
@@ -205,6 +206,10 @@ def raise_due(store, config, now: datetime | None = None) -> Raised:
                 subject, body = compose(channel, result.notified, config.units, today)
                 result.deliveries.append(
                     outbox.enqueue(store, channel, subject, body, notify_ids, now))
+    # The optional training-load alert (off by default) shares the check and the outbox.
+    from shoetrack.insight.alerting import raise_load_alerts
+
+    result.load = raise_load_alerts(store, config, result.channels, now)
     return result
 
 

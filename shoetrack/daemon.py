@@ -198,10 +198,17 @@ def _log_scan(report: watch.ScanReport, config, memory: watch.Memory | None) -> 
                               for name, m in sorted(f.by_shoe.items()))
             log.info("imported %s: %d activit%s%s", f.path, len(f.activities),
                      "y" if len(f.activities) == 1 else "ies", f" ({pairs})" if pairs else "")
+            if f.replaced:
+                log.info("  the file changed since its import: %d earlier activit%s replaced", f.replaced,
+                         "y" if f.replaced == 1 else "ies")
+            for activity_id, sport in f.inferred:
+                log.info("  #%d: sport inferred: %s (`shoetrack activity sport %d SPORT` fixes it)",
+                         activity_id, sport, activity_id)
             for line in f.unassigned:
                 log.info("  on no pair: %s", line)
         elif f.status == "failed":
-            log.warning("import failed: %s: %s", f.path, f.reason)
+            # a transient failure (the database busy, an I/O error) is tried again next scan
+            (log.info if f.retry else log.warning)("import failed: %s: %s", f.path, f.reason)
         else:
             log.info("%s: %s: %s", f.status, f.path, f.reason)
     if report.settling:

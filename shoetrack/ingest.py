@@ -1,16 +1,25 @@
-"""Import activity files into the store: hash, dedupe, parse, one transaction per file, and an
-import-log row per file (the `files` table). Pure core: progress comes through a callback.
+"""Import activity files into the store: find, read safely, hash, dedupe, parse, one transaction
+per file, and one import-log row per path (the `files` table). Pure core: progress comes through
+a callback. Sizes are bytes, mtimes epoch seconds, distances meters.
+
+Paths are stored absolute (see `absolute()`), so a path rule matches wherever the command ran.
+A file whose bytes changed since it was imported (a watch still writing it, a sync tool replacing
+it) has its activities replaced by the new content, keeping the pair the runner chose.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
 import sqlite3
+import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
+
+from importers import MAX_BYTES
 
 from shoetrack import activities, attribution
 from shoetrack.errors import ShoetrackError
@@ -22,10 +31,199 @@ from shoetrack.units import iso
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
-MAX_FILE_BYTES = 256 * 1024 * 1024  # no activity file is this large; refuse before reading
 DUP_WINDOW_S = 60
 DUP_DISTANCE = 0.02
 SAME_FILE = "already imported (same file)"  # the reason for a file seen again, byte for byte
+DONE = ("imported", "duplicate", "not-activity")  # statuses after which the same bytes are not read
+RETRY_NOTE = "(tried again at the next import or scan)"
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Paths
+
+
+def absolute(path: str | Path) -> Path:
+    """`path` made absolute against the current folder, with `~` expanded and `..` folded, but
+    symlinks NOT resolved: a rule such as `*/Trail/*` is written against the path the runner
+    sees, and a Trail folder that is a symlink to a disk elsewhere must still match it.
+
+    Folding `link/..` by text would name another file than the system opens when `link` is a
+    symlink; such a path is resolved instead."""
+    joined = os.path.join(os.getcwd(), os.path.expanduser(os.fspath(path)))
+    folded = os.path.normpath(joined)
+    if ".." in Path(joined).parts:
+        try:
+            same = os.path.samefile(folded, joined)  # stat() only: safe on a FIFO
+        except OSError:
+            same = not os.path.exists(joined)
+        if not same:
+            return Path(os.path.realpath(joined))
+    return Path(folded)
+
+
+def stored_path(path: str | Path) -> str:
+    """The text stored for a path: absolute, and a name that is not valid UTF-8 (which Python
+    carries as surrogate escapes, and SQLite cannot store) written with \\x escapes instead."""
+    return escaped(absolute(path))
+
+
+def escaped(path: str | Path) -> str:
+    """A path as valid UTF-8 text: bytes that are not UTF-8 written as \\xNN."""
+    return os.fsencode(os.fspath(path)).decode("utf-8", "backslashreplace")
+
+
+def shown(path: str | None) -> str:
+    """A stored path as people read it: `~/...` under the home folder, and control characters
+    (a newline in a file name would split a table row) escaped."""
+    if not path:
+        return ""
+    home = os.path.expanduser("~").rstrip(os.sep)
+    if home and path.startswith(home + os.sep):
+        path = "~" + path[len(home):]
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in path)
+
+
+def is_activity_file(path: str | Path) -> bool:
+    name = os.path.basename(os.fspath(path)).lower()
+    return name.endswith(SUFFIXES) and not name.startswith(".")
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding and reading files
+
+
+def walk(folder: str | Path, recursive: bool = True) -> list[Path]:
+    """Activity files under `folder`, sorted, hidden entries skipped, subfolders too when
+    `recursive`. Folder symlinks are followed, each real folder once, so a link back up the
+    tree cannot loop. Entries that are not regular files (a FIFO named run.fit, a symlink loop)
+    are listed too: the import logs why it skips them. Raises OSError when `folder` itself
+    cannot be read (a scan must not mistake an unreadable folder for an empty one)."""
+    root = Path(folder)
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        d = stack.pop()
+        try:
+            st = os.stat(d)
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            with os.scandir(d) as it:
+                entries = list(it)
+        except OSError:
+            if d is root:
+                raise
+            continue  # an unreadable or vanished subfolder: the rest of the tree still imports
+        for e in entries:
+            if e.name.startswith("."):
+                continue
+            try:
+                is_dir = e.is_dir()  # follows a symlink; a looping link is not a folder
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if recursive:
+                    stack.append(Path(e.path))
+            elif is_activity_file(e.name):
+                found.append(Path(e.path))
+    return sorted(found)
+
+
+def collect(paths: Iterable[str | Path]) -> list[Path]:
+    """Files to import (absolute, see `absolute()`): each file given, and activity files under
+    each folder (see `walk`). A path that does not exist raises ShoetrackError; a special file
+    given by name is kept, for the import to log why it is skipped."""
+    out: list[Path] = []
+    for p in paths:
+        p = absolute(p)
+        if p.is_dir():
+            try:
+                out.extend(walk(p))
+            except OSError as e:
+                raise ShoetrackError(f"cannot read folder {shown(stored_path(p))}: {e.strerror or e}") from None
+        elif os.path.lexists(p):
+            out.append(p)
+        else:
+            raise ShoetrackError(f"no such file or folder: {shown(stored_path(p))}")
+    seen, unique = set(), []
+    for p in out:
+        key = os.path.realpath(p)  # never raises, even on a symlink loop
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+class Unreadable(Exception):
+    """A file not read: `reason` for the log, `st` (stat, or lstat of a broken link, or None)
+    and `retry` (the cause may pass: an I/O error, a permission being fixed)."""
+
+    def __init__(self, reason: str, st: os.stat_result | None, retry: bool = False):
+        super().__init__(reason)
+        self.reason, self.st, self.retry = reason, st, retry
+
+
+def probe(path: str | Path) -> os.stat_result:
+    """stat() of a file about to be read, without opening it (opening a FIFO blocks until a
+    writer comes). Raises Unreadable for anything that is not a regular file within MAX_BYTES."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        try:
+            lst = os.lstat(path)
+        except OSError:
+            raise Unreadable(f"cannot read: {e.strerror or e}", None, retry=True) from None
+        if e.errno == errno.ELOOP:
+            raise Unreadable("skipped: symlink loop", lst) from None
+        if stat.S_ISLNK(lst.st_mode):
+            raise Unreadable("skipped: broken symlink (its target is missing)", lst) from None
+        raise Unreadable(f"cannot read: {e.strerror or e}", lst, retry=True) from None
+    _check_kind(st)
+    return st
+
+
+def _check_kind(st: os.stat_result) -> None:
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a plain file")
+        raise Unreadable(f"skipped: not a regular file ({kind})", st)
+    if st.st_size > MAX_BYTES:
+        raise Unreadable(f"skipped: file too large ({st.st_size // 2**20} MiB; "
+                         f"the limit is {MAX_BYTES // 2**20} MiB)", st)
+
+
+def read_file(path: str | Path) -> tuple[bytes, os.stat_result]:
+    """The bytes of a regular activity file (at most MAX_BYTES) and its stat. The file is
+    opened non-blocking and checked again on the open descriptor, so a file swapped for a FIFO
+    or a device between the check and the open cannot hang or flood the import."""
+    st = probe(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as e:
+        raise Unreadable(f"cannot read: {e.strerror or e}", st, retry=True) from None
+    try:
+        st = os.fstat(fd)
+        _check_kind(st)
+        chunks, total = [], 0
+        while total <= MAX_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_BYTES + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as e:
+        raise Unreadable(f"cannot read: {e.strerror or e}", st, retry=True) from None
+    finally:
+        os.close(fd)
+    if total > MAX_BYTES:
+        raise Unreadable(f"skipped: file grew beyond {MAX_BYTES // 2**20} MiB while being read", st)
+    return b"".join(chunks), st
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
 
 
 @dataclass
@@ -39,12 +237,18 @@ class FileResult:
     format: str | None = None
     by_shoe: dict[str, float] = field(default_factory=dict)
     unassigned: list[str] = field(default_factory=list)  # one line per activity left on no pair
+    notes: list[str] = field(default_factory=list)  # what happened beyond the status, one line each
+    inferred: list[tuple[int, str]] = field(default_factory=list)  # (activity id, guessed sport)
+    replaced: int = 0  # activities of this path's earlier content that the new content replaced
+    retry: bool = False  # a transient failure: tried again next time
 
     def to_json(self) -> dict:
         return {"path": self.path, "status": self.status, "reason": self.reason,
                 "activities": self.activities, "format": self.format,
                 "distance_m_by_shoe": {k: round(v, 3) for k, v in self.by_shoe.items()},
-                "unassigned": self.unassigned}
+                "unassigned": self.unassigned, "notes": self.notes,
+                "sport_inferred": [{"activity": i, "sport": s} for i, s in self.inferred],
+                "replaced": self.replaced, "retry": self.retry}
 
 
 @dataclass
@@ -73,34 +277,198 @@ class Report:
                 "distance_m_by_shoe": {k: round(v, 3) for k, v in self.by_shoe().items()}}
 
 
-def is_activity_file(path: Path) -> bool:
-    name = path.name.lower()
-    return name.endswith(SUFFIXES) and not name.startswith(".")
+# ---------------------------------------------------------------------------------------------
+# The import log
 
 
-def collect(paths: Iterable[str | Path]) -> list[Path]:
-    """Files to import: each file given, and activity files under each folder (recursively,
-    sorted, hidden entries skipped). A missing path raises ShoetrackError."""
-    out: list[Path] = []
-    for p in paths:
-        p = Path(p).expanduser()
-        if p.is_dir():
-            found = []
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(Path(root) / f for f in files if is_activity_file(Path(f)))
-            out.extend(sorted(found))
-        elif p.is_file():
-            out.append(p)
-        else:
-            raise ShoetrackError(f"no such file or folder: {p}")
-    seen, unique = set(), []
-    for p in out:
-        key = str(p.resolve())
-        if key not in seen:
-            seen.add(key)
-            unique.append(p)
-    return unique
+@dataclass
+class _File:
+    """One file in hand: its stored path, stat values, hash, format, and the path's log row."""
+
+    path: str
+    name: str
+    size: int | None = None
+    mtime: float | None = None
+    sha: str | None = None
+    fmt: str | None = None
+    prev: dict | None = None
+
+    def stat(self, st: os.stat_result | None) -> None:
+        if st is not None:
+            self.size, self.mtime = st.st_size, st.st_mtime
+
+
+def _previous(store: Store, spath: str, sha: str | None) -> dict | None:
+    """The log row of this path: the one with these bytes if any, else the latest. Reusing it
+    keeps one row per path, however often the file is seen or fails."""
+    row = None
+    if sha:
+        row = store.one("SELECT * FROM files WHERE path = ? AND sha256 = ? ORDER BY id DESC LIMIT 1",
+                        (spath, sha))
+    return row or store.one("SELECT * FROM files WHERE path = ? ORDER BY id DESC LIMIT 1", (spath,))
+
+
+def _log_row(store: Store, f: _File, status: str, reason: str | None, duplicate_of=None,
+             retry: bool = False) -> int:
+    values = (f.path, f.size, f.mtime, f.sha, f.fmt, status, reason, duplicate_of, int(retry),
+              iso(datetime.now(timezone.utc)))
+    if f.prev is not None:
+        store.conn.execute(
+            "UPDATE files SET path=?, size=?, mtime=?, sha256=?, format=?, status=?, reason=?,"
+            " duplicate_of=?, retry=?, imported_at=? WHERE id=?", (*values, f.prev["id"]))
+        return f.prev["id"]
+    cur = store.conn.execute(
+        "INSERT INTO files (path, size, mtime, sha256, format, status, reason, duplicate_of, retry,"
+        " imported_at) VALUES (?,?,?,?,?,?,?,?,?,?)", values)
+    return cur.lastrowid  # f.prev stays the row as before: a rolled-back insert leaves none
+
+
+def is_locked(e: BaseException) -> bool:
+    """Whether an error is another process holding the database (store.write turns it into a
+    ShoetrackError; the sqlite3 error stays its context)."""
+    while e is not None:
+        if isinstance(e, sqlite3.OperationalError) and ("locked" in str(e) or "busy" in str(e)):
+            return True
+        e = e.__context__
+    return False
+
+
+def _record_failure(store: Store, f: _File, reason: str, retry: bool = False) -> FileResult:
+    reason = " ".join(str(reason).split())  # one line, always
+    if retry and RETRY_NOTE not in reason:
+        reason = f"{reason} {RETRY_NOTE}"
+    if f.prev is not None and f.prev.get("status") == "imported":
+        kept = store.scalar("SELECT count(*) FROM activities WHERE file_id = ?", (f.prev["id"],))
+        if kept:
+            reason += f"; the {kept} activit{'y' if kept == 1 else 'ies'} from its earlier content stay"
+    try:
+        with store.write():
+            _log_row(store, f, "failed", reason, retry=retry)
+    except ShoetrackError as e:
+        if not is_locked(e):
+            raise
+        retry = True  # still locked: no row at all, so the next scan reads the file again
+    return FileResult(f.path, "failed", reason, format=f.fmt, retry=retry)
+
+
+# ---------------------------------------------------------------------------------------------
+# One file
+
+
+def import_file(store: Store, path: Path, *, shoe: Shoe | None = None, when: date | None = None,
+                shoes: list[Shoe] | None = None, sport: str | None = None) -> FileResult:
+    """Import one file in one transaction (the caller may hold an outer one for a dry run).
+
+    `shoe`: the runner's pair for every activity, also for a file imported before; `sport`: the
+    sport for activities whose file does not say it (inferred by the reader, or "other").
+    Another process holding the database makes a failure to retry, never an exception that
+    would stop the files after this one.
+    """
+    f = _File(stored_path(path), os.path.basename(os.fspath(path)))
+    try:
+        return _import(store, f, path, shoe, when, shoes, sport)
+    except (ShoetrackError, sqlite3.OperationalError) as e:
+        if not is_locked(e):
+            raise
+        return _record_failure(store, f, str(e), retry=True)
+
+
+def _import(store: Store, f: _File, path: Path, shoe, when, shoes, sport) -> FileResult:
+    """import_file's steps: read and hash, seen before, parse, store."""
+    try:
+        data, st = read_file(path)
+    except Unreadable as e:
+        f.stat(e.st)
+        f.prev = _previous(store, f.path, None)
+        return _record_failure(store, f, e.reason, e.retry)
+    f.stat(st)
+    f.sha = hashlib.sha256(data).hexdigest()
+    f.prev = _previous(store, f.path, f.sha)
+    same = f.prev is not None and f.prev["sha256"] == f.sha and f.prev["status"] in DONE
+    # A duplicate seen again with --shoe is parsed again, to find the activities it duplicates.
+    if same and (f.prev["status"] == "imported" or shoe is None):
+        return _seen_before(store, f, shoe)
+    acts = _parse(store, f, data, when)
+    if isinstance(acts, FileResult):
+        return acts
+    inferred = _set_sport(acts, sport)
+    try:
+        with store.write():
+            return _store(store, f, acts, inferred, shoe, shoes)
+    except ShoetrackError as e:  # a value we refuse, or the database busy: the file is rolled back
+        return _record_failure(store, f, str(e), retry=is_locked(e))
+    except sqlite3.IntegrityError as e:  # a value the schema's CHECKs refuse
+        return _record_failure(store, f, f"refused by the database: {e}")
+    except sqlite3.OperationalError as e:
+        if not is_locked(e):
+            raise
+        return _record_failure(store, f, f"database busy: {e}", retry=True)
+    except Exception as e:  # a bug must not stop the other files; the traceback goes to the log
+        log.exception("unexpected error importing %s", f.path)
+        return _record_failure(store, f, f"unexpected error (please report): {type(e).__name__}: {e}")
+
+
+def _seen_before(store: Store, f: _File, shoe: Shoe | None) -> FileResult:
+    """The same bytes under the same path, already imported. With `shoe`, the runner's word
+    wins: the activities go on that pair, as a manual choice."""
+    ids = [r["id"] for r in store.q("SELECT id FROM activities WHERE file_id = ? ORDER BY id",
+                                    (f.prev["id"],))]
+    result = FileResult(f.path, "duplicate", SAME_FILE, ids, f.prev["format"])
+    if shoe is not None and ids:
+        with store.write():
+            result.notes = _put_on(store, ids, shoe)
+    return result
+
+
+def _put_on(store: Store, ids: list[int], shoe: Shoe) -> list[str]:
+    """Put activities imported before on `shoe` (a manual choice); one line for each."""
+    lines = []
+    for activity_id in ids:
+        row = activities.get(store, activity_id)
+        now = store.one("SELECT shoe_id, by FROM assignments WHERE activity_id = ?", (activity_id,))
+        head = f"already imported as activity {activity_id}"
+        if now and now["shoe_id"] == shoe.id and now["by"] in attribution.USER_BY:
+            lines.append(f"{head}; it already counts on {shoe.name}")
+            continue
+        try:
+            choice = attribution.explicit(shoe, row)
+        except ShoetrackError as e:
+            lines.append(f"{head}; not put on {shoe.name}: {e}")
+            continue
+        activities.set_assignment(store, activity_id, choice)
+        lines.append(f"{head}; now counts on {shoe.name}")
+    return lines
+
+
+def _parse(store: Store, f: _File, data: bytes, when: date | None):
+    """The file's activities, or the FileResult that says why there are none."""
+    import importers
+
+    try:
+        f.fmt = importers.detect(data)
+        return importers.read_bytes(data, name=f.name, date=when)
+    except importers.NotAnActivity as e:
+        with store.write():
+            _log_row(store, f, "not-activity", str(e))
+        return FileResult(f.path, "not-activity", str(e), format=f.fmt)
+    except importers.ParseError as e:
+        return _record_failure(store, f, str(e))
+    except Exception as e:  # a reader bug must not stop the other files; keep the traceback in the log
+        log.exception("unexpected error reading %s", f.path)
+        return _record_failure(store, f, f"unexpected error (please report): {type(e).__name__}: {e}")
+
+
+def _set_sport(acts: list, sport: str | None) -> list[bool]:
+    """Apply the runner's sport to activities whose file did not name one: the reader inferred it
+    from the track, or reported "other". Returns, per activity, whether its sport is still a
+    guess (then it is stored as inferred and the summary says so)."""
+    flags = []
+    for act in acts:
+        guessed = bool(getattr(act, "sport_inferred", False))
+        if sport and (guessed or act.sport == "other"):
+            act.sport, guessed = sport, False
+        flags.append(guessed)
+    return flags
 
 
 def find_duplicate(store: Store, act) -> dict | None:
@@ -120,125 +488,130 @@ def find_duplicate(store: Store, act) -> dict | None:
     return None
 
 
-def _log_row(store: Store, path: str, size, mtime, sha, fmt, status, reason, duplicate_of=None,
-             existing_id: int | None = None) -> int:
-    values = (path, size, mtime, sha, fmt, status, reason, duplicate_of,
-              iso(datetime.now(timezone.utc)))
-    if existing_id is not None:
-        store.conn.execute(
-            "UPDATE files SET path=?, size=?, mtime=?, sha256=?, format=?, status=?, reason=?,"
-            " duplicate_of=?, imported_at=? WHERE id=?", (*values, existing_id))
-        return existing_id
-    cur = store.conn.execute(
-        "INSERT INTO files (path, size, mtime, sha256, format, status, reason, duplicate_of,"
-        " imported_at) VALUES (?,?,?,?,?,?,?,?,?)", values)
-    return cur.lastrowid
-
-
-def import_file(store: Store, path: Path, *, shoe: Shoe | None = None, when: date | None = None,
-                shoes: list[Shoe] | None = None) -> FileResult:
-    """Import one file in one transaction (the caller may hold an outer one for a dry run)."""
-    import importers
-
-    spath = str(path)
-    try:
-        st = path.stat()
-        if st.st_size > MAX_FILE_BYTES:
-            raise importers.ParseError(f"file too large ({st.st_size // 2**20} MiB)")
-        data = path.read_bytes()
-    except OSError as e:
-        return _record_failure(store, spath, None, None, None, None,
-                               f"cannot read: {e.strerror or e}")
-    sha = hashlib.sha256(data).hexdigest()
-    size, mtime = st.st_size, st.st_mtime
-    prev = store.one("SELECT id, status FROM files WHERE path = ? AND sha256 = ?", (spath, sha))
-    if prev and prev["status"] in ("imported", "duplicate", "not-activity"):
-        ids = [r["id"] for r in store.q("SELECT id FROM activities WHERE file_id = ?", (prev["id"],))]
-        return FileResult(spath, "duplicate", SAME_FILE, ids)
-    prev_id = prev["id"] if prev else None
-    fmt = None
-    try:
-        fmt = importers.detect(data)
-        acts = importers.read_bytes(data, name=path.name, date=when)
-    except importers.NotAnActivity as e:
-        with store.write():
-            _log_row(store, spath, size, mtime, sha, fmt, "not-activity", str(e), existing_id=prev_id)
-        return FileResult(spath, "not-activity", str(e), format=fmt)
-    except importers.ParseError as e:
-        return _record_failure(store, spath, size, mtime, sha, fmt, str(e), prev_id)
-    except Exception as e:  # a reader bug must not stop the other files; keep the traceback in the log
-        log.exception("unexpected error reading %s", spath)
-        return _record_failure(store, spath, size, mtime, sha, fmt,
-                               f"unexpected error (please report): {type(e).__name__}: {e}", prev_id)
-
-    result = FileResult(spath, "imported", format=fmt)
-    try:
-        with store.write():
-            same = store.one("SELECT id, path FROM files WHERE sha256 = ? AND status = 'imported'", (sha,))
-            if same:
-                _log_row(store, spath, size, mtime, sha, fmt, "duplicate",
-                         f"same file as {same['path']}", same["id"], existing_id=prev_id)
-                ids = [r["id"] for r in store.q("SELECT id FROM activities WHERE file_id = ?", (same["id"],))]
-                return FileResult(spath, "duplicate", f"same file as {same['path']}", ids, fmt)
-            fresh, dups = [], []
-            for act in acts:
-                if not act.name:
-                    act.name = path.name
-                dup = find_duplicate(store, act)
-                (dups if dup else fresh).append((act, dup))
-            if not fresh:
-                first = dups[0][1]
-                where = f" from {first['path']}" if first["path"] else ""
-                reason = f"same activity as #{first['id']}{where}"
-                _log_row(store, spath, size, mtime, sha, fmt, "duplicate", reason, existing_id=prev_id)
-                return FileResult(spath, "duplicate", reason, [d["id"] for _, d in dups], fmt)
-            notes = list(dict.fromkeys(w for act, _ in fresh for w in getattr(act, "warnings", [])))
-            if dups:
-                notes.append(f"{len(dups)} of {len(acts)} sessions already present")
-            result.reason = "; ".join(notes) or None  # imported, but the user should know
-            file_id = _log_row(store, spath, size, mtime, sha, fmt, "imported", result.reason,
-                               existing_id=prev_id)
-            shoes = shoes if shoes is not None else all_shoes(store)
-            rules = store.q("SELECT * FROM rules ORDER BY position")
-            for act, _ in fresh:
-                activity_id = activities.insert(store, act, file_id=file_id)
-                row = activities.get(store, activity_id)
-                choice = _choose(store, row, shoe, spath, shoes, rules)
-                activities.set_assignment(store, activity_id, choice)
-                result.activities.append(activity_id)
-                if choice.shoe:
-                    result.by_shoe[choice.shoe.name] = result.by_shoe.get(choice.shoe.name, 0.0) + act.distance_m
-                elif wears_shoes(act.sport):
-                    result.unassigned.append(f"#{activity_id} {act.sport}: {choice.reason}")
-    except ShoetrackError as e:  # a value we refuse: the file's transaction is rolled back
-        return _record_failure(store, spath, size, mtime, sha, fmt, str(e), prev_id)
-    except sqlite3.IntegrityError as e:  # a value the schema's CHECKs refuse
-        return _record_failure(store, spath, size, mtime, sha, fmt, f"refused by the database: {e}", prev_id)
-    except Exception as e:  # a bug must not stop the other files; the traceback goes to the log
-        log.exception("unexpected error importing %s", spath)
-        return _record_failure(store, spath, size, mtime, sha, fmt,
-                               f"unexpected error (please report): {type(e).__name__}: {e}", prev_id)
+def _store(store: Store, f: _File, acts: list, inferred: list[bool], shoe: Shoe | None,
+           shoes: list[Shoe] | None) -> FileResult:
+    """Inside the file's transaction: replace what this path held before, refuse duplicates,
+    insert and attribute the rest."""
+    old = _take_back(store, f)
+    same = store.one("SELECT id, path FROM files WHERE sha256 = ? AND status = 'imported' AND path != ?",
+                     (f.sha, f.path))
+    if same:
+        reason = f"same file as {shown(same['path'])}"
+        _log_row(store, f, "duplicate", reason, same["id"])
+        ids = [r["id"] for r in store.q("SELECT id FROM activities WHERE file_id = ?", (same["id"],))]
+        return _duplicate(store, f, reason, ids, shoe, len(old))
+    fresh, dups = [], []
+    for act, guess in zip(acts, inferred):
+        act.name = act.name or f.name
+        dup = find_duplicate(store, act)
+        if dup:
+            dups.append(dup)
+        else:
+            fresh.append((act, guess))
+    if not fresh:
+        first = dups[0]
+        where = f" from {shown(first['path'])}" if first["path"] else ""
+        reason = f"same activity as #{first['id']}{where}"
+        _log_row(store, f, "duplicate", reason)
+        return _duplicate(store, f, reason, [d["id"] for d in dups], shoe, len(old))
+    notes = list(dict.fromkeys(w for act, _ in fresh for w in getattr(act, "warnings", [])))
+    notes += [f"sport inferred: {act.sport}" for act, guess in fresh if guess]
+    if dups:
+        notes.append(f"{len(dups)} of {len(acts)} sessions already present")
+    result = FileResult(f.path, "imported", "; ".join(notes) or None, format=f.fmt, replaced=len(old))
+    file_id = _log_row(store, f, "imported", result.reason)
+    shoes = shoes if shoes is not None else all_shoes(store)
+    rules = attribution.load_rules(store)
+    for act, guess in fresh:
+        _insert(store, act, guess, file_id, _match(old, act), shoe, shoes, rules, result)
     return result
 
 
-def _choose(store, row, shoe, path, shoes, rules) -> attribution.Choice:
+def _duplicate(store, f: _File, reason: str, ids: list[int], shoe, replaced: int) -> FileResult:
+    result = FileResult(f.path, "duplicate", reason, ids, f.fmt, replaced=replaced)
+    if shoe is not None:
+        result.notes = _put_on(store, ids, shoe)
+    return result
+
+
+def _take_back(store: Store, f: _File) -> list[dict]:
+    """Delete the activities this path holds from earlier content (also ghosts that older
+    versions added beside them), returning what the runner said about each: the pair and why,
+    note, ignored. The new content then replaces them; nothing is counted twice."""
+    old = store.q(
+        "SELECT a.id, a.start, a.session_index, a.note, a.ignored, g.shoe_id, g.by"
+        " FROM activities a JOIN files fl ON fl.id = a.file_id"
+        " LEFT JOIN assignments g ON g.activity_id = a.id WHERE fl.path = ?", (f.path,))
+    if old:
+        store.conn.execute(f"DELETE FROM activities WHERE id IN ({','.join('?' * len(old))})",
+                           [r["id"] for r in old])
+        if f.prev is not None:
+            store.conn.execute(
+                "UPDATE files SET status = 'duplicate', duplicate_of = ?,"
+                " reason = 'earlier content of this file, replaced' WHERE path = ? AND id != ?"
+                " AND status = 'imported'", (f.prev["id"], f.path, f.prev["id"]))
+    return old
+
+
+def _match(old: list[dict], act) -> dict | None:
+    """The earlier activity that `act` is the new version of: the same session starting within
+    60 s, else the nearest start within 60 s. Each earlier activity matches once."""
+    best, best_key = None, None
+    for r in old:
+        if r.get("used"):
+            continue
+        gap = abs((datetime.fromisoformat(r["start"].replace("Z", "+00:00")) - act.start).total_seconds())
+        if gap > DUP_WINDOW_S:
+            continue
+        key = (r["session_index"] != act.session_index, gap)
+        if best_key is None or key < best_key:
+            best, best_key = r, key
+    if best is not None:
+        best["used"] = True
+    return best
+
+
+def _insert(store, act, guess: bool, file_id: int, before: dict | None, shoe, shoes, rules,
+            result: FileResult) -> None:
+    activity_id = activities.insert(store, act, file_id=file_id, note=before and before["note"])
+    if guess or (before and before["ignored"]):
+        store.conn.execute("UPDATE activities SET sport_inferred = ?, ignored = ? WHERE id = ?",
+                           (int(guess), int(bool(before and before["ignored"])), activity_id))
+    row = activities.get(store, activity_id)
+    choice = _choose(store, row, shoe, result.path, shoes, rules, before)
+    activities.set_assignment(store, activity_id, choice)
+    result.activities.append(activity_id)
+    if guess:
+        result.inferred.append((activity_id, act.sport))
+    if choice.shoe:
+        result.by_shoe[choice.shoe.name] = result.by_shoe.get(choice.shoe.name, 0.0) + act.distance_m
+    elif wears_shoes(act.sport) and not row["ignored"]:
+        result.unassigned.append(f"#{activity_id} {act.sport}: {choice.reason}")
+
+
+def _choose(store, row, shoe, path, shoes, rules, before: dict | None = None) -> attribution.Choice:
     if shoe is not None and wears_shoes(row["sport"]):
         try:
             return attribution.explicit(shoe, row)
         except ShoetrackError as e:
             return attribution.Choice(None, None, str(e))
+    if before and before["by"] in attribution.USER_BY and before["shoe_id"]:
+        kept = next((s for s in (shoes or all_shoes(store)) if s.id == before["shoe_id"]), None)
+        if kept is not None:
+            try:
+                attribution.explicit(kept, row)  # still applies: a shoe sport, the pair in use that day
+                return attribution.Choice(kept, before["by"], "kept from before the file changed")
+            except ShoetrackError:
+                pass
     return attribution.choose(store, row, path=path, shoes=shoes, rules=rules)
 
 
-def _record_failure(store, spath, size, mtime, sha, fmt, reason, prev_id=None) -> FileResult:
-    reason = " ".join(str(reason).split())  # one line, always
-    with store.write():
-        _log_row(store, spath, size, mtime, sha, fmt, "failed", reason, existing_id=prev_id)
-    return FileResult(spath, "failed", reason, format=fmt)
+# ---------------------------------------------------------------------------------------------
+# Many files
 
 
 def import_paths(store: Store, paths: Iterable[str | Path], *, shoe: Shoe | None = None,
-                 when: date | None = None, dry_run: bool = False,
+                 when: date | None = None, dry_run: bool = False, sport: str | None = None,
                  progress: Callable[[Path], None] | None = None,
                  files: list[Path] | None = None) -> Report:
     """Import files and folders. dry_run does all the work inside one transaction and rolls it
@@ -249,12 +622,15 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, shoe: Shoe | None
     def run():
         shoes = all_shoes(store)
         for f in files:
-            report.files.append(import_file(store, f, shoe=shoe, when=when, shoes=shoes))
+            report.files.append(import_file(store, f, shoe=shoe, when=when, shoes=shoes, sport=sport))
             if progress:
                 progress(f)
 
     if dry_run:
-        store.conn.execute("BEGIN IMMEDIATE")
+        try:
+            store.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise ShoetrackError(f"database {store.path}: {e}") from None
         try:
             run()
         finally:
@@ -265,59 +641,66 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, shoe: Shoe | None
 
 
 # ---------------------------------------------------------------------------------------------
+# Fixing a guess
+
+
+@dataclass
+class SportChange:
+    """What `set_sport` did: the activity row before, its new sport, the pair it counts on now
+    (None for none) and why, and the pair it came off (None if it stayed or had none)."""
+
+    before: dict
+    sport: str
+    choice: attribution.Choice
+    came_off: str | None
+
+
+def set_sport(store: Store, activity_id: int, sport: str) -> SportChange:
+    """Set an activity's sport (the runner's word: no longer inferred) and attribute it again.
+
+    A pair the runner chose stays when the new sport still wears shoes; a sport that never
+    wears shoes (cycling) comes off every pair, chosen or not; an automatic pair is chosen again
+    by the rules and defaults, as at import."""
+    with store.write():
+        before = activities.get(store, activity_id)
+        current = store.one("SELECT shoe_id, by FROM assignments WHERE activity_id = ?", (activity_id,))
+        start = datetime.fromisoformat(before["start"].replace("Z", "+00:00"))
+        store.conn.execute("UPDATE activities SET sport = ?, sport_inferred = 0, identity = ? WHERE id = ?",
+                           (sport, activities.identity_key(start, sport), activity_id))
+        row = activities.get(store, activity_id)
+        shoes = all_shoes(store)
+        worn = next((s for s in shoes if current and s.id == current["shoe_id"]), None)
+        if worn is not None and current["by"] in attribution.USER_BY and wears_shoes(sport):
+            return SportChange(before, sport, attribution.Choice(worn, current["by"], "your choice, kept"), None)
+        path = store.scalar("SELECT path FROM files WHERE id = ?", (row["file_id"],)) if row["file_id"] else None
+        choice = attribution.choose(store, row, path=path, shoes=shoes)
+        activities.set_assignment(store, activity_id, choice)
+    came_off = worn.name if worn is not None and (choice.shoe is None or choice.shoe.id != worn.id) else None
+    return SportChange(before, sport, choice, came_off)
+
+
+# ---------------------------------------------------------------------------------------------
 # Export members (shoetrack.exports): an activity file read out of an archive under its virtual
 # path (`export_1.zip!activities/2.fit.gz`), an activity an export lists without a file, and the
 # export's gear. `gear` is a callable given each activity (or, for a file seen before, the stored
 # row's start and sport): it returns the export's pair for it, or None.
 
-DONE_STATUSES = ("imported", "duplicate", "not-activity")
-
-
 def import_member(store: Store, vpath: str, data: bytes, *, gear=None,
                   shoes: list[Shoe] | None = None) -> FileResult:
     """Import one activity file's bytes from an export, in one transaction. Seen before (same
     virtual path, same bytes): nothing is written, but the export's gear is applied again."""
-    import importers
-
-    sha = hashlib.sha256(data).hexdigest()
-    prev = store.one("SELECT id, status, format FROM files WHERE path = ? AND sha256 = ?", (vpath, sha))
-    name = vpath.rsplit("!", 1)[-1].rsplit("/", 1)[-1]
-    if prev and prev["status"] == "imported":
-        rows = store.q("SELECT * FROM activities WHERE file_id = ? ORDER BY id", (prev["id"],))
-        result = FileResult(vpath, "duplicate", SAME_FILE, [r["id"] for r in rows], prev["format"])
-        with store.write():
-            _archive_gear(store, result, [(_Seen(r), r) for r in rows], gear)
-        return result
-    prev_id = prev["id"] if prev and prev["status"] not in DONE_STATUSES else None
-    fmt = None
-    try:
-        fmt = importers.detect(data)
-        acts = importers.read_bytes(data, name=name)
-    except importers.NotAnActivity as e:
-        if not prev:
-            with store.write():
-                _log_row(store, vpath, len(data), None, sha, fmt, "not-activity", str(e))
-        return FileResult(vpath, "not-activity", str(e), format=fmt)
-    except importers.ParseError as e:
-        return _record_failure(store, vpath, len(data), None, sha, fmt, str(e), prev_id)
-    except Exception as e:  # a reader bug must not stop the other members; the log keeps the traceback
-        log.exception("unexpected error reading %s", vpath)
-        return _record_failure(store, vpath, len(data), None, sha, fmt,
-                               f"unexpected error (please report): {type(e).__name__}: {e}", prev_id)
+    f = _File(vpath, vpath.rsplit("!", 1)[-1].rsplit("/", 1)[-1], size=len(data),
+              sha=hashlib.sha256(data).hexdigest())
+    f.prev = _previous(store, f.path, f.sha)
+    same = f.prev is not None and f.prev["sha256"] == f.sha and f.prev["status"] in DONE
+    if same and f.prev["status"] != "duplicate":
+        return _seen_member(store, f, gear)
+    acts = _parse(store, f, data, None)
+    if isinstance(acts, FileResult):
+        return acts
     for act in acts:
-        act.name = act.name or name
-    seen = prev if prev and prev["status"] == "duplicate" else None
-    return _store_member(store, vpath, len(data), sha, fmt, acts, gear, shoes, prev_id, seen)
-
-
-class _Seen:
-    """The start and sport of a stored activity row, as the gear callable expects them."""
-
-    def __init__(self, row: dict):
-        self.start = datetime.fromisoformat(row["start"].replace("Z", "+00:00"))
-        self.sport = row["sport"]
-        self.name = row["name"]
-        self.distance_m = row["distance_m"]
+        act.name = act.name or f.name
+    return _store_member(store, f, acts, gear, shoes, logged=same)
 
 
 def import_listed(store: Store, vpath: str, act, *, key: str, fmt: str, gear=None,
@@ -325,68 +708,78 @@ def import_listed(store: Store, vpath: str, act, *, key: str, fmt: str, gear=Non
     """Import an activity an export lists without a file (a manual Strava entry, a Garmin
     summary whose FIT is missing), logged under `vpath` with the sha256 of `key` (a stable text
     for the listing: its figures), so that importing the export again changes nothing."""
-    sha = hashlib.sha256(key.encode()).hexdigest()
-    prev = store.one("SELECT id, status FROM files WHERE path = ? AND sha256 = ?", (vpath, sha))
-    if prev and prev["status"] == "imported":
-        rows = store.q("SELECT * FROM activities WHERE file_id = ? ORDER BY id", (prev["id"],))
-        result = FileResult(vpath, "duplicate", SAME_FILE, [r["id"] for r in rows], fmt)
-        with store.write():
-            _archive_gear(store, result, [(_Seen(r), r) for r in rows], gear)
-        return result
-    prev_id = prev["id"] if prev and prev["status"] not in DONE_STATUSES else None
-    seen = prev if prev and prev["status"] == "duplicate" else None
-    return _store_member(store, vpath, None, sha, fmt, [act], gear, shoes, prev_id, seen)
+    f = _File(vpath, vpath, sha=hashlib.sha256(key.encode()).hexdigest(), fmt=fmt)
+    f.prev = _previous(store, f.path, f.sha)
+    same = f.prev is not None and f.prev["sha256"] == f.sha and f.prev["status"] in DONE
+    if same and f.prev["status"] != "duplicate":
+        return _seen_member(store, f, gear)
+    return _store_member(store, f, [act], gear, shoes, logged=same)
 
 
-def _store_member(store, vpath, size, sha, fmt, acts, gear, shoes, prev_id, seen) -> FileResult:
-    """Insert an export member's activities (one transaction); duplicates of activities already
-    stored get the export's gear. `seen`: this member's earlier 'duplicate' log row, kept as is."""
+class _Seen:
+    """A stored activity row with the attributes the gear callable reads (start, sport, name)."""
+
+    def __init__(self, row: dict):
+        self.start = datetime.fromisoformat(row["start"].replace("Z", "+00:00"))
+        self.sport, self.name, self.distance_m = row["sport"], row["name"], row["distance_m"]
+
+
+def _seen_member(store: Store, f: _File, gear) -> FileResult:
+    rows = store.q("SELECT * FROM activities WHERE file_id = ? ORDER BY id", (f.prev["id"],))
+    result = FileResult(f.path, f.prev["status"] if not rows else "duplicate",
+                        SAME_FILE if rows else f.prev["reason"], [r["id"] for r in rows], f.prev["format"])
+    with store.write():
+        _archive_gear(store, result, [(_Seen(r), r) for r in rows], gear)
+    return result
+
+
+def _store_member(store: Store, f: _File, acts: list, gear, shoes, logged: bool) -> FileResult:
+    """Insert an export member's activities in one transaction; duplicates of activities
+    already stored get the export's gear. `logged`: this member's 'duplicate' row is already
+    in the log, as it would be written again."""
     try:
         with store.write():
             # The export's word first: it may name the activity and correct its sport.
             worn = {id(act): gear(act) if gear else None for act in acts}
-            pairs = [(act, find_duplicate(store, act)) for act in acts]
-            dups = [(act, dup) for act, dup in pairs if dup]
-            fresh = [act for act, dup in pairs if not dup]
+            old = _take_back(store, f)
+            found = [(act, find_duplicate(store, act)) for act in acts]
+            dups = [(act, dup) for act, dup in found if dup]
+            fresh = [act for act, dup in found if not dup]
             if not fresh:
                 first = dups[0][1]
-                where = f" from {first['path']}" if first["path"] else ""
-                reason = f"same activity as #{first['id']}{where}"
-                if seen is None:
-                    _log_row(store, vpath, size, None, sha, fmt, "duplicate", reason, existing_id=prev_id)
-                result = FileResult(vpath, "duplicate", reason, [d["id"] for _, d in dups], fmt)
+                reason = f"same activity as #{first['id']}" + (f" from {shown(first['path'])}" if first["path"] else "")
+                if not logged:
+                    _log_row(store, f, "duplicate", reason)
+                result = FileResult(f.path, "duplicate", reason, [d["id"] for _, d in dups], f.fmt)
                 _archive_gear(store, result, dups, worn)
                 return result
             notes = list(dict.fromkeys(w for act in fresh for w in getattr(act, "warnings", [])))
             if dups:
                 notes.append(f"{len(dups)} of {len(acts)} sessions already present")
-            result = FileResult(vpath, "imported", "; ".join(notes) or None, format=fmt)
-            file_id = _log_row(store, vpath, size, None, sha, fmt, "imported", result.reason,
-                               existing_id=prev_id)
+            result = FileResult(f.path, "imported", "; ".join(notes) or None, format=f.fmt, replaced=len(old))
+            file_id = _log_row(store, f, "imported", result.reason)
             shoes = shoes if shoes is not None else all_shoes(store)
-            rules = store.q("SELECT * FROM rules ORDER BY position")
+            rules = attribution.load_rules(store)
             for act in fresh:
-                shoe = worn[id(act)]
-                activity_id = activities.insert(store, act, file_id=file_id)
-                row = activities.get(store, activity_id)
-                result.activities.append(activity_id)
-                if shoe is None:
-                    _attribute(store, result, row, vpath, shoes, rules)
-                elif assign_archive(store, row, shoe):
-                    result.by_shoe[shoe.name] = result.by_shoe.get(shoe.name, 0.0) + row["distance_m"]
+                _insert_member(store, act, worn[id(act)], _match(old, act), file_id, shoes, rules, result)
             _archive_gear(store, result, dups, worn)
             return result
     except (ShoetrackError, sqlite3.IntegrityError) as e:  # a value refused: the member is rolled back
-        return _record_failure(store, vpath, size, None, sha, fmt, str(e), prev_id)
+        return _record_failure(store, f, str(e), retry=is_locked(e))
 
 
-def _attribute(store, result: FileResult, row: dict, path, shoes, rules) -> None:
-    choice = attribution.choose(store, row, path=path, shoes=shoes, rules=rules)
-    activities.set_assignment(store, row["id"], choice)
-    if choice.shoe:
-        result.by_shoe[choice.shoe.name] = result.by_shoe.get(choice.shoe.name, 0.0) + row["distance_m"]
-    elif wears_shoes(row["sport"]):
-        result.unassigned.append(f"#{row['id']} {row['sport']}: {choice.reason}")
+def _insert_member(store, act, shoe: Shoe | None, before: dict | None, file_id: int, shoes, rules,
+                   result: FileResult) -> None:
+    """One new activity: on the export's pair, unless the runner chose one for the member's
+    earlier content (kept); without a pair from the export, as any import attributes it."""
+    if shoe is None or (before and before["by"] in ("manual", "inbox")):
+        _insert(store, act, False, file_id, before, None, shoes, rules, result)
+        return
+    activity_id = activities.insert(store, act, file_id=file_id, note=before and before["note"])
+    row = activities.get(store, activity_id)
+    result.activities.append(activity_id)
+    if assign_archive(store, row, shoe):
+        result.by_shoe[shoe.name] = result.by_shoe.get(shoe.name, 0.0) + row["distance_m"]
 
 
 def _archive_gear(store, result: FileResult, pairs, gear) -> None:
@@ -414,5 +807,6 @@ def assign_archive(store: Store, row: dict, shoe: Shoe) -> bool:
 
 def record_member_failure(store: Store, vpath: str, reason: str) -> FileResult:
     """Log an export member that could not be read at all (damaged, refused, unsafe name)."""
-    prev = store.one("SELECT id FROM files WHERE path = ? AND status = 'failed' ORDER BY id DESC", (vpath,))
-    return _record_failure(store, vpath, None, None, None, None, reason, prev["id"] if prev else None)
+    f = _File(vpath, vpath)
+    f.prev = _previous(store, vpath, None)
+    return _record_failure(store, f, reason)

@@ -260,6 +260,38 @@ def _build():
             """
         )
 
+    @m(name="0002_ingest")
+    def ingest(db):
+        # sport_inferred: the file named no sport and the reader guessed it from the track, so a
+        # wrong guess can be found and fixed. files.retry: the failure was transient (database
+        # locked, an I/O error); a scan tries the file again instead of treating it as final.
+        # watches.sport: the sport for files in that folder that do not say theirs.
+        _run_script(
+            db,
+            """
+            ALTER TABLE activities ADD COLUMN sport_inferred INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE files ADD COLUMN retry INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE watches ADD COLUMN sport TEXT
+            """
+        )
+
+    @m(name="0005_insight")
+    def insight(db):
+        # The optional load alerts (a long run, a steep week) are about the runner, not a pair,
+        # so they cannot live in `alerts` (one row per pair); `key` makes each fire once.
+        _run_script(
+            db,
+            """
+            CREATE TABLE load_alerts (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('spike', 'week')),
+                key TEXT NOT NULL UNIQUE,       -- spike:<activity id> / week:<first day>
+                raised_at TEXT NOT NULL,
+                message TEXT NOT NULL
+            );
+            """
+        )
+
     return m
 
 

@@ -7,7 +7,7 @@ being copied from a watch over USB is never imported half-written. Sizes are byt
 durations seconds, times timezone-aware UTC.
 
 Why a periodic scan and not filesystem events: inotify misses writes beneath an overlay, on
-FUSE/MTP mounts, and files in just-created subfolders (RECIPES.md); a scan sees them all.
+FUSE/MTP mounts, and files in just-created subfolders; a scan sees them all.
 """
 from __future__ import annotations
 
@@ -28,8 +28,12 @@ log = logging.getLogger(__name__)
 # Statuses after which the same bytes need not be read again. "failed" is among them: the same
 # bytes fail the same way, and a file that failed because it was incomplete changes size or mtime
 # when it is complete, which makes it new again. (`shoetrack import` by hand retries any file.)
-# Rows for unreadable files have no size, so they never match and are retried on every scan.
+# A transient failure (the database busy, an I/O error) is marked `retry` and is read again by
+# every scan until it succeeds or fails for good; it keeps one log row all along.
 FINAL = ("imported", "duplicate", "not-activity", "failed")
+# Seconds a file must be unchanged before a scan reads it, when the caller does not say (the
+# daemon and `watch scan` pass the configured `[daemon] settle`).
+SETTLE_S = 60.0
 MISSING_REASON = "folder not found (unplugged or unmounted?)"
 
 
@@ -41,6 +45,7 @@ class Watch:
     enabled: bool
     last_scan: str | None  # ISO-8601 UTC, None before the first scan
     created_at: str
+    sport: str | None = None  # for files in this folder that do not say their sport
 
     @property
     def exists(self) -> bool:
@@ -49,21 +54,23 @@ class Watch:
     def to_json(self) -> dict:
         return {"id": self.id, "folder": self.folder, "recursive": self.recursive,
                 "enabled": self.enabled, "last_scan": self.last_scan,
-                "created_at": self.created_at, "exists": self.exists}
+                "created_at": self.created_at, "exists": self.exists, "sport": self.sport}
 
 
 def _row(r: dict) -> Watch:
     return Watch(r["id"], r["folder"], bool(r["recursive"]), bool(r["enabled"]), r["last_scan"],
-                 r["created_at"])
+                 r["created_at"], r.get("sport"))
 
 
 def all_watches(store) -> list[Watch]:
     return [_row(r) for r in store.q("SELECT * FROM watches ORDER BY id")]
 
 
-def add(store, folder: str | Path, *, recursive: bool = True, now: datetime | None = None) -> Watch:
+def add(store, folder: str | Path, *, recursive: bool = True, now: datetime | None = None,
+        sport: str | None = None) -> Watch:
     """Watch `folder` (stored as an absolute path with symlinks resolved). The folder must exist
-    now; later it may go missing (an unplugged watch) and is then skipped by scans."""
+    now; later it may go missing (an unplugged watch) and is then skipped by scans. `sport`
+    (canonical) is given to files in it that do not say theirs (see ingest.import_file)."""
     path = Path(folder).expanduser()
     if not path.exists():
         raise UsageProblem(f"no such folder: {path}")
@@ -76,8 +83,8 @@ def add(store, folder: str | Path, *, recursive: bool = True, now: datetime | No
     now = now or datetime.now(timezone.utc)
     with store.write():
         cur = store.conn.execute(
-            "INSERT INTO watches (folder, recursive, enabled, created_at) VALUES (?, ?, 1, ?)",
-            (str(path), int(recursive), iso(now)))
+            "INSERT INTO watches (folder, recursive, enabled, created_at, sport) VALUES (?, ?, 1, ?, ?)",
+            (str(path), int(recursive), iso(now), sport))
     return _row(store.one("SELECT * FROM watches WHERE id = ?", (cur.lastrowid,)))
 
 
@@ -187,115 +194,153 @@ def settled(size: int, mtime: float, now_s: float, settle_s: float, seen: Sighti
 
 
 def list_files(folder: Path, recursive: bool) -> list[Path]:
-    """Activity files in `folder` (ingest.collect semantics: sorted, hidden entries skipped),
-    in subfolders too when `recursive`. Raises OSError when the folder itself cannot be read."""
-    os.scandir(folder).close()  # os.walk would hide an unreadable root; this raises instead
-    found: list[Path] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
-        found.extend(Path(root) / f for f in files if ingest.is_activity_file(Path(f)))
-    return sorted(found)
+    """Activity files in `folder` (see ingest.walk: sorted, hidden entries skipped, special
+    files listed so the import logs them). Raises OSError when the folder cannot be read."""
+    return ingest.walk(folder, recursive)
 
 
-def scan(store, config, now: datetime | None = None, *, settle_s: float | None = None,
+@dataclass
+class _Scan:
+    """One scan's shared state: the clock, the import-log index, what was seen, the report."""
+
+    store: object
+    now_s: float
+    settle_s: float
+    memory: Memory | None
+    report: ScanReport
+    index: dict
+    sightings: dict[str, Sighting] = field(default_factory=dict)
+    done: set[str] = field(default_factory=set)  # a file under two overlapping watches: once
+    shoes: list | None = None
+
+
+def scan(store, config=None, now: datetime | None = None, *, settle_s: float = SETTLE_S,
          memory: Memory | None = None, stop: threading.Event | None = None) -> ScanReport:
     """Scan every enabled watch once and import new, settled files (one transaction per file).
 
-    `now`: UTC time of the scan (default: the clock); `settle_s`: seconds a file must be still
-    before it is read (default: `[daemon] settle` from `config`); `memory`: sightings kept
-    between scans (see Memory); `stop`: checked between files, so a daemon shutting down stops
-    after the file in hand (the rest is found again by the next scan).
+    `config` is not read (callers pass the configured settle time as `settle_s`); `now`: UTC
+    time of the scan (default: the clock); `settle_s`: seconds a file must be still before it is
+    read; `memory`: sightings kept between scans (see Memory); `stop`: checked between files, so
+    a daemon shutting down stops after the file in hand (the next scan finds the rest).
     """
     now = now or datetime.now(timezone.utc)
-    if settle_s is None:
-        from shoetrack.daemon import load_settings
-
-        settle_s = load_settings(config).settle_s
-    now_s = now.timestamp()
-    report = ScanReport()
-    index = _index(store)
-    sightings: dict[str, Sighting] = {}
-    done: set[str] = set()  # a file under two overlapping watches is considered once
-    shoes = None
+    state = _Scan(store, now.timestamp(), settle_s, memory, ScanReport(), _index(store))
     for w in all_watches(store):
         result = WatchResult(w.folder, "scanned")
-        report.watches.append(result)
-        if not w.enabled:
-            result.status = "disabled"
+        state.report.watches.append(result)
+        paths = _listing(w, result)
+        if paths is None:
             continue
-        folder = Path(w.folder)
-        if not folder.is_dir():
-            result.status, result.reason = "skipped", MISSING_REASON
-            continue
-        try:
-            paths = list_files(folder, w.recursive)
-        except OSError as e:
-            result.status, result.reason = "skipped", f"cannot read folder: {e.strerror or e}"
-            continue
-        todo: list[Path] = []
-        for path in paths:
-            spath = str(path)
-            if spath in done:
-                continue
-            done.add(spath)
-            try:
-                st = path.stat()
-            except OSError:
-                continue  # gone since the listing (moved away mid-scan): nothing to import
-            result.found += 1
-            size, mtime = st.st_size, st.st_mtime
-            if (spath, size, mtime) in index["state"]:
-                report.unchanged += 1
-                continue
-            prev = memory.files.get(spath) if memory else None
-            if prev is not None and (prev.size, prev.mtime) == (size, mtime):
-                sightings[spath] = prev
-            else:
-                sightings[spath] = Sighting(size, mtime, now_s)
-            if not settled(size, mtime, now_s, settle_s, prev):
-                report.settling.append(spath)
-                continue
-            if _touched(store, index, spath, size, mtime):
-                report.unchanged += 1
-                continue
-            todo.append(path)
-        for path in todo:
-            if stop is not None and stop.is_set():
-                result.status = "interrupted"
-                report.interrupted = True
-                break
-            if shoes is None:
-                from shoetrack.shoes import all_shoes
-
-                shoes = all_shoes(store)
-            report.files.append(ingest.import_file(store, path, shoes=shoes))
-            result.new += 1
+        _import(state, w, _waiting(state, paths, result), result, stop)
         if result.status == "interrupted":
             break
-        with store.write():
-            store.conn.execute("UPDATE watches SET last_scan = ? WHERE id = ?", (iso(now), w.id))
+        _mark_scanned(store, w, now)
     if memory is not None:
         memory.scans += 1
         # Only files still waiting matter; dropping the rest keeps the memory as small as the
         # set of files in flight.
-        waiting = set(report.settling)
-        memory.files = {p: s for p, s in sightings.items() if p in waiting}
-    return report
+        waiting = set(state.report.settling)
+        memory.files = {p: s for p, s in state.sightings.items() if p in waiting}
+    return state.report
+
+
+def _mark_scanned(store, w: Watch, now: datetime) -> None:
+    try:
+        with store.write():
+            store.conn.execute("UPDATE watches SET last_scan = ? WHERE id = ?", (iso(now), w.id))
+    except ShoetrackError as e:
+        if not ingest.is_locked(e):
+            raise
+        # Another process holds the database: the time of the scan is only information, and
+        # the files it could not record are read again by the next scan.
+        log.info("could not record the scan of %s: %s", w.folder, e)
+
+
+def _listing(w: Watch, result: WatchResult) -> list[Path] | None:
+    """The watch's activity files, or None (with the reason in `result`) when it is skipped."""
+    if not w.enabled:
+        result.status = "disabled"
+        return None
+    folder = Path(w.folder)
+    if not folder.is_dir():
+        result.status, result.reason = "skipped", MISSING_REASON
+        return None
+    try:
+        return list_files(folder, w.recursive)
+    except OSError as e:
+        result.status, result.reason = "skipped", f"cannot read folder: {e.strerror or e}"
+        return None
+
+
+def _state(path: Path):
+    """(size, mtime) as the import log records them: of the file, or of the link or special
+    file that the import skips (so a FIFO is logged once, not at every scan). None if gone."""
+    try:
+        st = ingest.probe(path)
+    except ingest.Unreadable as e:
+        st = e.st
+    return None if st is None else (st.st_size, st.st_mtime)
+
+
+def _waiting(state: _Scan, paths: list[Path], result: WatchResult) -> list[Path]:
+    """The files of one watch to read now: new or changed, and settled."""
+    todo: list[Path] = []
+    for path in paths:
+        spath = ingest.stored_path(path)
+        if spath in state.done:
+            continue
+        state.done.add(spath)
+        seen_now = _state(path)
+        if seen_now is None:
+            continue  # gone since the listing (moved away mid-scan): nothing to import
+        result.found += 1
+        size, mtime = seen_now
+        if (spath, size, mtime) in state.index["state"]:
+            state.report.unchanged += 1
+            continue
+        prev = state.memory.files.get(spath) if state.memory else None
+        if prev is not None and (prev.size, prev.mtime) == (size, mtime):
+            state.sightings[spath] = prev
+        else:
+            state.sightings[spath] = Sighting(size, mtime, state.now_s)
+        if not settled(size, mtime, state.now_s, state.settle_s, prev):
+            state.report.settling.append(spath)
+            continue
+        if _touched(state.store, state.index, path, spath, size, mtime):
+            state.report.unchanged += 1
+            continue
+        todo.append(path)
+    return todo
+
+
+def _import(state: _Scan, w: Watch, todo: list[Path], result: WatchResult, stop) -> None:
+    for path in todo:
+        if stop is not None and stop.is_set():
+            result.status = "interrupted"
+            state.report.interrupted = True
+            return
+        if state.shoes is None:
+            from shoetrack.shoes import all_shoes
+
+            state.shoes = all_shoes(state.store)
+        state.report.files.append(ingest.import_file(state.store, path, shoes=state.shoes, sport=w.sport))
+        result.new += 1
 
 
 def _index(store) -> dict:
     """The import log as a rescan index: (path, size, mtime) of every file in a final state, and
-    the rows per path (to recognise a file that was only touched)."""
+    the rows per path (to recognise a file that was only touched). A transient failure (`retry`)
+    is not final: the next scan reads the file again."""
     marks = ",".join("?" * len(FINAL))
     rows = store.q(f"SELECT id, path, size, mtime, sha256 FROM files WHERE status IN ({marks})"
-                   " AND size IS NOT NULL", FINAL)
+                   " AND size IS NOT NULL AND retry = 0", FINAL)
     by_path: dict[str, list[dict]] = {}
     for r in rows:
         by_path.setdefault(r["path"], []).append(r)
     return {"state": {(r["path"], r["size"], r["mtime"]) for r in rows}, "by_path": by_path}
 
 
-def _touched(store, index, spath: str, size: int, mtime: float) -> bool:
+def _touched(store, index, path: Path, spath: str, size: int, mtime: float) -> bool:
     """True when a file already logged under this path has only a new mtime (same bytes): its
     log row gets the new size/mtime, so later scans skip it without reading it again.
 
@@ -305,14 +350,11 @@ def _touched(store, index, spath: str, size: int, mtime: float) -> bool:
     rows = [r for r in index["by_path"].get(spath, ()) if r["size"] == size and r["sha256"]]
     if not rows:
         return False
-    h = hashlib.sha256()
     try:
-        with open(spath, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-    except OSError:
+        data, _ = ingest.read_file(path)
+    except ingest.Unreadable:
         return False  # let the importer record why it cannot be read
-    sha = h.hexdigest()
+    sha = hashlib.sha256(data).hexdigest()
     for r in rows:
         if r["sha256"] == sha:
             with store.write():

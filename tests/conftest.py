@@ -3,21 +3,35 @@ from __future__ import annotations
 
 import json
 import os
-import sys
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-try:  # real SMTP / D-Bus services (tests/conftest_services.py)
-    from conftest_services import *  # noqa: F401,F403
-except ImportError as e:  # pragma: no cover - only when the file itself is missing
-    if "conftest_services" not in str(e):
-        raise
+# Real SMTP / D-Bus / HTTP services as fixtures. tests/ has no __init__.py, so pytest puts it on
+# sys.path and the plugin and the helper modules import by their bare names.
+pytest_plugins = ["conftest_services"]
 
 SHARED = Path(os.environ.get("SHOETRACK_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+
+
+@pytest.fixture(autouse=True)
+def _pinned_zone(request, monkeypatch):
+    """``@pytest.mark.tz("Pacific/Honolulu")`` runs a test in that local time zone.
+
+    A test whose expected values depend on the local calendar says so with this mark; every other
+    test must pass in any zone (CI runs the suite under far zones to prove it).
+    """
+    mark = request.node.get_closest_marker("tz")
+    if mark is None or not hasattr(time, "tzset"):
+        yield
+        return
+    monkeypatch.setenv("TZ", mark.args[0])
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture(autouse=True)

@@ -214,8 +214,8 @@ def test_failed_file_is_retried_only_when_it_changes(store, config, tmp_path, pe
     put(f, run_on(3), mtime=HOUR_AGO + 10)  # fixed (e.g. the rest of the copy arrived)
     r = watch.scan(store, config, NOW, settle_s=0)
     assert [x.status for x in r.files] == ["imported"] and len(calls) == 2
-    # the log keeps both versions: the failed bytes and the imported ones
-    assert [row["status"] for row in files_rows(store)] == ["failed", "imported"]
+    # one row per path: the failure's row now says the file imported (not a second row beside it)
+    assert [row["status"] for row in files_rows(store)] == ["imported"]
 
 
 def test_files_imported_by_hand_are_not_read_again(st, store, config, tmp_path, pegasus, calls):
@@ -242,14 +242,28 @@ def test_stop_ends_the_scan_between_files(store, config, tmp_path, pegasus):
     assert watch.scan(store, config, NOW, settle_s=0).count("imported") == 2
 
 
-def test_settle_defaults_to_config(store, tmp_path, pegasus):
-    from shoetrack.config import from_dict
+def test_settle_defaults_to_constant_and_cli_uses_config(st, store, tmp_path, pegasus):
+    import time
 
     d = tmp_path / "w"
-    put(d / "a.gpx", run_on(3), mtime=NOW.timestamp() - 90)
+    put(d / "a.gpx", run_on(3), mtime=NOW.timestamp() - 50)
     watch.add(store, d)
-    assert watch.scan(store, from_dict({"daemon": {"settle": "2m"}}), NOW).settling == [str(d / "a.gpx")]
-    assert watch.scan(store, from_dict({"daemon": {"settle": "1m"}}), NOW).count("imported") == 1
+    assert watch.SETTLE_S == 60 and watch.scan(store, None, NOW).settling == [str(d / "a.gpx")]
+    # `watch scan` passes the configured `[daemon] settle`
+    put(d / "a.gpx", run_on(3), mtime=time.time() - 90)
+    (tmp_path / "config.toml").write_text('[daemon]\nsettle = "2m"\n')
+    assert "Waiting for 1 file to settle" in st("watch", "scan").stdout
+    (tmp_path / "config.toml").write_text('[daemon]\nsettle = "1m"\n')
+    assert st("watch", "scan").stdout.startswith("Imported 1 file (1 activity)")
+
+
+def test_watch_does_not_import_daemon():
+    import subprocess
+    import sys
+
+    code = "import sys, shoetrack.watch; print('shoetrack.daemon' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
 
 
 # --- CLI ------------------------------------------------------------------------------------
@@ -270,7 +284,7 @@ def test_cli_watch_add_list_scan_remove(st, tmp_path, pegasus):
     assert r.stderr == f"Error: no such folder: {tmp_path / 'nope'}\n"
     [w1, w2] = st.json("watch", "list")
     assert w1 == {"id": 1, "folder": str(d), "recursive": True, "enabled": True, "last_scan": None,
-                  "created_at": w1["created_at"], "exists": True}
+                  "created_at": w1["created_at"], "exists": True, "sport": None}
     assert w2["recursive"] is False
 
     out = st("watch", "scan").stdout.splitlines()

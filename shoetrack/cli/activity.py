@@ -96,7 +96,8 @@ def activities_cmd(app: App, shoe_ref, sport, since, until, unassigned, limit, a
         limit=limit or None,
     )
     if as_json:
-        emit_json([{**r, "ignored": bool(r["ignored"]), "recovered": bool(r["recovered"])} for r in rows])
+        emit_json([{**r, "ignored": bool(r["ignored"]), "recovered": bool(r["recovered"]),
+                    "sport_inferred": bool(r["sport_inferred"])} for r in rows])
         return
     if not rows:
         click.echo("No activities match.")
@@ -162,4 +163,39 @@ def activity_delete(app: App, activity_id):
         row = activities.delete(app.store, activity_id)
     click.echo(f"Deleted activity #{activity_id} ({fmt_dist(app, row['distance_m'])} {row['sport']} "
                f"on {local_day(row['start'])}).")
+    levels.report()
+
+
+@activity.command("sport")
+@click.argument("activity_id", type=int)
+@click.argument("sport_text", metavar="SPORT")
+@pass_app
+def activity_sport(app: App, activity_id, sport_text):
+    """Set the sport of activity ACTIVITY_ID (fixes a sport the import inferred) and work out
+    again which pair it counts on.
+
+    A pair you chose stays while the sport still wears shoes; cross-training (cycling,
+    swimming...) never wears shoes, so it comes off its pair.
+
+    \b
+    Examples:
+      shoetrack activity sport 12 cycling
+      shoetrack activity sport 12 trail_run
+    """
+    from shoetrack import ingest
+    from shoetrack.cli import notices
+
+    sport = sport_arg(sport_text)
+    with notices.watch(app) as levels:
+        change = ingest.set_sport(app.store, activity_id, sport)
+    old = change.before["sport"]
+    head = f"Activity #{activity_id} ({fmt_dist(app, change.before['distance_m'])} on " \
+           f"{local_day(change.before['start'])}): {old} -> {sport}"
+    if change.choice.shoe:
+        moved = f" (off {change.came_off})" if change.came_off else ""
+        click.echo(f"{head}; counts on {change.choice.shoe.name}{moved} ({change.choice.reason}).")
+    elif change.came_off:
+        click.echo(f"{head}; no longer counts on {change.came_off}: {change.choice.reason}.")
+    else:
+        click.echo(f"{head}; not counted on any pair: {change.choice.reason}.")
     levels.report()

@@ -145,6 +145,8 @@ def alerts_check(app: App):
         if d.status.shoe.name in covered and d.level in alerts.WEAR_LEVELS:
             click.echo(f"  (also passed {', '.join(covered.pop(d.status.shoe.name))}: "
                        "recorded, not sent separately)")
+    for la in raised.load:
+        click.echo(f"Raised: {la.message}")
     if raised.notified and not raised.channels:
         click.echo("No delivery channel is enabled: set [email] enabled = true or "
                    "[desktop] enabled = true in the config.")

@@ -40,8 +40,10 @@ def watch_group():
 @click.argument("folder")
 @click.option("--recursive/--no-recursive", default=True, show_default=True,
               help="Also scan subfolders.")
+@click.option("--sport", metavar="SPORT",
+              help="Sport for files in it that do not say theirs (an untyped GPX).")
 @pass_app
-def watch_add(app: App, folder, recursive):
+def watch_add(app: App, folder, recursive, sport):
     """Watch FOLDER for new GPX, FIT and TCX files (plain or .gz).
 
     The folder must exist now; it is stored as an absolute path. Files already in it are imported
@@ -54,8 +56,11 @@ def watch_add(app: App, folder, recursive):
     """
     from shoetrack import watch
 
-    w = watch.add(app.store, folder, recursive=recursive)
-    click.echo(f"Watching {w.folder} (#{w.id}{'' if w.recursive else ', not subfolders'}).")
+    from shoetrack.cli.activity import sport_arg
+
+    w = watch.add(app.store, folder, recursive=recursive, sport=sport_arg(sport))
+    click.echo(f"Watching {w.folder} (#{w.id}{'' if w.recursive else ', not subfolders'}"
+               f"{f'; untyped files are {w.sport}' if w.sport else ''}).")
     parent = watch.covering(app.store, w)
     if parent:
         click.echo(f"  Note: it is inside {parent.folder} (#{parent.id}), which is already "

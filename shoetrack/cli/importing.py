@@ -8,44 +8,65 @@ import click
 from shoetrack.cli.base import App, cli, day, emit_json, fmt_dist, json_option, pass_app, plural, shoe_arg, table
 
 
+def shown(path: str | None) -> str:
+    # Not imported at module level: ingest pulls in the store and attribution, which commands
+    # that never import should not load at start-up.
+    from shoetrack.ingest import shown as readable
+
+    return readable(path)
+
+
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, dir_okay=True))
 @click.option("--shoe", "shoe_ref", metavar="NAME", help="Put every run in these files on this pair.")
 @click.option("--date", "when", metavar="DATE",
               help="Date for GPX files without timestamps (YYYY-MM-DD).")
+@click.option("--sport", metavar="SPORT",
+              help="Sport for activities whose file does not say it (an untyped GPX).")
 @click.option("--dry-run", is_flag=True, help="Report what would be imported; write nothing.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: on when stderr is a terminal).")
 @json_option
 @pass_app
-def import_cmd(app: App, paths, shoe_ref, when, dry_run, progress, as_json):
+def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_json):
     """Import GPX, FIT and TCX files (plain or .gz), and folders of them (recursively); and
     Strava, Garmin Connect and Apple Health exports (the zip or its folder), with each
     activity's pair as the export records it.
 
     Each activity goes on the pair you name with --shoe, else the first matching rule, else the
     pair that is default for its sport and in use on that date; otherwise it waits unassigned.
-    A file already imported, or the same activity in another format, is a duplicate. A bad file
-    is logged with its reason and skipped; the exit status is 1 if any file failed.
+    A file already imported, or the same activity in another format, is a duplicate; with --shoe
+    its activity goes on that pair. A file changed since its import replaces its activities
+    (keeping the pair you chose). Paths are stored absolute. A bad file, or one that is not a
+    regular file (a FIFO, a device), is logged with its reason and skipped; the exit status is 1
+    if any file failed.
+
+    \b
+    Examples:
+      shoetrack import ~/Downloads/export
+      shoetrack import ride.gpx --sport cycling
+      shoetrack import old-run.fit --shoe pegasus
     """
     from shoetrack import ingest
     from shoetrack.cli import notices
+    from shoetrack.cli.activity import sport_arg
 
     shoe = shoe_arg(app, shoe_ref) if shoe_ref else None
+    sport = sport_arg(sport)
     when_day = day(when, "--date")
     if _has_export(paths):
-        return import_with_exports(app, paths, shoe, when_day, dry_run, progress, as_json)
+        return import_with_exports(app, paths, shoe, when_day, sport, dry_run, progress, as_json)
     files = ingest.collect(paths)
     show_bar = progress if progress is not None else (sys.stderr.isatty() and not as_json)
     with notices.watch(app) as levels:
         if show_bar and files:
             with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
-                                   show_pos=True, item_show_func=lambda p: p.name if p else None) as bar:
+                                   show_pos=True, item_show_func=lambda p: shown(ingest.escaped(p.name)) if p else None) as bar:
                 report = ingest.import_paths(app.store, paths, shoe=shoe, when=when_day, dry_run=dry_run,
-                                             progress=lambda p: bar.update(1, p), files=files)
+                                             sport=sport, progress=lambda p: bar.update(1, p), files=files)
         else:
             report = ingest.import_paths(app.store, paths, shoe=shoe, when=when_day, dry_run=dry_run,
-                                         files=files)
+                                         sport=sport, files=files)
     if as_json:
         emit_json(report.to_json())
     else:
@@ -57,8 +78,8 @@ def import_cmd(app: App, paths, shoe_ref, when, dry_run, progress, as_json):
 
 
 def summary(app: App, report) -> None:
-    from shoetrack.ingest import SAME_FILE
-
+    """The import report for people: counts, miles per pair, then one line per file worth a look.
+    A dry run suggests no command: what it would have stored is not there to look at."""
     prefix = "Would import" if report.dry_run else "Imported"
     n_acts = sum(len(f.activities) for f in report.files if f.status == "imported")
     click.echo(f"{prefix} {plural(report.count('imported'), 'file')} "
@@ -69,21 +90,38 @@ def summary(app: App, report) -> None:
         click.echo(f"  {name}: +{fmt_dist(app, meters)}")
     unassigned = [line for f in report.files for line in f.unassigned]
     if unassigned:
-        click.echo(f"  {plural(len(unassigned), 'activity', 'activities')} on no pair "
-                   "(see `shoetrack activities --unassigned`):")
+        hint = "" if report.dry_run else " (see `shoetrack activities --unassigned`)"
+        click.echo(f"  {plural(len(unassigned), 'activity', 'activities')} on no pair{hint}:")
         for line in unassigned[:10]:
             click.echo(f"    {line}")
         if len(unassigned) > 10:
             click.echo(f"    ... and {len(unassigned) - 10} more")
     for f in report.files:
-        if f.status == "imported" and f.reason:
-            click.echo(f"  imported with a warning: {f.path}: {f.reason}")
-        elif f.status == "duplicate" and f.reason != SAME_FILE:
-            click.echo(f"  duplicate: {f.path}: {f.reason}")
-        elif f.status == "not-activity":
-            click.echo(f"  not an activity: {f.path} ({(f.reason or '').removeprefix('not an activity: ')})")
+        _file_lines(f, report.dry_run)
     for f in report.failed:
-        click.echo(f"  failed: {f.path}: {f.reason}", err=True)
+        click.echo(f"  failed: {shown(f.path)}: {f.reason}", err=True)
+
+
+def _file_lines(f, dry_run: bool) -> None:
+    from shoetrack.ingest import SAME_FILE
+
+    path = shown(f.path)
+    if f.replaced:
+        verb = "would be" if dry_run else ("was" if f.replaced == 1 else "were")
+        click.echo(f"  changed since its import: {path}: its "
+                   f"{plural(f.replaced, 'earlier activity', 'earlier activities')} {verb} replaced by the new content")
+    if f.status == "imported" and f.reason:
+        click.echo(f"  imported with a warning: {path}: {f.reason}")
+    elif f.status == "duplicate" and f.reason != SAME_FILE:
+        click.echo(f"  duplicate: {path}: {f.reason}")
+    elif f.status == "not-activity":
+        click.echo(f"  not an activity: {path} ({(f.reason or '').removeprefix('not an activity: ')})")
+    for note in f.notes:  # a dry run's assignments are rolled back: say what would happen
+        click.echo(f"  {path}: {note.replace('now counts on', 'would count on') if dry_run else note}")
+    if not dry_run:
+        for activity_id, sport in f.inferred:
+            click.echo(f"  #{activity_id}: sport inferred: {sport}; if wrong: "
+                       f"`shoetrack activity sport {activity_id} SPORT`")
 
 
 def _has_export(paths) -> bool:
@@ -114,7 +152,7 @@ class _ExportBar:
             self.bar = None
 
 
-def import_with_exports(app: App, paths, shoe, when_day, dry_run, progress, as_json) -> None:
+def import_with_exports(app: App, paths, shoe, when_day, sport, dry_run, progress, as_json) -> None:
     """`shoetrack import` when a path is an export: each export through shoetrack.exports, the
     other paths as usual, one summary (and one transaction rolled back for --dry-run)."""
     import sqlite3
@@ -137,7 +175,8 @@ def import_with_exports(app: App, paths, shoe, when_day, dry_run, progress, as_j
             report.files.extend(results[-1].files)
         bar.close()
         if files:
-            report.files.extend(ingest.import_paths(app.store, [], when=when_day, files=files).files)
+            report.files.extend(ingest.import_paths(app.store, [], when=when_day, sport=sport,
+                                                    files=files).files)
 
     with notices.watch(app) as levels:
         if dry_run:
@@ -183,21 +222,24 @@ def export_summary(results, dry_run: bool) -> None:
 @json_option
 @pass_app
 def imports_cmd(app: App, only_failed, limit, as_json):
-    """The import log: every file seen, its status and reason, newest first."""
+    """The import log: every file seen (one row per path), its status and reason, newest first.
+    Paths under your home folder show as ~/...; control characters in names are escaped."""
+    where = " WHERE f.status = 'failed'" if only_failed else ""
     sql = ("SELECT f.id, f.path, f.format, f.status, f.reason, f.imported_at, f.size, f.sha256,"
-           " (SELECT count(*) FROM activities a WHERE a.file_id = f.id) AS activities FROM files f")
-    if only_failed:
-        sql += " WHERE f.status = 'failed'"
-    sql += " ORDER BY f.imported_at DESC, f.id DESC"
+           " f.retry, (SELECT count(*) FROM activities a WHERE a.file_id = f.id) AS activities"
+           f" FROM files f{where} ORDER BY f.imported_at DESC, f.id DESC")
     if limit:
         sql += f" LIMIT {int(limit)}"
     rows = app.store.q(sql)
     if as_json:
-        emit_json(rows)
+        emit_json([{**r, "retry": bool(r["retry"])} for r in rows])
         return
     if not rows:
         click.echo("No failed imports." if only_failed else "Nothing imported yet.")
         return
     table([[r["id"], r["imported_at"][:16].replace("T", " "), r["status"], r["format"] or "-",
-            r["activities"], r["path"], r["reason"] or ""] for r in rows],
+            r["activities"], shown(r["path"]), shown(r["reason"])] for r in rows],
           ["id", "when (UTC)", "status", "format", "acts", "path", "reason"], align="rlllrll")
+    total = app.store.scalar(f"SELECT count(*) FROM files f{where}")
+    if total > len(rows):
+        click.echo(f"… {total - len(rows)} more (--limit 0)")

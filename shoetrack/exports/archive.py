@@ -302,18 +302,20 @@ class Archive:
             yield inner
 
 
-def open_export(path: str | Path, budget: Budget | None = None) -> Archive:
-    """Open a zip file or a folder as an Archive. Raises ArchiveError."""
+def open_export(path: str | Path, budget: Budget | None = None, label: str | None = None) -> Archive:
+    """Open a zip file or a folder as an Archive; `label` names it in virtual paths (default:
+    the path as given). Raises ArchiveError."""
     path = Path(path)
     budget = budget or Budget()
+    label = label or str(path)
     if path.is_dir():
-        return Archive(_Folder(path), str(path), budget)
+        return Archive(_Folder(path), label, budget)
     try:
         f = open(path, "rb")
     except OSError as e:
         raise ArchiveError(f"cannot read {path.name}: {e.strerror or e}") from None
     try:
-        return Archive(_Zip(f, str(path)), str(path), budget, closing=[f])
+        return Archive(_Zip(f, label), label, budget, closing=[f])
     except BaseException:
         f.close()
         raise

@@ -57,16 +57,16 @@ def import_export(store: Store, path: str | Path, *, progress: Callable[[str], N
                   total: Callable[[int], None] | None = None) -> ExportResult:
     """Import one export (zip or folder). Never raises for a bad export: a refused archive or
     an unreadable table is one failed line, a damaged member fails alone."""
-    result = ExportResult(str(path))
+    result = ExportResult(ingest.stored_path(path))
     try:
-        with open_export(path) as arc:
+        with open_export(path, label=result.path) as arc:
             plan = read_plan(arc)
             result.kind = plan.source
             if total:
                 total(len(plan.records) + len(plan.files))
             _run(store, arc, plan, result, progress)
     except (ArchiveError, MemberError, ShoetrackError) as e:
-        result.files.append(ingest.record_member_failure(store, str(path), str(e)))
+        result.files.append(ingest.record_member_failure(store, result.path, str(e)))
     return result
 
 
