@@ -75,26 +75,27 @@ def _run(store, arc: Archive, plan: Plan, result: ExportResult, progress) -> Non
     for name, reason in arc.problems:
         result.files.append(ingest.record_member_failure(store, arc.vpath(name), reason))
     pairs = ensure_pairs(store, plan, result)
+    every = shoes_mod.all_shoes(store)  # once: rules and defaults read it for every member
     joiner = _Joiner(plan.records) if plan.join_by_start else None
     done: set[str] = set()
     by_file = {r.file: r for r in plan.records if r.file}
     for name in [r.file for r in plan.records if r.file] + plan.files:
         rec = by_file.get(name)
         gear = _gear_for(rec, joiner, pairs, done)
-        res = _member(store, arc, name, gear)
+        res = _member(store, arc, name, gear, every)
         result.files.append(res)
         if rec is not None and res.status in ("imported", "duplicate"):
             done.add(rec.key)
         if progress:
             progress(name)
     for nested in plan.nested:
-        _nested(store, arc, nested, _gear_for(None, joiner, pairs, done), result, progress)
+        _nested(store, arc, nested, _gear_for(None, joiner, pairs, done), result, progress, every)
     vlist = arc.vpath(plan.listing) if plan.listing else arc.label
     for rec in plan.records:
         if rec.key in done:
             continue
         res = ingest.import_listed(store, f"{vlist}#{rec.key}", rec.activity, key=_key(rec),
-                                   fmt=plan.source, gear=lambda act, r=rec: pairs.get(r.gear))
+                                   fmt=plan.source, gear=lambda act, r=rec: pairs.get(r.gear), shoes=every)
         result.files.append(res)
         if progress:
             progress(rec.key)
@@ -124,7 +125,7 @@ def _gear_for(rec: Record | None, joiner, pairs: dict[str, Shoe], done: set[str]
     return gear
 
 
-def _member(store, arc: Archive, name: str, gear) -> ingest.FileResult:
+def _member(store, arc: Archive, name: str, gear, shoes: list[Shoe]) -> ingest.FileResult:
     vpath = arc.vpath(name)
     try:
         data = arc.read(name)
@@ -134,17 +135,18 @@ def _member(store, arc: Archive, name: str, gear) -> ingest.FileResult:
         data = data.lstrip(b" \t\r\n") if data[:1].isspace() else data
     except MemberError as e:
         return ingest.record_member_failure(store, vpath, str(e))
-    return ingest.import_member(store, vpath, data, gear=gear)
+    return ingest.import_member(store, vpath, data, gear=gear, shoes=shoes)
 
 
-def _nested(store, arc: Archive, name: str, gear, result: ExportResult, progress) -> None:
+def _nested(store, arc: Archive, name: str, gear, result: ExportResult, progress,
+            shoes: list[Shoe]) -> None:
     try:
         with arc.nested(name) as inner:
             for n, reason in inner.problems:
                 result.files.append(ingest.record_member_failure(store, inner.vpath(n), reason))
             for n in inner.names():
                 if is_activity_name(n):
-                    result.files.append(_member(store, inner, n, gear))
+                    result.files.append(_member(store, inner, n, gear, shoes))
                     if progress:
                         progress(n)
     except (ArchiveError, MemberError) as e:
