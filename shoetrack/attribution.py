@@ -1,8 +1,14 @@
-"""Which pair an activity counts on, and why (DESIGN.md section 3).
+"""Which pair an activity counts on, and why (docs/attribution.md).
 
 explicit choice > first matching rule > the sport's default pair; only pairs in use on the
 activity's local date are eligible; cross-training never counts. When nothing or several pairs
 fit, the activity stays unassigned (the inbox).
+
+Two calendars: automatic choices for imported files start on a pair's first day (its purchase
+date, or the day it was added when that is unknown), so that years of imported history do not
+pile onto a new pair. The runner's own word (`--shoe`, `activity assign`, an inbox pick, and a
+run logged by hand) counts on a pair of unknown purchase date for any earlier day; before a
+known purchase date it is refused with the command that moves the date.
 
 Every assignment row says why (`assignments.by`):
   manual   the user chose the pair (`log --shoe`, `import --shoe`, `activity assign`, a number
@@ -17,10 +23,11 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from shoetrack.errors import ShoetrackError
+from shoetrack.errors import ShoetrackError, UsageProblem
+from shoetrack.rules import rows as load_rules
 from shoetrack.shoes import Shoe, all_shoes
 from shoetrack.sports import RUN_SPORTS, wears_shoes
 from shoetrack.store import Store
@@ -38,10 +45,20 @@ class Choice:
     shoe: Shoe | None
     by: str | None
     reason: str
+    predates: list[Shoe] = field(default_factory=list)  # would fit if their first day were earlier
 
 
-def eligible(shoes: list[Shoe], day: date) -> list[Shoe]:
+def eligible(shoes: list[Shoe], day: date, *, by_hand: bool = False) -> list[Shoe]:
+    """Pairs that may receive an activity of `day`: automatically (from each pair's first
+    day), or by the runner's own word (`by_hand`: any day for a pair of unknown purchase date)."""
+    if by_hand:
+        return [s for s in shoes if s.worn_by_hand_on(day)]
     return [s for s in shoes if s.in_use_on(day)]
+
+
+def by_hand(act: dict) -> bool:
+    """A run logged by hand is the runner's word that it happened in their shoes."""
+    return act.get("source") == "manual"
 
 
 def defaults_for(shoes: list[Shoe], sport: str) -> list[Shoe]:
@@ -115,23 +132,33 @@ def rule_matches(rule: dict, act: dict, path: str | None) -> bool:
     return not rule.get("path_pattern") or path_matches(rule["path_pattern"], path)
 
 
-def load_rules(store: Store) -> list[dict]:
-    """Rules rows in the order they are tried (first match wins)."""
-    return store.q("SELECT * FROM rules ORDER BY position, id")
-
-
 def choose(store: Store, act: dict, *, path: str | None = None, shoes: list[Shoe] | None = None,
            rules: list[dict] | None = None) -> Choice:
-    """Automatic choice for an activity row (dict with start, sport, distance_m, device)."""
+    """Automatic choice for an activity row (dict with start, sport, distance_m, device, source).
+
+    Rules and defaults among the pairs in use that day; for a run logged by hand, pairs of
+    unknown purchase date count as in use before the day they were added."""
     if act.get("ignored"):
         return Choice(None, None, "ignored")
     sport = act["sport"]
     if not wears_shoes(sport):
         return Choice(None, None, f"{sport} is cross-training: it never counts on shoes")
     day = local_date(act["start"])
-    shoes = eligible(shoes if shoes is not None else all_shoes(store), day)
+    every = shoes if shoes is not None else all_shoes(store)
     if rules is None:
         rules = load_rules(store)
+    pool = eligible(every, day, by_hand=by_hand(act))
+    found = _pick(pool, act, path, rules)
+    if found.shoe is None:
+        ids = {s.id for s in pool}
+        early = predating([s for s in every if s.id not in ids], act, path, rules)
+        if early:
+            found.reason += "; " + first_day_hint(early[0])
+            found.predates = early
+    return found
+
+
+def _pick(shoes: list[Shoe], act: dict, path: str | None, rules: list[dict]) -> Choice:
     by_id = {s.id: s for s in shoes}
     for rule in rules:
         if rule_matches(rule, act, path):
@@ -139,21 +166,49 @@ def choose(store: Store, act: dict, *, path: str | None = None, shoes: list[Shoe
             if shoe is None:
                 continue  # the rule's pair was not in use that day: fall through
             return Choice(shoe, f"rule:{rule['id']}", f"rule {rule['id']}")
+    sport = act["sport"]
     candidates = defaults_for(shoes, sport)
     if len(candidates) == 1:
         return Choice(candidates[0], "default", f"default for {sport}")
+    day = local_date(act["start"])
     if not candidates:
         return Choice(None, None, f"no pair in use on {day} is default for {sport}")
     names = ", ".join(s.name for s in candidates)
     return Choice(None, None, f"several pairs are default for {sport} ({names})")
 
 
+def predating(shoes: list[Shoe], act: dict, path: str | None, rules: list[dict]) -> list[Shoe]:
+    """Of `shoes` (pairs not eligible for the activity), those a rule or default would give it
+    if their first day were earlier: not retired by its date, first day after it."""
+    day = local_date(act["start"])
+    later = [s for s in shoes if s.first_day > day and not s.retired_by(day)]
+    if not later:
+        return []
+    ids = {r["shoe_id"] for r in rules if rule_matches(r, act, path)}
+    defaults = {s.id for s in defaults_for(later, act["sport"])}
+    return [s for s in later if s.id in ids or s.id in defaults]
+
+
+def first_day_hint(shoe: Shoe) -> str:
+    """Why `shoe` did not get an earlier activity, and the command that changes it."""
+    if shoe.purchase_known:
+        since = f"{shoe.name} was bought on {shoe.purchased_on}"
+    else:
+        since = f"{shoe.name} counts automatically from {shoe.first_day}, the day it was added"
+    return f"{since} (worn before? {shoe.edit_date_hint()})"
+
+
 def explicit(shoe: Shoe, act: dict) -> Choice:
-    """A manual choice: any shoe sport may go on any pair, but only on a pair in use that day."""
+    """A manual choice: any shoe sport may go on any pair worn that day. A pair of unknown
+    purchase date counts for any day before its retirement; before a known purchase date the
+    choice is refused with the command that moves the date (exit status 2)."""
     if not wears_shoes(act["sport"]):
         raise ShoetrackError(f"{act['sport']} is cross-training: it cannot count on {shoe.name}")
     day = local_date(act["start"])
-    if not shoe.in_use_on(day):
-        span = f"{shoe.purchased_on or '…'} to {shoe.retired_on or 'now'}"
+    if shoe.retired_by(day):
+        span = f"{shoe.purchased_on or '…'} to {shoe.retired_on}"
         raise ShoetrackError(f"{shoe.name} was not in use on {day} (in use {span})")
+    if not shoe.worn_by_hand_on(day):
+        raise UsageProblem(f"{shoe.name} was bought on {shoe.purchased_on}, after {day}: if you wore "
+                           f"it then, move its purchase date with {shoe.edit_date_hint(day)}")
     return Choice(shoe, "manual", "chosen")

@@ -2,56 +2,65 @@
 
 An activity lands here when nothing is eligible or several pairs fit equally (two defaults for
 running), or when it was imported before the pair or rule that fits it existed. The suggestion
-is, in order: the automatic choice as it stands now (a rule, or the one default pair), else the
-pair of the most similar recent activity (same sport, distance within 25 %, up to 60 days
-before, the pair still in use that day), else the least-worn pair of the rotation (the pairs
-default for the sport and in use that day).
+is, in order: the automatic choice as it stands now (a rule, or the one default pair); else the
+pair the runner's own past choices point to (shoetrack.suggest); else the least-worn pair of the
+rotation (the pairs default for the sport that may be worn that day). The list is worked out in
+order, each suggestion adding its distance to its pair, so that "least worn" spreads a rotation
+and `--accept` takes exactly the suggestions listed.
 
-Taking a suggestion records `by='inbox'`, choosing a pair by hand `by='manual'`: both are a
-person's choice, so `reassign` never changes them. Ignoring sets `activities.ignored`: the
-activity never counts (`activity unassign` brings it back to the inbox).
+Suggestions and choices are the runner's word: a pair of unknown purchase date may take a run
+from before the day it was added. Taking a suggestion records `by='inbox'`, choosing a pair by
+hand `by='manual'`: both are a person's choice, so `reassign` never changes them. Ignoring sets
+`activities.ignored`: the activity never counts (`activity unassign` brings it back).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from shoetrack import activities, attribution
+from shoetrack import activities, attribution, suggest
 from shoetrack.errors import ShoetrackError
 from shoetrack.shoes import Shoe, all_shoes
 from shoetrack.sports import SHOE_SPORTS
 from shoetrack.store import Store
-from shoetrack.units import from_iso, iso, local_date
+from shoetrack.units import local_date
 
-SIMILAR_DAYS = 60
-SIMILAR_RATIO = 1.25  # the longer of two activities is at most 25 % longer than the shorter
 MAX_KEYS = 9  # pairs numbered 1..9: one keypress each
 
-SQL = """
+# What is in the inbox: a shoe-sport activity on no pair and not ignored. The one definition,
+# for the inbox itself and for the counts other commands show.
+WAITING = (" FROM activities a LEFT JOIN assignments g ON g.activity_id = a.id"
+           " WHERE g.activity_id IS NULL AND a.ignored = 0"
+           f" AND a.sport IN ({', '.join(repr(s) for s in SHOE_SPORTS)})")
+
+SQL = f"""
 SELECT a.id, a.start, a.sport, a.distance_m, a.elapsed_s, a.device, a.name, a.file_id, a.ignored,
-       f.path AS file
-FROM activities a
-LEFT JOIN assignments g ON g.activity_id = a.id
-LEFT JOIN files f ON f.id = a.file_id
-WHERE g.activity_id IS NULL AND a.ignored = 0 AND a.sport IN ({sports})
+       a.source, (SELECT path FROM files f WHERE f.id = a.file_id) AS file, {suggest.FEATURES_SQL}
+{WAITING}
 """
+
+
+def count(store: Store) -> int:
+    """How many activities wait in the inbox."""
+    return store.scalar("SELECT count(*)" + WAITING)
 
 
 @dataclass
 class Suggestion:
     shoe: Shoe
-    reason: str  # one line: "rule 3", "like #12 on 2026-11-18", "least worn of Novablast, Pegasus"
+    reason: str  # one line: "rule 3", "like your 6 long Sunday runs", "least worn of Nova, Pegasus"
 
 
 @dataclass
 class Entry:
     """One inbox activity. `waiting`: why automation left it on no pair. `choices`: every pair
-    in use on its date, by name (what --pick numbers 1..9)."""
+    that may be worn on its date, by name (what --pick numbers 1..9). `predates`: pairs a rule
+    or default would give it if their first day were earlier."""
 
     activity: dict
     suggestion: Suggestion | None
     waiting: str
     choices: list[Shoe] = field(default_factory=list)
+    predates: list[Shoe] = field(default_factory=list)
 
     def to_json(self) -> dict:
         a = self.activity
@@ -67,57 +76,37 @@ class Entry:
             "waiting": self.waiting,
             "suggestion": {"shoe": s.shoe.name, "shoe_id": s.shoe.id, "reason": s.reason} if s else None,
             "choices": [c.name for c in self.choices],
+            "predates": [p.name for p in self.predates],
         }
 
 
 class _Context:
-    """What every suggestion needs, loaded once: pairs, rules, and each pair's wear (meters,
-    starting distance included, ignored activities excluded)."""
+    """What every suggestion needs, loaded once: pairs, rules, the learned model, and each
+    pair's wear (meters, starting distance included, ignored activities excluded), which grows
+    as suggestions are handed out."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, waiting: list[dict]):
         self.shoes = all_shoes(store)
         self.rules = attribution.load_rules(store)
+        self.model = suggest.load(store, waiting[0]["start"], waiting[-1]["start"])
         worn = {r["shoe_id"]: r["d"] for r in store.q(
             "SELECT g.shoe_id, sum(a.distance_m) AS d FROM assignments g"
             " JOIN activities a ON a.id = g.activity_id WHERE a.ignored = 0 GROUP BY g.shoe_id")}
         self.wear = {s.id: s.start_distance_m + (worn.get(s.id) or 0.0) for s in self.shoes}
 
 
-def _similar(store: Store, act: dict, eligible: list[Shoe]) -> Suggestion | None:
-    d = act["distance_m"]
-    if d <= 0:
-        return None  # no distance, nothing to compare
-    start = from_iso(act["start"])
-    ok = {s.id: s for s in eligible}
-    best = None
-    for r in store.q(
-        "SELECT a.id, a.start, a.distance_m, g.shoe_id FROM activities a"
-        " JOIN assignments g ON g.activity_id = a.id"
-        " WHERE a.ignored = 0 AND a.sport = ? AND a.id != ? AND a.start <= ? AND a.start >= ?"
-        " AND a.distance_m BETWEEN ? AND ?",
-        (act["sport"], act["id"], act["start"], iso(start - timedelta(days=SIMILAR_DAYS)),
-         d / SIMILAR_RATIO, d * SIMILAR_RATIO),
-    ):
-        if r["shoe_id"] not in ok:
-            continue
-        # Closest distance first, then the most recent.
-        key = (abs(r["distance_m"] - d) / max(r["distance_m"], d), -from_iso(r["start"]).timestamp())
-        if best is None or key < best[0]:
-            best = (key, r)
-    if best is None:
-        return None
-    r = best[1]
-    return Suggestion(ok[r["shoe_id"]], f"like #{r['id']} on {local_date(r['start'])}")
-
-
-def _suggest(store: Store, act: dict, ctx: _Context, eligible: list[Shoe],
-             auto: attribution.Choice) -> Suggestion | None:
+def _suggest(act: dict, ctx: _Context, choices: list[Shoe], auto: attribution.Choice) -> Suggestion | None:
     if auto.shoe is not None:
         return Suggestion(auto.shoe, auto.reason)
-    similar = _similar(store, act, eligible)
-    if similar:
-        return similar
-    rotation = attribution.defaults_for(eligible, act["sport"])
+    learned = ctx.model.suggest(act, choices)
+    if learned and learned.shoe:
+        return Suggestion(learned.shoe, learned.reason)
+    if learned and len(learned.likely) > 1:
+        # Runs like this one went on several pairs: balance wear among those.
+        least = min(learned.likely, key=lambda s: (ctx.wear[s.id], s.name.lower()))
+        names = ", ".join(s.name for s in sorted(learned.likely, key=lambda s: s.name.lower()))
+        return Suggestion(least, f"least worn of {names}, worn for runs like this")
+    rotation = attribution.defaults_for(choices, act["sport"])
     if not rotation:
         return None
     least = min(rotation, key=lambda s: (ctx.wear[s.id], s.name.lower()))
@@ -127,22 +116,31 @@ def _suggest(store: Store, act: dict, ctx: _Context, eligible: list[Shoe],
 
 
 def _entry(store: Store, act: dict, ctx: _Context) -> Entry:
-    eligible = attribution.eligible(ctx.shoes, local_date(act["start"]))
+    choices = attribution.eligible(ctx.shoes, local_date(act["start"]), by_hand=True)
     auto = attribution.choose(store, act, path=act["file"], shoes=ctx.shoes, rules=ctx.rules)
     # An automatic choice that exists now means the activity predates the pair or rule behind it.
     waiting = auto.reason if auto.shoe is None else "added before its rule or pair existed, or unassigned by hand"
-    return Entry(act, _suggest(store, act, ctx, eligible, auto), waiting, eligible)
+    return Entry(act, _suggest(act, ctx, choices, auto), waiting, choices, auto.predates)
 
 
 def entries(store: Store, *, activity_ids: list[int] | None = None) -> list[Entry]:
-    """The inbox, oldest first (a queue: catching up on a backlog goes forward in time)."""
-    sql = SQL.format(sports=", ".join("?" for _ in SHOE_SPORTS))
-    params: list = list(SHOE_SPORTS)
+    """The inbox, oldest first (a queue: catching up on a backlog goes forward in time). Each
+    suggestion counts the ones before it as taken, as `accept` does."""
+    sql, params = SQL, []
     if activity_ids is not None:
         sql += f" AND a.id IN ({', '.join('?' for _ in activity_ids)})"
-        params += activity_ids
-    ctx = _Context(store)
-    return [_entry(store, act, ctx) for act in store.q(sql + " ORDER BY a.start, a.id", params)]
+        params = list(activity_ids)
+    waiting = store.q(sql + " ORDER BY a.start, a.id", params)
+    if not waiting:
+        return []
+    ctx = _Context(store, waiting)
+    out = []
+    for act in waiting:
+        e = _entry(store, act, ctx)
+        if e.suggestion:
+            ctx.wear[e.suggestion.shoe.id] += act["distance_m"]
+        out.append(e)
+    return out
 
 
 def entry(store: Store, activity_id: int) -> Entry | None:
@@ -153,9 +151,7 @@ def entry(store: Store, activity_id: int) -> Entry | None:
 
 
 def _still_waiting(store: Store, activity_id: int) -> dict | None:
-    return store.one(
-        "SELECT a.* FROM activities a LEFT JOIN assignments g ON g.activity_id = a.id"
-        " WHERE a.id = ? AND a.ignored = 0 AND g.activity_id IS NULL", (activity_id,))
+    return store.one("SELECT a.*" + WAITING + " AND a.id = ?", (activity_id,))
 
 
 def assign(store: Store, activity_id: int, shoe: Shoe, *, by: str = "manual") -> None:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from shoetrack.config import Config
 from shoetrack.shoes import Shoe, all_shoes
 from shoetrack.store import Store
-from shoetrack.units import iso
+from shoetrack.units import iso, local_date
 
 FORECAST_DAYS = 42  # "recent use": the last 6 weeks of this pair's own activities
 APPROACH_DAYS = 14
@@ -53,7 +53,8 @@ class PairStatus:
             "rate_m_per_week": round(self.rate_m_per_day * 7, 3),
             "forecast_warn": self.forecast_warn.isoformat() if self.forecast_warn else None,
             "forecast_replace": self.forecast_replace.isoformat() if self.forecast_replace else None,
-            "purchased_on": s.purchased_on,
+            "purchased_on": s.purchased_on,  # null when unknown: see first_day
+            "first_day": s.first_day.isoformat(),  # the first day rules and defaults use
             "retired_on": s.retired_on,
         }
 
@@ -99,7 +100,7 @@ def compute(store: Store, config: Config, *, include_retired: bool = False,
         for r in store.q(
             """
             SELECT g.shoe_id, count(*) AS n, coalesce(sum(a.distance_m), 0) AS dist,
-                   max(a.start) AS last,
+                   max(a.start) AS last, min(a.start) AS first,
                    coalesce(sum(CASE WHEN a.start >= ? AND a.start <= ? THEN a.distance_m END), 0)
                        AS recent
             FROM assignments g JOIN activities a ON a.id = g.activity_id
@@ -113,13 +114,12 @@ def compute(store: Store, config: Config, *, include_retired: bool = False,
     for shoe in all_shoes(store, include_retired=include_retired):
         if shoe_ids is not None and shoe.id not in shoe_ids:
             continue
-        a = agg.get(shoe.id, {"n": 0, "dist": 0.0, "last": None, "recent": 0.0})
+        a = agg.get(shoe.id, {"n": 0, "dist": 0.0, "last": None, "first": None, "recent": 0.0})
         warn, replace = thresholds(shoe, config)
         # A pair bought last week has not had six weeks to show its rate.
-        window_days = FORECAST_DAYS
-        if shoe.purchased_on:
-            age = (today - date.fromisoformat(shoe.purchased_on)).days + 1
-            window_days = max(7, min(FORECAST_DAYS, age))
+        # Counted from its first day, or its first run when runs were logged before that day.
+        first = min(shoe.first_day, local_date(a["first"])) if a["first"] else shoe.first_day
+        window_days = max(7, min(FORECAST_DAYS, (today - first).days + 1))
         rate = a["recent"] / window_days
         total = shoe.start_distance_m + a["dist"]
         fw = _forecast(total, warn, rate, today)

@@ -16,7 +16,7 @@ from shoetrack.store import Store
 from shoetrack.units import day_start_utc, local_date
 
 SQL = """
-SELECT a.id, a.start, a.sport, a.distance_m, a.device, a.name, a.ignored, a.file_id,
+SELECT a.id, a.start, a.sport, a.distance_m, a.device, a.name, a.ignored, a.file_id, a.source,
        f.path AS file, g.shoe_id, g.by
 FROM activities a
 LEFT JOIN assignments g ON g.activity_id = a.id

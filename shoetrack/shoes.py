@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from shoetrack.errors import ShoetrackError, UsageProblem
-from shoetrack.sports import parse_sport
+from shoetrack.sports import parse_sport, wears_shoes
 from shoetrack.store import Store
-from shoetrack.units import iso
+from shoetrack.units import iso, local_date
 
 EDITABLE = (
     "brand",
@@ -52,13 +53,37 @@ class Shoe:
         row["default_sports"] = json.loads(row["default_sports"] or "[]")
         return cls(**row)
 
+    @property
+    def purchase_known(self) -> bool:
+        return self.purchased_on is not None
+
+    @property
+    def first_day(self) -> date:
+        """The first day automatic attribution uses: the purchase date, or when it is unknown the
+        local day the pair was added (so years of imported history do not pile onto a new pair)."""
+        if self.purchased_on:
+            return date.fromisoformat(self.purchased_on)
+        return local_date(self.created_at)
+
     def in_use_on(self, day: date) -> bool:
-        """purchased_on <= day < retired_on: the purchase day counts, the retirement day not."""
+        """For rules and defaults: first_day <= day < retired_on (the first day counts, the
+        retirement day not)."""
+        return self.first_day <= day and not self.retired_by(day)
+
+    def worn_by_hand_on(self, day: date) -> bool:
+        """For the runner's own word (log, --shoe, assign, an inbox pick): before a known
+        purchase date no, but a pair of unknown purchase date may have been worn on any earlier
+        day; never on or after its retirement day."""
         if self.purchased_on and day < date.fromisoformat(self.purchased_on):
             return False
-        if self.retired_on and day >= date.fromisoformat(self.retired_on):
-            return False
-        return True
+        return not self.retired_by(day)
+
+    def retired_by(self, day: date) -> bool:
+        return self.retired_on is not None and day >= date.fromisoformat(self.retired_on)
+
+    def edit_date_hint(self, day: date | str = "YYYY-MM-DD") -> str:
+        """The command that moves the pair's purchase date (quoted for a shell)."""
+        return f"`shoetrack shoe edit {shlex.quote(self.name)} --purchased {day}`"
 
     @property
     def retired(self) -> bool:
@@ -80,24 +105,36 @@ def get(store: Store, shoe_id: int) -> Shoe:
 
 
 def resolve(store: Store, ref: str) -> Shoe:
-    """The pair named `ref`, case-insensitively, or the only pair whose name starts with it."""
-    ref = ref.strip()
-    if not ref:
+    """The pair named `ref` (case-insensitive), else the only pair whose name starts with it.
+
+    An exact name always wins over a prefix: with "Clifton" and "Clifton 9", `clifton` is
+    "Clifton". Compared with str.casefold, so "évasion" finds "Évasion" too.
+    """
+    key = ref.strip().casefold()
+    if not key:
         raise UsageProblem("empty shoe name")
-    exact = store.one("SELECT * FROM shoes WHERE name = ? COLLATE NOCASE", (ref,))
+    pairs = all_shoes(store)
+    exact = [s for s in pairs if s.name.casefold() == key]
     if exact:
-        return Shoe.from_row(exact)
-    like = ref.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = store.q(
-        "SELECT * FROM shoes WHERE lower(name) LIKE ? ESCAPE '\\' ORDER BY name COLLATE NOCASE",
-        (like,),
-    )
-    if not rows:
-        raise UsageProblem(f"no pair matches {ref!r} (see `shoetrack shoe list`)")
-    if len(rows) > 1:
-        names = ", ".join(r["name"] for r in rows)
-        raise UsageProblem(f"{ref!r} is ambiguous: it matches {names}")
-    return Shoe.from_row(rows[0])
+        return exact[0]
+    starts = [s for s in pairs if s.name.casefold().startswith(key)]
+    if not starts:
+        raise UsageProblem(f"no pair matches {ref.strip()!r} (see `shoetrack shoe list`)")
+    if len(starts) > 1:
+        names = ", ".join(s.name for s in starts)
+        raise UsageProblem(f"{ref.strip()!r} is ambiguous: it matches {names}")
+    return starts[0]
+
+
+def prefix_warning(store: Store, shoe: Shoe) -> str | None:
+    """One line when `shoe`'s name is how other pairs' names start: typing it now means this
+    pair, no longer the longer one it used to find."""
+    key = shoe.name.casefold()
+    longer = [s.name for s in all_shoes(store) if s.id != shoe.id and s.name.casefold().startswith(key)]
+    if not longer:
+        return None
+    return (f"Note: {', '.join(longer)} also start{'s' if len(longer) == 1 else ''} with "
+            f"{shoe.name!r}: that name now means {shoe.name}; type more for the other.")
 
 
 def _check_values(values: dict) -> dict:
@@ -108,6 +145,9 @@ def _check_values(values: dict) -> dict:
             raise UsageProblem(f"{key.replace('_', ' ')} must be a non-negative number")
     if "default_sports" in out:
         sports = [parse_sport(s) for s in out["default_sports"]]
+        for sport in sports:
+            if not wears_shoes(sport):
+                raise UsageProblem(f"{sport} never counts on shoes: a pair cannot be default for it")
         out["default_sports"] = json.dumps(sorted(set(sports)))
     for key in ("purchased_on", "retired_on"):
         if out.get(key) is not None:
@@ -136,7 +176,8 @@ def add(store: Store, name: str, *, defaults: tuple[float, float] | None = None,
     row = _check_values({k: v for k, v in values.items() if k in EDITABLE})
     row.setdefault("start_distance_m", 0.0)
     row.setdefault("default_sports", "[]")
-    row.setdefault("purchased_on", datetime.now().astimezone().date().isoformat())
+    # Without --purchased the purchase date stays unknown (NULL): automatic attribution starts
+    # on the day the pair was added (created_at), the runner's own choices on any earlier day.
     row["name"] = name
     row["created_at"] = iso(datetime.now(timezone.utc))
     with store.write():

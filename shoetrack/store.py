@@ -275,6 +275,17 @@ def _build():
             """
         )
 
+    @m(name="0003_attrib")
+    def attrib(db):
+        # Older versions filled a missing purchase date with the day the pair was added. Such a
+        # date cannot be told from one typed on that same day; both now read as unknown. Nothing
+        # automatic changes (the first automatic day is still the day it was added), but the
+        # runner's own choices before that day are no longer refused.
+        db.execute(
+            "UPDATE shoes SET purchased_on = NULL WHERE purchased_on IN"
+            " (date(created_at, 'localtime'), date(created_at))"
+        )
+
     @m(name="0005_insight")
     def insight(db):
         # The optional load alerts (a long run, a steep week) are about the runner, not a pair,

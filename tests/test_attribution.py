@@ -131,7 +131,8 @@ def test_date_window_edges(store):
     p = pair(store, "Pegasus", purchased="2026-03-10", retired="2026-04-10")
     got = {day: act(store, day)[1] for day in ("2026-03-09", "2026-03-10", "2026-04-09", "2026-04-10")}
     assert {d: c.shoe.name if c.shoe else c.reason for d, c in got.items()} == {
-        "2026-03-09": "no pair in use on 2026-03-09 is default for run",
+        "2026-03-09": "no pair in use on 2026-03-09 is default for run; Pegasus was bought on "
+                      "2026-03-10 (worn before? `shoetrack shoe edit Pegasus --purchased YYYY-MM-DD`)",
         "2026-03-10": "Pegasus",  # the purchase day counts
         "2026-04-09": "Pegasus",
         "2026-04-10": "no pair in use on 2026-04-10 is default for run",  # the retirement day not
@@ -176,12 +177,12 @@ def test_two_defaults_land_in_inbox_with_suggestions(store):
     assert e.waiting == "several pairs are default for run (Nova, Pegasus)"
     assert [inbox.accept(store, [e])[0].activity["id"]] == [a1]
     assert on(store, a1) == ("Pegasus", "inbox")
-    # A similar run a day later follows the pair of the similar one; a much longer one does not.
-    a2, _ = act(store, "2026-03-02", 8500)
-    a3, _ = act(store, "2026-03-03", 30000)
+    # One past choice is no pattern yet: wear decides, counting each suggestion as taken.
+    a2, _ = act(store, "2026-03-02", 30000)
+    a3, _ = act(store, "2026-03-03", 8000)
     got = {e.activity["id"]: (e.suggestion.shoe.name, e.suggestion.reason) for e in inbox.entries(store)}
-    assert got == {a2: ("Pegasus", f"like #{a1} on 2026-03-01"),
-                   a3: ("Pegasus", "least worn of Nova, Pegasus")}
+    assert got == {a2: ("Pegasus", "least worn of Nova, Pegasus"),  # Pegasus 24.1 km, Nova 80.5 km
+                   a3: ("Pegasus", "least worn of Nova, Pegasus")}  # Pegasus 54.1 km
 
 
 def test_multisport_only_run_legs_reach_a_shoe(store):
@@ -429,15 +430,19 @@ def history(st):
     return st
 
 
+WALK_WHY = ("no pair in use on 2026-03-09 is default for walk; Walkers was bought on 2026-03-10 "
+            "(worn before? `shoetrack shoe edit Walkers --purchased YYYY-MM-DD`)")
+
+
 def test_reassign_dry_run_table(history):
     st = history
     before = db_dump(st.db)
     r = st("reassign")
     assert r.stdout == (
         "id  date        sport  distance  from               to       why\n"
-        "--  ----------  -----  --------  -----------------  -------  " + "-" * 48 + "\n"
+        "--  ----------  -----  --------  -----------------  -------  " + "-" * len(WALK_WHY) + "\n"
         " 1  2026-03-01  run     13.1 mi  Road (default)     Race     rule 1\n"
-        " 4  2026-03-09  walk     3.0 mi  Walkers (default)  (inbox)  no pair in use on 2026-03-09 is default for walk\n"
+        " 4  2026-03-09  walk     3.0 mi  Walkers (default)  (inbox)  " + WALK_WHY + "\n"
         " 5  2026-04-05  run     15.0 mi  Road (default)     Race     rule 1\n"
         "\n"
         "pair       loses    gains       net\n"
@@ -498,7 +503,7 @@ def test_manual_and_inbox_choices_survive_reassign_apply(st):
     st("inbox", "--accept")  # 2, 3, 4 take suggestions: by 'inbox'
     st("rule", "add", "--shoe", "pegasus", "--sport", "run")  # would catch every run
     before = assignments(st.db)
-    assert before == {1: ("Nova", "manual"), 2: ("Nova", "inbox"), 3: ("Nova", "inbox"), 4: ("Nova", "inbox")}
+    assert before == {1: ("Nova", "manual"), 2: ("Pegasus", "inbox"), 3: ("Nova", "inbox"), 4: ("Pegasus", "inbox")}
     assert st.json("reassign", "--apply")["changes"] == []
     assert assignments(st.db) == before
     st("log", "5mi", "--date", "2026-03-05")  # a new run does follow the rule
@@ -614,7 +619,7 @@ def test_inbox_list(rotation):
         "--  ----------  -----  --------  ----  ---------  ------------------------------------------------\n"
         " 1  2026-03-01  run      5.0 mi        Nova       least worn of Nova, Pegasus\n"
         " 2  2026-03-02  walk     3.0 mi        -          no pair in use on 2026-03-02 is default for walk\n"
-        " 3  2026-03-03  run      6.2 mi        Nova       least worn of Nova, Pegasus\n"
+        " 3  2026-03-03  run      6.2 mi        Pegasus    least worn of Nova, Pegasus\n"
         " 4  2026-03-04  run      1.0 mi        Nova       least worn of Nova, Pegasus\n"
         " 5  2026-03-05  run      5.0 mi        Nova       least worn of Nova, Pegasus\n"
         "\n5 activities wait for a pair: `shoetrack inbox --pick` to go through them, "
@@ -624,7 +629,7 @@ def test_inbox_list(rotation):
                      "distance_m": pytest.approx(5 * MI), "name": None, "file": None,
                      "waiting": "several pairs are default for run (Nova, Pegasus)",
                      "suggestion": {"shoe": "Nova", "shoe_id": 1, "reason": "least worn of Nova, Pegasus"},
-                     "choices": ["Nova", "Pegasus", "Walkers"]}
+                     "choices": ["Nova", "Pegasus", "Walkers"], "predates": []}
 
 
 def test_inbox_accept(rotation):
@@ -633,7 +638,7 @@ def test_inbox_accept(rotation):
     r = st("inbox", "--accept")
     assert r.stdout == (
         "#1 2026-03-01 run 5.0 mi -> Nova (least worn of Nova, Pegasus)\n"
-        "#3 2026-03-03 run 6.2 mi -> Nova (least worn of Nova, Pegasus)\n"
+        "#3 2026-03-03 run 6.2 mi -> Pegasus (least worn of Nova, Pegasus)\n"
         "#4 2026-03-04 run 1.0 mi -> Nova (least worn of Nova, Pegasus)\n"
         "#5 2026-03-05 run 5.0 mi -> Nova (least worn of Nova, Pegasus)\n"
         "Assigned 4 activities; 1 without a suggestion stay in the inbox.\n")
@@ -641,7 +646,8 @@ def test_inbox_accept(rotation):
     assert {k: v for k, v in assignments(st.db).items()} == {
         e["id"]: (e["suggestion"]["shoe"], "inbox") for e in listed if e["suggestion"]}
     assert [e["id"] for e in st.json("inbox")] == [2]
-    assert st.json("status")[0]["distance_m"] == pytest.approx((5 + 10 / 1.609344 + 1 + 5) * MI)
+    # Each suggestion counted the ones before it: the rotation is spread, not piled on Nova.
+    assert [p["distance_m"] for p in st.json("status")[:2]] == pytest.approx([11 * MI, 10000])
     assert st("inbox", "--accept").stdout == "Assigned 0 activities; 1 without a suggestion stay in the inbox.\n"
     assert st("inbox", "--pick", "--accept", code=2).stderr == (
         "Error: use --pick or --accept, not both (see 'shoetrack inbox --help')\n")
@@ -657,7 +663,7 @@ TWO_DEFAULTS = "    waiting: several pairs are default for run (Nova, Pegasus)\n
 def test_inbox_pick_through_cli_runner(rotation):
     st = rotation
     # x: unknown key; 2: Pegasus. Enter on the walk: no suggestion; 3: Walkers. Enter on #3: its
-    # suggestion (the pair of the similar #1, just picked). i: ignore #4. s: skip #5.
+    # suggestion (Nova: least worn now that #1 is on Pegasus). i: ignore #4. s: skip #5.
     r = st("inbox", "--pick", input="x2\n3\nis")
     assert r.stdout == (
         "\n[1/5] #1 2026-03-01 run 5.0 mi\n" + TWO_DEFAULTS +
@@ -669,20 +675,20 @@ def test_inbox_pick_through_cli_runner(rotation):
         NO_SUGGESTION_PROMPT + "no suggestion: press a pair's number, s, i or q\n" +
         NO_SUGGESTION_PROMPT + "-> Walkers\n"
         "\n[3/5] #3 2026-03-03 run 6.2 mi\n" + TWO_DEFAULTS +
-        "    suggested: Pegasus (like #1 on 2026-03-01)\n" + CHOICES +
-        PROMPT + "-> Pegasus\n"
-        "\n[4/5] #4 2026-03-04 run 1.0 mi\n" + TWO_DEFAULTS +
         "    suggested: Nova (least worn of Nova, Pegasus)\n" + CHOICES +
+        PROMPT + "-> Nova\n"
+        "\n[4/5] #4 2026-03-04 run 1.0 mi\n" + TWO_DEFAULTS +
+        "    suggested: Pegasus (least worn of Nova, Pegasus)\n" + CHOICES +
         PROMPT + "ignored: it will never count\n"
         "\n[5/5] #5 2026-03-05 run 5.0 mi\n" + TWO_DEFAULTS +
-        "    suggested: Pegasus (like #1 on 2026-03-01)\n" + CHOICES +
+        "    suggested: Pegasus (least worn of Nova, Pegasus)\n" + CHOICES +
         PROMPT + "skipped\n"
         "\n3 assigned, 1 ignored, 1 skipped; 1 still in the inbox.\n")
-    assert assignments(st.db) == {1: ("Pegasus", "manual"), 2: ("Walkers", "manual"), 3: ("Pegasus", "inbox")}
+    assert assignments(st.db) == {1: ("Pegasus", "manual"), 2: ("Walkers", "manual"), 3: ("Nova", "inbox")}
     acts = {a["id"]: a for a in st.json("activities")}
     assert (acts[4]["ignored"], acts[4]["shoe"]) == (True, None)
     assert {r["name"]: r["distance_m"] for r in st.json("status")} == pytest.approx(
-        {"Nova": 0, "Pegasus": 5 * MI + 10000, "Walkers": 3 * MI})
+        {"Nova": 10000, "Pegasus": 5 * MI, "Walkers": 3 * MI})
     # q quits at once; so does the end of input.
     r = st("inbox", "--pick", input="q")
     assert r.stdout.endswith(PROMPT + "quit\n\n0 assigned, 0 ignored, 0 skipped (quit); 1 still in the inbox.\n")
@@ -750,7 +756,7 @@ def test_inbox_pick_in_a_real_terminal(rotation, tmp_path):
     try:
         # One keypress each: 2 = Pegasus; 3 = Walkers for the walk; Enter (a raw terminal sends
         # CR) = the suggestion; i = ignore; an arrow key (an escape sequence) is one unknown key; q.
-        for key, result in [(b"2", b"-> Pegasus"), (b"3", b"-> Walkers"), (b"\r", b"-> Pegasus"),
+        for key, result in [(b"2", b"-> Pegasus"), (b"3", b"-> Walkers"), (b"\r", b"-> Nova"),
                             (b"i", b"ignored: it will never count"), (b"\x1b[A", b"unknown key"),
                             (b"q", b"still in the inbox.")]:
             _read_until(fd, b"q quit: ", buf)
@@ -767,7 +773,7 @@ def test_inbox_pick_in_a_real_terminal(rotation, tmp_path):
             os.kill(pid, 9)
             os.waitpid(pid, 0)
         os.close(fd)
-    assert assignments(st.db) == {1: ("Pegasus", "manual"), 2: ("Walkers", "manual"), 3: ("Pegasus", "inbox")}
+    assert assignments(st.db) == {1: ("Pegasus", "manual"), 2: ("Walkers", "manual"), 3: ("Nova", "inbox")}
     assert [e["id"] for e in st.json("inbox")] == [5]
 
 
@@ -782,3 +788,112 @@ def test_inbox_pick_without_a_terminal_says_so(rotation, tmp_path):
                         "`shoetrack activity assign ID PAIR`\n")
     assert p.stdout.endswith("q quit: \n")
     assert json.loads(st("inbox", "--json").stdout)[0]["id"] == 1
+
+
+# ---------------------------------------------------------------- rotation and learned suggestions
+
+def test_inbox_accept_spreads_a_rotation(st):
+    """Two pairs default for runs, 23 runs waiting: each suggestion counts the ones before it,
+    so "least worn" alternates instead of piling every run on one pair."""
+    st("shoe", "add", "Alpha", "--purchased", "2026-01-01", "--default-for", "run")
+    st("shoe", "add", "Bravo", "--purchased", "2026-01-01", "--default-for", "run", "--start-distance", "40k")
+    for i in range(23):
+        st("log", "8k", "--date", f"2026-03-{i + 1:02d}")
+    listed = st.json("inbox")
+    # Alpha catches up over the first five runs (a tie at 40 km goes to the first name), then
+    # they alternate.
+    expected = "AAAAAA" + "BA" * 8 + "B"
+    assert "".join(e["suggestion"]["shoe"][0] for e in listed) == expected
+    assert {e["suggestion"]["reason"] for e in listed} == {"least worn of Alpha, Bravo"}
+    r = st("inbox", "--accept")
+    assert r.stdout.splitlines()[-1] == "Assigned 23 activities."
+    got = assignments(st.db)
+    assert "".join(got[i + 1][0][0] for i in range(23)) == expected
+    assert {p["name"]: (p["activities"], p["distance_m"]) for p in st.json("status")} == {
+        "Alpha": (14, pytest.approx(112000)), "Bravo": (9, pytest.approx(40000 + 72000))}
+
+
+def _history(store):
+    """Eight weeks of a runner's own choices: the long Sunday run in Cushion, Tuesday intervals
+    in Light, Thursday trails in Trail, Wednesday treadmill runs in Tread, and Saturday easy
+    runs split between Cushion and Light. All four pairs are default for runs (a rotation)."""
+    from importers.model import Activity
+    from shoetrack import activities, attribution
+
+    pairs = {n: pair(store, n) for n in ("Cushion", "Light", "Trail", "Tread")}
+    week = [  # (weekday offset from Sunday 2026-03-01, hour, sport, km, min/km, gps, pair)
+        (0, 8, "run", 22, 5.7, True, "Cushion"), (2, 18, "run", 10, 4.3, True, "Light"),
+        (4, 7, "trail_run", 12, 6.5, True, "Trail"), (3, 19, "treadmill_run", 8, 5.5, False, "Tread"),
+        (6, 9, "run", 8, 5.8, True, None)]
+    with store.write():
+        for w in range(8):
+            for off, hour, sport, km, pace, gps, name in week:
+                day = date(2026, 3, 1).toordinal() + 7 * w + off
+                a = Activity(start=at(date.fromordinal(day).isoformat(), hour), sport=sport,
+                             distance_m=km * 1000, source="fit", elapsed_s=km * pace * 60, has_gps=gps)
+                aid = activities.insert(store, a)
+                name = name or ("Cushion", "Light")[w % 2]
+                activities.set_assignment(store, aid, attribution.Choice(pairs[name], "manual", "chosen"))
+    return pairs
+
+
+def test_learned_suggestions_follow_the_runner_s_rotation(st, store):
+    from importers.model import Activity
+    from shoetrack import activities
+
+    _history(store)
+    waiting = [  # date, hour, sport, km, min/km, gps
+        ("2026-04-26", 8, "run", 24, 5.6, True),           # a Sunday long run
+        ("2026-04-28", 18, "run", 9, 4.2, True),           # Tuesday intervals
+        ("2026-04-30", 7, "trail_run", 14, 6.8, True),     # a trail
+        ("2026-04-29", 19, "treadmill_run", 6, 5.4, False),  # the treadmill
+        ("2026-05-02", 9, "run", 8, 5.8, True),            # Saturday easy: split 4/4
+    ]
+    with store.write():
+        for day, hour, sport, km, pace, gps in waiting:
+            activities.insert(store, Activity(start=at(day, hour), sport=sport, distance_m=km * 1000,
+                                              source="fit", elapsed_s=km * pace * 60, has_gps=gps))
+    got = [(e["date"], e["suggestion"]["shoe"], e["suggestion"]["reason"]) for e in st.json("inbox")]
+    assert got == [
+        ("2026-04-26", "Cushion", "like your 8 long Sunday runs"),
+        ("2026-04-28", "Light", "like your 8 mid-length Tuesday runs"),
+        ("2026-04-29", "Tread", "like your 8 mid-length treadmill runs"),
+        ("2026-04-30", "Trail", "like your 8 longer trail runs"),
+        # Split 4/4 between Cushion and Light: wear decides between those two only (Light has
+        # 121 km with the Tuesday run listed before it, Cushion 232 km).
+        ("2026-05-02", "Light", "least worn of Cushion, Light, worn for runs like this"),
+    ]
+    text = st("inbox").stdout
+    assert "Cushion    like your 8 long Sunday runs" in text
+    # Automatic choices teach nothing: the same history recorded as `default` leaves wear to decide.
+    store.conn.execute("UPDATE assignments SET by = 'default'")
+    store.conn.commit()
+    assert {e["suggestion"]["reason"] for e in st.json("inbox")} == {"least worn of Cushion, Light, Trail, Tread"}
+
+
+def test_migration_0003_reads_old_filled_in_purchase_dates_as_unknown(tmp_path):
+    """Old versions filled a missing purchase date with the day the pair was added: from a
+    database at the previous version, such dates become unknown; real ones stay."""
+    import sqlite3
+
+    import sqlite_utils
+    from shoetrack.store import MIGRATIONS, open_store
+
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    MIGRATIONS.apply(db, stop_before="0003_attrib")
+    assert "0003_attrib" not in [m.name for m in MIGRATIONS.applied(db)]
+    added = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+    local_day = added.astimezone().date().isoformat()
+    for name, bought in (("Filled", local_day), ("Real", "2026-01-05")):
+        db.execute("INSERT INTO shoes (name, purchased_on, created_at) VALUES (?, ?, ?)",
+                   [name, bought, "2026-11-20T12:00:00Z"])
+    db.conn.commit()
+    db.close()
+    store = open_store(path)
+    try:
+        assert {r["name"]: r["purchased_on"] for r in store.q("SELECT * FROM shoes")} == {
+            "Filled": None, "Real": "2026-01-05"}
+        assert MIGRATIONS.pending(store.db) == []
+    finally:
+        store.close()

@@ -1,4 +1,6 @@
 """Manual logging, activities listing, assign/unassign/delete, and attribution of manual entries."""
+from datetime import datetime
+
 import pytest
 
 from helpers import db_dump
@@ -163,3 +165,95 @@ def test_notice_when_crossing_a_level(st):
     r = st("log", "200mi", "--date", "2026-11-22")
     assert r.stdout.splitlines()[1] == ("Pegasus reached its replace distance: 506 mi of 300–500; "
                                         "time for a new pair")
+
+
+# ---------------------------------------------------------------- unknown and known purchase dates
+
+def test_runner_s_word_counts_before_an_unknown_purchase_date(st):
+    """A pair added without --purchased: the runner's own choices count on any earlier day."""
+    r = st("shoe", "add", "Pegasus 40", "--default-for", "run", "--start-distance", "120mi")
+    assert r.stdout.startswith("Added Pegasus 40 (purchase date unknown: rules and defaults count it from ")
+    [p] = st.json("shoe", "list")
+    assert p["purchased_on"] is None
+    r = st("log", "5mi", "--shoe", "peg", "--date", "2026-11-20")
+    assert r.stdout == "Logged #1: 5.0 mi run on 2026-11-20 on Pegasus 40 (chosen).\n"
+    # Logged by hand without --shoe: the one pair default for runs takes it, as before the pair
+    # was added the runner still ran in it.
+    r = st("log", "10k", "--date", "2026-11-21")
+    assert r.stdout == "Logged #2: 6.2 mi run on 2026-11-21 on Pegasus 40 (default for run).\n"
+    st("activity", "unassign", "2")
+    assert st("activity", "assign", "2", "pegasus").stdout == (
+        "Activity #2 (6.2 mi on 2026-11-21) now counts on Pegasus 40.\n")
+    assert {a["id"]: (a["shoe"], a["assigned_by"]) for a in st.json("activities")} == {
+        1: ("Pegasus 40", "manual"), 2: ("Pegasus 40", "manual")}
+    assert st.json("status")[0]["distance_m"] == pytest.approx(125 * MI + 10000)
+    # reassign keeps the logged run on the pair (by hand, its date is no limit).
+    st("log", "3mi", "--date", "2026-11-22")
+    assert st.json("reassign")["changes"] == []
+
+
+def test_a_choice_before_a_known_purchase_date_is_refused_with_the_fix(st):
+    st("shoe", "add", "Nova", "--purchased", "2026-11-25", "--default-for", "run")
+    before = db_dump(st.db)
+    hint = ("Error: Nova was bought on 2026-11-25, after 2026-11-24: if you wore it then, move its "
+            "purchase date with `shoetrack shoe edit Nova --purchased 2026-11-24`\n")
+    assert st("log", "3mi", "--shoe", "nova", "--date", "2026-11-24", code=2).stderr == hint
+    assert db_dump(st.db) == before
+    r = st("log", "3mi", "--date", "2026-11-24")  # without --shoe: on no pair, with the same fix
+    assert r.stdout == ("Logged #1: 3.0 mi run on 2026-11-24, not counted on any pair: no pair in use on "
+                        "2026-11-24 is default for run; Nova was bought on 2026-11-25 (worn before? "
+                        "`shoetrack shoe edit Nova --purchased YYYY-MM-DD`).\n")
+    assert st("activity", "assign", "1", "nova", code=2).stderr == hint
+    st("shoe", "edit", "Nova", "--purchased", "2026-11-24")
+    assert st("activity", "assign", "1", "nova").stdout.endswith("now counts on Nova.\n")
+    st("shoe", "add", "Old Pair", "--purchased", "2026-11-25")
+    r = st("log", "1mi", "--shoe", "old", "--date", "2026-11-20", code=2)
+    assert r.stderr.endswith("`shoetrack shoe edit 'Old Pair' --purchased 2026-11-20`\n")  # quoted
+
+
+def test_imported_file_before_the_added_day_waits_with_the_hint(st):
+    """Automatic attribution of an imported file starts on the day the pair was added."""
+    from pathlib import Path
+
+    fit = Path(__file__).resolve().parents[1] / "examples" / "activities" / "2026-04-12-road-run.fit"
+    st("shoe", "add", "Pegasus", "--default-for", "run")
+    added = st.json("status")[0]["first_day"]
+    r = st("import", str(fit))
+    run_day = st.json("activities")[0]["start"]  # 2026-04-12T07:05Z: its local date depends on the zone
+    run_day = datetime.fromisoformat(run_day.replace("Z", "+00:00")).astimezone().date()
+    fix = (f"no pair in use on {run_day} is default for run; Pegasus counts automatically from {added}, "
+           "the day it was added (worn before? `shoetrack shoe edit Pegasus --purchased YYYY-MM-DD`)")
+    assert r.stdout.splitlines()[1:3] == [
+        "  1 activity on no pair (see `shoetrack activities --unassigned`):", f"    #1 run: {fix}"]
+    [e] = st.json("inbox")
+    assert (e["waiting"], e["predates"], e["suggestion"]) == (
+        fix, ["Pegasus"], {"shoe": "Pegasus", "shoe_id": 1, "reason": "default for run"})
+    assert st("inbox").stdout.splitlines()[-1] == (
+        f"1 waiting activity predates Pegasus's first day, {added}, the day it was added (purchase date "
+        "unknown): if you wore it then, `shoetrack shoe edit Pegasus --purchased YYYY-MM-DD`, then "
+        "`shoetrack reassign --apply`.")
+    # A pick in the inbox is the runner's word: it counts on the pair before the day it was added.
+    r = st("inbox", "--pick", input="1")
+    assert "    1 Pegasus\n" in r.stdout and "-> Pegasus\n" in r.stdout
+    assert [(a["shoe"], a["assigned_by"]) for a in st.json("activities")] == [("Pegasus", "manual")]
+    st("activity", "unassign", "1")
+    # Following the hint puts it on the pair automatically.
+    st("shoe", "edit", "Pegasus", "--purchased", "2026-04-01")
+    assert st.json("reassign", "--apply")["changes"][0]["new_shoe"] == "Pegasus"
+    assert st.json("inbox") == []
+
+
+def test_import_shoe_before_an_unknown_and_a_known_purchase_date(st):
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "examples" / "activities"
+    st("shoe", "add", "Pegasus")
+    st("shoe", "add", "Nova", "--purchased", "2026-04-20")
+    st("import", "--shoe", "peg", str(folder / "2026-04-12-road-run.fit"))
+    r = st("import", "--shoe", "nova", str(folder / "2026-04-15-treadmill.fit"))
+    day = [a for a in st.json("activities") if a["id"] == 2][0]["start"]
+    day = datetime.fromisoformat(day.replace("Z", "+00:00")).astimezone().date()  # local: 04-15 or 04-16
+    assert r.stdout.splitlines()[2] == (
+        f"    #2 treadmill_run: Nova was bought on 2026-04-20, after {day}: if you wore it then, "
+        f"move its purchase date with `shoetrack shoe edit Nova --purchased {day}`")
+    assert {a["id"]: a["shoe"] for a in st.json("activities")} == {1: "Pegasus", 2: None}

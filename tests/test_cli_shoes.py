@@ -163,3 +163,49 @@ def test_retire_warns_about_runs_chosen_by_hand_after_the_date(st):
     r = st("shoe", "retire", "Old", "--date", "2026-02-01")
     assert r.stdout == ("Retired Old from 2026-02-01.\n1 activity from 2026-02-01 on still counts on Old, "
                         "as you chose (#1); move it with `shoetrack activity assign ID PAIR`.\n")
+
+
+@pytest.mark.parametrize("cmd", [["shoe", "add", "W", "--default-for", "run"], ["shoe", "edit", "W"]])
+@pytest.mark.parametrize("sport", ["cycling", "swim", "strength"])
+def test_default_for_a_sport_without_shoes_is_refused(st, cmd, sport):
+    st("shoe", "add", "V", "--purchased", "2026-01-01")
+    if cmd[1] == "edit":
+        st("shoe", "add", "W", "--purchased", "2026-01-01")
+    before = db_dump(st.db)
+    canonical = {"swim": "swimming"}.get(sport, sport)
+    r = st(*cmd, "--default-for", sport, code=2)
+    assert r.stderr == f"Error: {canonical} never counts on shoes: a pair cannot be default for it\n"
+    assert db_dump(st.db) == before
+
+
+def test_a_name_that_prefixes_another_warns_and_exact_wins(st):
+    st("shoe", "add", "Clifton 9", "--purchased", "2026-01-01")
+    st("shoe", "add", "Ghost", "--purchased", "2026-01-01")
+    r = st("shoe", "rename", "ghost", "clifton")
+    assert r.stdout == "Renamed Ghost to clifton.\n"
+    assert r.stderr == "Note: Clifton 9 also starts with 'clifton': that name now means clifton; type more for the other.\n"
+    r = st("shoe", "retire", "CLIFTON", "--date", "2026-06-01")
+    assert r.stdout.startswith("Retired clifton from 2026-06-01.")
+    assert {p["name"]: p["retired_on"] for p in st.json("status", "--all")} == {
+        "Clifton 9": None, "clifton": "2026-06-01"}
+    r = st("shoe", "add", "Clif", "--purchased", "2026-01-01")
+    assert r.stderr == ("Note: clifton, Clifton 9 also start with 'Clif': that name now means Clif; "
+                        "type more for the other.\n")
+    assert st("shoe", "add", "Clifton 9 GTX", "--purchased", "2026-01-01").stderr == ""  # longer: no clash
+    assert st.json("shoe", "show", "clifton 9")["name"] == "Clifton 9"
+    st("shoe", "add", "Évasion", "--purchased", "2026-01-01")
+    assert st.json("shoe", "show", "évasion")["name"] == "Évasion"  # case-insensitive beyond ASCII
+
+
+def test_unknown_purchase_date_is_shown(st):
+    st("shoe", "add", "Pegasus", "--default-for", "run")
+    first = st.json("status")[0]["first_day"]
+    text = st("shoe", "show", "peg").stdout.splitlines()
+    assert text[2] == "In use:      unknown to now"
+    assert text[3] == (f"Purchased:   unknown: rules and defaults count it from {first} (the day it was "
+                       "added), runs you log or assign on any date; set it with "
+                       "`shoetrack shoe edit Pegasus --purchased YYYY-MM-DD`")
+    assert st("shoe", "list").stdout.splitlines()[2].split()[2] == "unknown"
+    st("shoe", "edit", "Pegasus", "--purchased", "2026-01-01")
+    assert st("shoe", "show", "peg").stdout.splitlines()[2:4] == [
+        "In use:      2026-01-01 to now", "Default for: run"]

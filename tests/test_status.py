@@ -109,3 +109,30 @@ def test_status_cli(st):
 def test_status_empty(st):
     assert st("status").stdout == "No pairs yet: add one with `shoetrack shoe add NAME --default-for run`.\n"
     assert st.json("status") == []
+
+
+def test_status_says_when_a_purchase_date_is_unknown(st):
+    st("shoe", "add", "Pegasus", "--default-for", "run")
+    st("shoe", "add", "Nova", "--purchased", "2026-01-01")
+    out = st("status").stdout.splitlines()
+    assert out[-1] == ("Purchase date unknown: Pegasus (rules and defaults count it from the day it was added; "
+                       "set it with `shoetrack shoe edit Pegasus --purchased YYYY-MM-DD`).")
+    data = {p["name"]: p for p in st.json("status")}
+    assert data["Pegasus"]["purchased_on"] is None and data["Nova"]["first_day"] == "2026-01-01"
+    st("shoe", "add", "Clifton")
+    assert st("status").stdout.splitlines()[-1] == (
+        "Purchase date unknown: Clifton, Pegasus (rules and defaults count each from the day it was added; "
+        "set it with `shoetrack shoe edit NAME --purchased YYYY-MM-DD`).")
+
+
+def test_status_inbox_count_is_the_inbox(st):
+    """One definition of what waits: status counts exactly what `inbox` lists."""
+    st("shoe", "add", "A", "--purchased", "2026-01-01", "--default-for", "run")
+    st("shoe", "add", "B", "--purchased", "2026-01-01", "--default-for", "run")
+    for d in ("2026-03-01", "2026-03-02", "2026-03-03"):
+        st("log", "5k", "--date", d)
+    st("log", "5k", "--date", "2026-03-04", "--sport", "cycling")  # never waits
+    st("log", "5k", "--date", "2026-03-04", "--shoe", "a")
+    st("inbox", "--pick", input="i")  # ignored: no longer waits
+    assert len(st.json("inbox")) == 2
+    assert st("status").stdout.splitlines()[-1] == "2 shoe activities are on no pair (see `shoetrack inbox`)."

@@ -202,6 +202,22 @@ def inbox_cmd(app: App, pick, accept, as_json):
           ["id", "date", "sport", "distance", "name", "suggested", "because"], align="rllrlll")
     click.echo(f"\n{plural(len(items), 'activity waits', 'activities wait')} for a pair: "
                "`shoetrack inbox --pick` to go through them, `--accept` to take every suggestion.")
+    _predating_hints(items)
+
+
+def _predating_hints(items) -> None:
+    """One line per pair that waiting runs predate: how many, and the command that moves its
+    first day (after which `reassign --apply` puts them on it)."""
+    by_pair: dict[int, list] = {}
+    for e in items:
+        for p in e.predates:
+            by_pair.setdefault(p.id, [p, 0])[1] += 1
+    for shoe, n in by_pair.values():
+        since = (f"its purchase date {shoe.purchased_on}" if shoe.purchase_known
+                 else f"{shoe.first_day}, the day it was added (purchase date unknown)")
+        click.echo(f"{plural(n, 'waiting activity predates', 'waiting activities predate')} "
+                   f"{shoe.name}'s first day, {since}: if you wore it then, "
+                   f"{shoe.edit_date_hint()}, then `shoetrack reassign --apply`.")
 
 
 def _keys():

@@ -16,7 +16,9 @@ def _pair_options(f):
     opts = [
         click.option("--brand", help="Maker, e.g. Nike."),
         click.option("--model", help="Model, e.g. Pegasus 40."),
-        click.option("--purchased", metavar="DATE", help="Purchase date YYYY-MM-DD (default today)."),
+        click.option("--purchased", metavar="DATE",
+                     help="Purchase date YYYY-MM-DD. Without it the date is unknown: rules and defaults "
+                          "count the pair from the day it was added, your own choices on any date."),
         click.option("--start-distance", metavar="DIST",
                      help="Distance already on the pair before tracking (e.g. 120mi)."),
         click.option("--warn", metavar="DIST", help="Warn at this distance (default from config, 300mi)."),
@@ -81,7 +83,20 @@ def shoe_add(app: App, name, **opts):
     s = shoes.add(app.store, name, defaults=(app.config.warn_m, app.config.replace_m),
                   **_values(app, **opts))
     extra = f", default for {', '.join(s.default_sports)}" if s.default_sports else ""
-    click.echo(f"Added {s.name} (in use from {s.purchased_on}{extra}).")
+    if s.purchase_known:
+        click.echo(f"Added {s.name} (in use from {s.purchased_on}{extra}).")
+    else:
+        click.echo(f"Added {s.name} (purchase date unknown: rules and defaults count it from "
+                   f"{s.first_day}, runs you log or assign on any date{extra}).")
+    _prefix_note(app, s)
+
+
+def _prefix_note(app: App, s) -> None:
+    from shoetrack import shoes
+
+    note = shoes.prefix_warning(app.store, s)
+    if note:
+        click.echo(note, err=True)
 
 
 @shoe.command("list")
@@ -101,7 +116,7 @@ def shoe_list(app: App, show_all, as_json):
         return
     table(
         [[st.shoe.name, " ".join(filter(None, [st.shoe.brand, st.shoe.model])),
-          ",".join(st.shoe.default_sports) or "-", st.shoe.purchased_on or "-",
+          ",".join(st.shoe.default_sports) or "-", st.shoe.purchased_on or "unknown",
           st.shoe.retired_on or "-", fmt_dist(app, st.total_m)] for st in rows],
         ["name", "shoe", "default for", "purchased", "retired", "distance"],
         align="lllllr",
@@ -132,7 +147,7 @@ def shoe_show(app: App, name, limit, as_json):
     lines = [
         ("Name", s.name),
         ("Shoe", " ".join(filter(None, [s.brand, s.model])) or "-"),
-        ("In use", f"{s.purchased_on or '-'} to {s.retired_on or 'now'}"),
+        ("In use", f"{s.purchased_on or 'unknown'} to {s.retired_on or 'now'}"),
         ("Default for", ", ".join(s.default_sports) or "-"),
         ("Distance", f"{fmt_dist(app, st.total_m)} ({fmt_dist(app, st.tracked_m)} tracked"
                      f" + {fmt_dist(app, s.start_distance_m)} starting)"),
@@ -150,6 +165,10 @@ def shoe_show(app: App, name, limit, as_json):
         lines.append(("Cost", f"{s.cost:.2f}"))
     if s.notes:
         lines.append(("Notes", s.notes))
+    if not s.purchase_known:
+        lines.insert(3, ("Purchased", f"unknown: rules and defaults count it from {s.first_day} (the day "
+                                      f"it was added), runs you log or assign on any date; set it with "
+                                      f"{s.edit_date_hint()}"))
     for k, v in lines:
         click.echo(f"{k + ':':<12} {v}")
     if acts:
@@ -226,6 +245,7 @@ def shoe_rename(app: App, name, new_name):
     old = shoe_arg(app, name)
     s = shoes.rename(app.store, old, new_name)
     click.echo(f"Renamed {old.name} to {s.name}.")
+    _prefix_note(app, s)
 
 
 @shoe.command("delete")

@@ -33,15 +33,23 @@ def status_cmd(app: App, show_all, as_json):
         ["pair", "distance", "window (| = warn)", "state", "runs", "last worn", "reaches (forecast)"],
         align="lrllrll",
     )
-    from shoetrack.sports import SHOE_SPORTS
+    from shoetrack import inbox
 
-    unassigned = app.store.scalar(
-        "SELECT count(*) FROM activities a LEFT JOIN assignments g ON g.activity_id = a.id"
-        " WHERE g.activity_id IS NULL AND a.ignored = 0 AND a.sport IN"
-        f" ({','.join('?' * len(SHOE_SPORTS))})", SHOE_SPORTS)
+    _unknown_dates([st.shoe for st in rows if not st.shoe.purchase_known and st.state != "retired"])
+    unassigned = inbox.count(app.store)
     if unassigned:
         click.echo(f"\n{unassigned} shoe activit{'y is' if unassigned == 1 else 'ies are'} on no pair "
                    "(see `shoetrack inbox`).")
+
+
+def _unknown_dates(pairs) -> None:
+    """Say which pairs have no purchase date: their automatic first day is the day they were added."""
+    if not pairs:
+        return
+    one = len(pairs) == 1
+    fix = pairs[0].edit_date_hint() if one else "`shoetrack shoe edit NAME --purchased YYYY-MM-DD`"
+    click.echo(f"\nPurchase date unknown: {', '.join(s.name for s in pairs)} (rules and defaults count "
+               f"{'it' if one else 'each'} from the day it was added; set it with {fix}).")
 
 
 def _next_limit(st) -> str:
