@@ -108,13 +108,14 @@ def test_archive_choice_survives_reassign_and_rules(st, tmp_path):
     assert (b["shoe"], b["assigned_by"]) == ("Road", "rule:1")  # the rule does apply elsewhere
 
 
-def test_existing_pair_matched_and_purchase_date_moved_back(st, tmp_path):
-    st("shoe", "add", "pegasus")  # bought "today" by default
+@pytest.mark.parametrize("bought,verb", [(["--purchased", "2024-02-02"], "moved"), ([], "set")])
+def test_existing_pair_matched_and_purchase_date_moved_back(st, tmp_path, bought, verb):
+    st("shoe", "add", "pegasus", *bought)
     z = ef.strava_export(tmp_path / "export_1.zip", strava_acts()[:1], [])
     out = st("import", z).stdout
     assert "Matched 1 existing pair: pegasus" in out
     first = local_day(utc(2022, 5, 29, 15, 53, 35))  # the runner's calendar day of the first run
-    assert f"pegasus: purchase date moved to {first}, its first use in the export" in out
+    assert f"pegasus: purchase date {verb} to {first}, its first use in the export" in out
     [a] = st.json("activities")
     assert a["shoe"] == "pegasus"
     assert st.json("shoe", "show", "pegasus")["purchased_on"] == first

@@ -181,8 +181,8 @@ class _Joiner:
 
 def ensure_pairs(store: Store, plan: Plan, result: ExportResult) -> dict[str, Shoe]:
     """Gear key -> pair: an existing pair of the same name (case-insensitive), else a new one.
-    A pair's purchase date is its first use in the export (or the export's own start date),
-    moved earlier on an existing pair that the export shows in use before it."""
+    A pair's purchase date is its first use in the export (or the export's own start date); an
+    existing pair gets it when its own is unknown or later (the export shows it in use then)."""
     first = _first_use(plan)
     out: dict[str, Shoe] = {}
     for key, g in plan.gear.items():
@@ -191,9 +191,10 @@ def ensure_pairs(store: Store, plan: Plan, result: ExportResult) -> dict[str, Sh
         existing = store.one("SELECT id FROM shoes WHERE name = ? COLLATE NOCASE", (g.name,))
         if existing:
             shoe = shoes_mod.get(store, existing["id"])
-            if start and shoe.purchased_on and start.isoformat() < shoe.purchased_on:
+            if start and (shoe.purchased_on is None or start.isoformat() < shoe.purchased_on):
+                verb = "set" if shoe.purchased_on is None else "moved"
                 shoe = shoes_mod.edit(store, shoe, purchased_on=start)
-                result.notes.append(f"{shoe.name}: purchase date moved to {start}, its first use in the export")
+                result.notes.append(f"{shoe.name}: purchase date {verb} to {start}, its first use in the export")
             result.matched.append(shoe.name)
         else:
             shoe = _create(store, g, start)
