@@ -267,3 +267,27 @@ def test_progress_bar_and_plain_paths_beside_an_export(st, tmp_path):
     r = st("import", "--progress", z, loose)
     assert "Importing" in r.stderr
     assert "Imported 3 files (3 activities)" in r.stdout
+
+
+def test_bad_rows_fail_alone(st, tmp_path):
+    z = ef.strava_export(tmp_path / "export_1.zip", strava_acts()[:2], SHOES)
+    with __import__("zipfile").ZipFile(z) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    lines = members["activities.csv"].decode().splitlines()
+    bad = lines[1].replace("May 29, 2022, 3:53:35 PM", "sometime")
+    members["activities.csv"] = "\n".join([lines[0], bad, lines[2], ""]).encode()
+    z2 = ef.write_tree(tmp_path / "export_2.zip", members, False)
+    r = st("import", z2, code=1)
+    assert f"failed: {z2}!activities.csv#line 2: unreadable date 'sometime'" in r.stderr
+    assert "Imported 2 files (2 activities)" in r.stdout  # the row's file still imports, without gear
+    g = garmin_acts()[:2]
+    gz = ef.garmin_export(tmp_path / "g.zip", g, GARMIN_GEAR)
+    with __import__("zipfile").ZipFile(gz) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    name = "DI_CONNECT/DI-Connect-Fitness/runner_0_summarizedActivities.json"
+    doc = json.loads(members[name])
+    del doc[0]["summarizedActivitiesExport"][1]["beginTimestamp"]
+    members[name] = json.dumps(doc).encode()
+    gz2 = ef.write_tree(tmp_path / "g2.zip", members, False)
+    r = st("import", gz2, code=1)
+    assert f"failed: {gz2}!{name}#9000000001: no start time (beginTimestamp or startTimeGmt)" in r.stderr

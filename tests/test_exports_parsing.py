@@ -40,7 +40,8 @@ def test_repeated_headers_read_by_position():
                                  file=None, gear="P", gear_id="42")])
     cols = strava.columns(text.splitlines()[0].split(","), strava.HEADERS)
     assert len(cols["distance"]) == 2 and len(cols["elapsed"]) == 2
-    [rec], ids = strava.read_activities(text)
+    [rec], ids, bad = strava.read_activities(text)
+    assert bad == []
     assert (rec.activity.distance_m, rec.activity.elapsed_s, rec.gear) == (10012.4, 3001.0, "name:p")
     assert ids == {"42": "name:p", "name:p": "P"}
 

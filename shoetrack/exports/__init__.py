@@ -39,6 +39,6 @@ def is_export(path: str | Path) -> bool:
         except OSError:
             return False
     if p.is_dir():
-        top = [q.name for q in p.iterdir()] if p.exists() else []
-        return bool({"activities.csv", "export.xml", "DI_CONNECT", "DI-Connect-Fitness"} & set(top))
+        top = {q.name for q in p.iterdir()}
+        return bool({"activities.csv", "export.xml", "DI_CONNECT", "DI-Connect-Fitness"} & top)
     return False

@@ -69,19 +69,20 @@ def record(item: dict) -> Record:
     return Record(str(item.get("activityId")), act)
 
 
-def read_summaries(data: bytes) -> list[Record]:
+def read_summaries(data: bytes) -> tuple[list[Record], list[tuple[str, str]]]:
+    """The summaries as Records, and (activityId, reason) for each that cannot be read."""
     doc = json.loads(data)
     items = []
     for block in doc if isinstance(doc, list) else [doc]:
         if isinstance(block, dict):
             items.extend(block.get("summarizedActivitiesExport") or [])
-    out = []
+    out, bad = [], []
     for item in items:
         try:
             out.append(record(item))
-        except (ShoetrackError, ValueError, TypeError, OverflowError) as e:
-            raise ShoetrackError(f"activity {item.get('activityId')}: {e}") from None
-    return out
+        except (ShoetrackError, ValueError, TypeError, OverflowError, AttributeError) as e:
+            bad.append((str(item.get("activityId") if isinstance(item, dict) else "?"), str(e)))
+    return out, bad
 
 
 def _day(text) -> date | None:
@@ -130,9 +131,11 @@ def plan(arc: Archive, prefix: str = "") -> Plan:
     out.listing = tables[0] if tables else ""
     for n in tables:
         try:
-            out.records.extend(read_summaries(arc.read(n, MAX_TABLE)))
+            records, bad = read_summaries(arc.read(n, MAX_TABLE))
         except (ValueError, ShoetrackError) as e:
             raise ShoetrackError(f"{n}: {e}") from None
+        out.records.extend(records)
+        out.problems.extend((f"{n}#{key}", reason) for key, reason in bad)
     links: dict[str, str] = {}
     for n in sorted(n for n in names if GEAR.search(n)):
         try:

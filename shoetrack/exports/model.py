@@ -47,3 +47,4 @@ class Plan:
     join_by_start: bool = False
     listing: str = ""  # the member the records come from, for the import log
     notes: list[str] = field(default_factory=list)  # one line each, shown in the summary
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (member#item, reason): failed alone

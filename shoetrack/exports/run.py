@@ -72,7 +72,7 @@ def import_export(store: Store, path: str | Path, *, progress: Callable[[str], N
 
 def _run(store, arc: Archive, plan: Plan, result: ExportResult, progress) -> None:
     result.notes.extend(plan.notes)
-    for name, reason in arc.problems:
+    for name, reason in arc.problems + plan.problems:
         result.files.append(ingest.record_member_failure(store, arc.vpath(name), reason))
     pairs = ensure_pairs(store, plan, result)
     every = shoes_mod.all_shoes(store)  # once: rules and defaults read it for every member

@@ -106,7 +106,7 @@ def read_shoes(text: str) -> tuple[list[Gear], list[tuple[str | None, str | None
 def read_activities(text: str, prefix: str = "") -> tuple[list[Record], dict[str, str]]:
     """activities.csv: one Record per row (export figures; `file` the member it names), and a
     table of each gear id seen beside a name -> that name's Gear key, and each name's Gear key
-    -> the name as written."""
+    -> the name as written; and (line, reason) for each row that cannot be read."""
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if not header:
@@ -116,15 +116,15 @@ def read_activities(text: str, prefix: str = "") -> tuple[list[Record], dict[str
     if missing:
         raise ShoetrackError(f"activities.csv: no column for {', '.join(missing)} (unknown header language?)")
     day_first = any(h.strip() in _LOCAL for h in header)
-    records, id_names = [], {}
+    records, id_names, bad = [], {}, []
     for line, row in enumerate(reader, start=2):
         if not any(c.strip() for c in row):
             continue
         try:
             records.append(_record(row, cols, day_first, prefix, id_names))
         except (ShoetrackError, ValueError) as e:
-            raise ShoetrackError(f"activities.csv line {line}: {e}") from None
-    return records, id_names
+            bad.append((f"line {line}", str(e)))  # this row fails alone
+    return records, id_names, bad
 
 
 def _record(row, cols, day_first, prefix, id_names) -> Record:
@@ -150,7 +150,8 @@ def _record(row, cols, day_first, prefix, id_names) -> Record:
 def plan(arc: Archive, prefix: str = "") -> Plan:
     """Read a Strava export whose activities.csv is at `prefix`."""
     out = Plan("strava", listing=prefix + "activities.csv")
-    records, id_names = read_activities(arc.read(out.listing).decode("utf-8-sig", "replace"), prefix)
+    records, id_names, bad = read_activities(arc.read(out.listing).decode("utf-8-sig", "replace"), prefix)
+    out.problems = [(f"{out.listing}#{line}", reason) for line, reason in bad]
     names = set(arc.names())
     named, blank = read_shoes(arc.read(prefix + "shoes.csv").decode("utf-8-sig", "replace")) \
         if prefix + "shoes.csv" in names else ([], [])
