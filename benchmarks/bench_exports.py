@@ -4,7 +4,7 @@ importing the same activity files as a plain folder.
     python benchmarks/bench_exports.py [--activities 2000] [--dir DIR]
 
 For each export, as new processes (`shoetrack import --no-progress --json`): wall time and peak
-RSS (best time of two runs, highest peak) of the export (zip) import, of the same export unzipped (folder), and of a plain folder
+RSS (best time of three runs, highest peak) of the export (zip) import, of the same export unzipped (folder), and of a plain folder
 holding only its activity files (no gear, no tables: the ordinary import); and the export import
 at a tenth of the size, to show that peak memory does not grow with the export. Ratios are
 export / plain folder on the same files, same machine, same run.
@@ -106,7 +106,7 @@ def measure(kind: str, n: int, base: Path) -> dict:
     for label, path in (("export zip", export), ("export folder", folder), ("plain folder", plain),
                         ("export zip, 1/10", small)):
         runs = []
-        for k in range(2):  # best of two, each into a new database: the machine is shared
+        for k in range(3):  # best of three, each into a new database: the machine is shared
             db = base / kind / f"{label.replace(' ', '_').replace('/', '')}{k}.db"
             runs.append(cli_import(path, db))
         secs, rss, rep = min(runs, key=lambda r: r[0])

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-import fitwriter  # noqa: E402
+import fitwriter
 
 # activities.csv as Strava wrote it in 2022 (94 columns): the names before "Athlete Weight" are
 # the summary, shown in the display unit; the later copies are SI.
@@ -124,7 +124,7 @@ def strava_csv(acts: list[Act], header: list[str] = STRAVA_101, german: bool = F
     w = csv.writer(out, lineterminator="\n")
     w.writerow(names)
     for i, a in enumerate(acts):
-        row = {h: "" for h in range(len(header))}
+        row = dict.fromkeys(range(len(header)), "")
         first = {}
         for pos, h in enumerate(header):
             first.setdefault(h, pos)

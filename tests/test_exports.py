@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import export_fixtures as ef
+import pytest
 from export_fixtures import Act, utc
 from helpers import db_dump
 

@@ -9,9 +9,8 @@ import struct
 import tracemalloc
 import zipfile
 
-import pytest
-
 import export_fixtures as ef
+import pytest
 from export_fixtures import Act, utc
 
 from shoetrack.exports import archive
@@ -30,11 +29,10 @@ def peak_of(fn):
 
 
 def zeros_zip(path, size, name="activities/1.fit"):
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        with z.open(name, "w", force_zip64=True) as f:
-            block = bytes(MiB)
-            for _ in range(size // MiB):
-                f.write(block)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z, z.open(name, "w", force_zip64=True) as f:
+        block = bytes(MiB)
+        for _ in range(size // MiB):
+            f.write(block)
     return path
 
 
@@ -61,17 +59,17 @@ def test_zip_bomb_member_refused_with_flat_memory(tmp_path):
     z = zeros_zip(tmp_path / "bomb.zip", 100 * MiB)
     with open_export(z) as arc:
         err, peak = peak_of(lambda: pytest.raises(MemberError, arc.read, "activities/1.fit"))
-    assert "refused: expands more than 150 times (a zip bomb?)" == str(err.value)
+    assert str(err.value) == "refused: expands more than 150 times (a zip bomb?)"
     assert peak < 8 * MiB  # of the 100 MiB it holds
 
 
 def test_zip_bomb_through_the_cli_fails_alone(st, tmp_path):
     run = Act(utc(2022, 5, 29, 6, 0, 0))
     z = ef.strava_export(tmp_path / "export_1.zip", [run], [])
-    with zipfile.ZipFile(z, "a", zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("activities/999.fit", "w", force_zip64=True) as f:
-            for _ in range(100):
-                f.write(bytes(MiB))
+    with zipfile.ZipFile(z, "a", zipfile.ZIP_DEFLATED) as zf, \
+            zf.open("activities/999.fit", "w", force_zip64=True) as f:
+        for _ in range(100):
+            f.write(bytes(MiB))
     r = st("import", z, code=1)
     assert "Imported 1 file (1 activity); 0 duplicate, 0 not an activity, 1 failed." in r.stdout
     assert f"failed: {z}!activities/999.fit: refused: expands more than 150 times (a zip bomb?)" in r.stderr
@@ -182,9 +180,8 @@ def test_nested_zip_bomb_in_garmin_export_fails_alone(st, tmp_path):
 
 def test_budget_shared_by_layers(tmp_path):
     z = ef.strava_export(tmp_path / "export_1.zip", [Act(utc(2022, 5, 29, 6, 0, 0))], [])
-    with open_export(z, archive.Budget(100)) as arc:
-        with pytest.raises(ArchiveError, match="expands beyond"):
-            arc.read("activities/8000000000.fit.gz")
+    with open_export(z, archive.Budget(100)) as arc, pytest.raises(ArchiveError, match="expands beyond"):
+        arc.read("activities/8000000000.fit.gz")
 
 
 def test_health_export_xml_streams_with_flat_memory(tmp_path):

@@ -1,9 +1,8 @@
 """The export parsers' small readers: localized numbers and dates, headers by position."""
 from __future__ import annotations
 
-import pytest
-
 import export_fixtures as ef
+import pytest
 from export_fixtures import Act, utc
 
 from shoetrack.errors import ShoetrackError

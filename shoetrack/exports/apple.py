@@ -8,12 +8,11 @@ expansion is how an XML bomb grows).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Iterator
 from xml.parsers import expat
 
 from importers.model import Activity
-
 from shoetrack.errors import ShoetrackError
 from shoetrack.exports.model import Plan, Record
 

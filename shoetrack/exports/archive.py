@@ -15,9 +15,9 @@ import struct
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from shoetrack.errors import ShoetrackError
 
@@ -194,7 +194,7 @@ def _check_growth(out: int, used: int, limit: int) -> None:
 def _check_overlap(infos: list[zipfile.ZipInfo]) -> None:
     """Entries whose data overlap (many names over one compressed stream) refuse the archive."""
     spans = sorted((i.header_offset, i.header_offset + 30 + i.compress_size) for i in infos)
-    for (_, a_end), (b_start, _) in zip(spans, spans[1:]):
+    for (_, a_end), (b_start, _) in zip(spans, spans[1:], strict=False):
         if b_start < a_end:
             raise ArchiveError("refused: overlapping entries (a zip bomb)")
 
@@ -247,7 +247,7 @@ class Archive:
         self.depth = depth
         self._closing = closing or []
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -276,7 +276,7 @@ class Archive:
         return b"".join(self.chunks(name, limit))
 
     @contextmanager
-    def nested(self, name: str) -> Iterator["Archive"]:
+    def nested(self, name: str) -> Iterator[Archive]:
         """The zip stored as member `name`, opened as an Archive of its own. A stored member is
         read in place from a folder; one inside a zip is copied, counted, into an anonymous
         temporary file (it has no name on disk: nothing is ever written under a member's name)."""
@@ -284,9 +284,9 @@ class Archive:
             raise MemberError("refused: a zip nested too deep")
         label = self.vpath(name)
         if isinstance(self.layer, _Folder):
-            f = open(self.layer.entries[name], "rb")
+            f = open(self.layer.entries[name], "rb")  # noqa: SIM115 - closed with the Archive
         else:
-            f = tempfile.TemporaryFile()
+            f = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the Archive
             try:
                 for chunk in self.chunks(name, MAX_NESTED):
                     f.write(chunk)
@@ -311,7 +311,7 @@ def open_export(path: str | Path, budget: Budget | None = None, label: str | Non
     if path.is_dir():
         return Archive(_Folder(path), label, budget)
     try:
-        f = open(path, "rb")
+        f = open(path, "rb")  # noqa: SIM115 - closed with the Archive
     except OSError as e:
         raise ArchiveError(f"cannot read {path.name}: {e.strerror or e}") from None
     try:

@@ -12,7 +12,6 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 from importers.model import Activity
-
 from shoetrack.errors import ShoetrackError
 from shoetrack.exports.archive import Archive
 from shoetrack.exports.common import is_activity_name

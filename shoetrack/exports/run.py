@@ -3,12 +3,14 @@ activity file and each listed activity through shoetrack.ingest, with the export
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
-from shoetrack import ingest, shoes as shoes_mod
+from shoetrack import ingest
+from shoetrack import shoes as shoes_mod
 from shoetrack.errors import ShoetrackError
 from shoetrack.exports import kind_of
 from shoetrack.exports.archive import Archive, ArchiveError, MemberError, gunzip, open_export
@@ -204,7 +206,7 @@ def ensure_pairs(store: Store, plan: Plan, result: ExportResult) -> dict[str, Sh
 
 
 def _create(store: Store, g: Gear, start: date | None) -> Shoe:
-    values = {"brand": g.brand, "model": g.model, "default_sports": g.default_sports,
+    values: dict[str, Any] = {"brand": g.brand, "model": g.model, "default_sports": g.default_sports,
               "replace_at_m": g.replace_at_m, "retired_on": g.retired_on}
     if start:
         values["purchased_on"] = start

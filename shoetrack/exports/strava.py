@@ -11,7 +11,6 @@ import csv
 import io
 
 from importers.model import Activity
-
 from shoetrack.errors import ShoetrackError
 from shoetrack.exports.archive import Archive
 from shoetrack.exports.common import is_activity_name, number, utc_datetime
