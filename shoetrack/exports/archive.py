@@ -283,6 +283,7 @@ class Archive:
         if self.depth >= MAX_DEPTH:
             raise MemberError("refused: a zip nested too deep")
         label = self.vpath(name)
+        f: IO[bytes]
         if isinstance(self.layer, _Folder):
             f = open(self.layer.entries[name], "rb")  # noqa: SIM115 - closed with the Archive
         else:

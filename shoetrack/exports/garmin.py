@@ -71,7 +71,7 @@ def record(item: dict) -> Record:
 def read_summaries(data: bytes) -> tuple[list[Record], list[tuple[str, str]]]:
     """The summaries as Records, and (activityId, reason) for each that cannot be read."""
     doc = json.loads(data)
-    items = []
+    items: list = []
     for block in doc if isinstance(doc, list) else [doc]:
         if isinstance(block, dict):
             items.extend(block.get("summarizedActivitiesExport") or [])

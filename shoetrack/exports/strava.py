@@ -102,7 +102,7 @@ def read_shoes(text: str) -> tuple[list[Gear], list[tuple[str | None, str | None
     return named, blank
 
 
-def read_activities(text: str, prefix: str = "") -> tuple[list[Record], dict[str, str]]:
+def read_activities(text: str, prefix: str = "") -> tuple[list[Record], dict[str, str], list[tuple[str, str]]]:
     """activities.csv: one Record per row (export figures; `file` the member it names), and a
     table of each gear id seen beside a name -> that name's Gear key, and each name's Gear key
     -> the name as written; and (line, reason) for each row that cannot be read."""
@@ -115,7 +115,9 @@ def read_activities(text: str, prefix: str = "") -> tuple[list[Record], dict[str
     if missing:
         raise ShoetrackError(f"activities.csv: no column for {', '.join(missing)} (unknown header language?)")
     day_first = any(h.strip() in _LOCAL for h in header)
-    records, id_names, bad = [], {}, []
+    records: list[Record] = []
+    id_names: dict[str, str] = {}
+    bad: list[tuple[str, str]] = []
     for line, row in enumerate(reader, start=2):
         if not any(c.strip() for c in row):
             continue
