@@ -16,9 +16,9 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from typing import IO
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from shoetrack.errors import ShoetrackError
 
