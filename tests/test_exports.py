@@ -152,7 +152,7 @@ def test_garmin_export(st, tmp_path, layout):
     assert a[0]["name"] == "Ljubljana Run"
     assert (a[2]["distance_m"], a[2]["elapsed_s"]) == (7000.0, 3000.0)  # centimeters, milliseconds
     shoes = shoes_json(st)
-    assert shoes["Ghost"]["replace_at_m"] == 800000.0
+    assert (shoes["Ghost"]["warn_at_m"], shoes["Ghost"]["replace_at_m"]) == (480000.0, 800000.0)
     assert shoes["Old Ghost"]["retired_on"] == "2023-01-21"
     assert shoes["Ghost"]["purchased_on"] == "2021-01-01"
     first = db_dump(st.db)

@@ -208,6 +208,12 @@ def ensure_pairs(store: Store, plan: Plan, result: ExportResult) -> dict[str, Sh
 def _create(store: Store, g: Gear, start: date | None) -> Shoe:
     values: dict[str, Any] = {"brand": g.brand, "model": g.model, "default_sports": g.default_sports,
               "replace_at_m": g.replace_at_m, "retired_on": g.retired_on}
+    if g.replace_at_m:
+        # The export's replace distance comes with no warn distance: keep the default window's
+        # proportion (300 of 500 mi), so the window ends below it whatever the config says.
+        from shoetrack.config import DEFAULT_REPLACE_M, DEFAULT_WARN_M
+
+        values["warn_at_m"] = g.replace_at_m * DEFAULT_WARN_M / DEFAULT_REPLACE_M
     if start:
         values["purchased_on"] = start
     if g.retired_on and start and g.retired_on < start:
