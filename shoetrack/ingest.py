@@ -509,15 +509,11 @@ def _store(store: Store, f: _File, acts: list, inferred: list[bool], shoe: Shoe 
         else:
             fresh.append((act, guess))
     if not fresh:
-        first = dups[0]
-        where = f" from {shown(first['path'])}" if first["path"] else ""
-        reason = f"same activity as #{first['id']}{where}"
+        reason = _same_activity(dups[0])
         _log_row(store, f, "duplicate", reason)
         return _duplicate(store, f, reason, [d["id"] for d in dups], shoe, len(old))
-    notes = list(dict.fromkeys(w for act, _ in fresh for w in getattr(act, "warnings", [])))
-    notes += [f"sport inferred: {act.sport}" for act, guess in fresh if guess]
-    if dups:
-        notes.append(f"{len(dups)} of {len(acts)} sessions already present")
+    notes = _notes([act for act, _ in fresh], len(dups), len(acts),
+                   [f"sport inferred: {act.sport}" for act, guess in fresh if guess])
     result = FileResult(f.path, "imported", "; ".join(notes) or None, format=f.fmt, replaced=len(old))
     file_id = _log_row(store, f, "imported", result.reason)
     shoes = shoes if shoes is not None else all_shoes(store)
@@ -525,6 +521,22 @@ def _store(store: Store, f: _File, acts: list, inferred: list[bool], shoe: Shoe 
     for act, guess in fresh:
         _insert(store, act, guess, file_id, _match(old, act), shoe, shoes, rules, result)
     return result
+
+
+def _same_activity(dup: dict) -> str:
+    """The import log's reason for a file whose activities are all stored already."""
+    where = f" from {shown(dup['path'])}" if dup["path"] else ""
+    return f"same activity as #{dup['id']}{where}"
+
+
+def _notes(fresh: list, n_dups: int, n_acts: int, more: tuple | list = ()) -> list[str]:
+    """What the log says about a file that imported: the readers' warnings, `more`, and how
+    many of its sessions were stored already."""
+    notes = list(dict.fromkeys(w for act in fresh for w in getattr(act, "warnings", [])))
+    notes += more
+    if n_dups:
+        notes.append(f"{n_dups} of {n_acts} sessions already present")
+    return notes
 
 
 def _duplicate(store, f: _File, reason: str, ids: list[int], shoe, replaced: int) -> FileResult:
@@ -746,16 +758,13 @@ def _store_member(store: Store, f: _File, acts: list, gear, shoes, logged: bool)
             dups = [(act, dup) for act, dup in found if dup]
             fresh = [act for act, dup in found if not dup]
             if not fresh:
-                first = dups[0][1]
-                reason = f"same activity as #{first['id']}" + (f" from {shown(first['path'])}" if first["path"] else "")
+                reason = _same_activity(dups[0][1])
                 if not logged:
                     _log_row(store, f, "duplicate", reason)
                 result = FileResult(f.path, "duplicate", reason, [d["id"] for _, d in dups], f.fmt)
                 _archive_gear(store, result, dups, worn)
                 return result
-            notes = list(dict.fromkeys(w for act in fresh for w in getattr(act, "warnings", [])))
-            if dups:
-                notes.append(f"{len(dups)} of {len(acts)} sessions already present")
+            notes = _notes(fresh, len(dups), len(acts))
             result = FileResult(f.path, "imported", "; ".join(notes) or None, format=f.fmt, replaced=len(old))
             file_id = _log_row(store, f, "imported", result.reason)
             shoes = shoes if shoes is not None else all_shoes(store)
