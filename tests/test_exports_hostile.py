@@ -169,11 +169,14 @@ def test_nested_zip_bomb_in_garmin_export_fails_alone(st, tmp_path):
     g = ef.garmin_export(tmp_path / "g.zip", [run], [ef.garmin_gear(1, "Ghost")])
     inner = tmp_path / "inner.zip"
     zeros_zip(inner, 100 * MiB, name="x.fit")
+    with zipfile.ZipFile(inner, "a") as zf:
+        zf.writestr("../../escape.fit", ef.fit_bytes(run))
     with zipfile.ZipFile(g, "a", zipfile.ZIP_STORED) as zf:
         zf.write(inner, "DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_9-_Part9.zip")
     r = st("import", g, code=1)
     part = f"{g}!DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_9-_Part9.zip"
     assert f"failed: {part}!x.fit: refused: expands more than 150 times (a zip bomb?)" in r.stderr
+    assert f"failed: {part}!../../escape.fit: ignored: the name points outside the export" in r.stderr
     [a] = st.json("activities")
     assert (a["shoe"], a["source"]) == ("Ghost", "fit")
 
