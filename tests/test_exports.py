@@ -290,3 +290,10 @@ def test_bad_rows_fail_alone(st, tmp_path):
     gz2 = ef.write_tree(tmp_path / "g2.zip", members, False)
     r = st("import", gz2, code=1)
     assert f"failed: {gz2}!{name}#9000000001: no start time (beginTimestamp or startTimeGmt)" in r.stderr
+
+
+def test_zip_without_activities_says_so(st, tmp_path):
+    z = ef.write_tree(tmp_path / "photos.zip", {"a.jpg": b"\xff\xd8"}, False)
+    out = st("import", z).stdout
+    assert "Imported 0 files (0 activities)" in out
+    assert f"note: {z}: not a Strava, Garmin or Health export, and no activity files in it" in out

@@ -50,7 +50,9 @@ def read_plan(arc: Archive) -> Plan:
     """The export's plan; a zip that is no known export imports the activity files it holds."""
     found = kind_of(arc.names())
     if found is None:
-        return Plan("files", files=[n for n in arc.names() if is_activity_name(n)])
+        files = [n for n in arc.names() if is_activity_name(n)]
+        notes = [] if files else [f"{arc.label}: not a Strava, Garmin or Health export, and no activity files in it"]
+        return Plan("files", files=files, notes=notes)
     kind, prefix = found
     return _parser(kind)(arc, prefix)
 
