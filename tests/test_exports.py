@@ -297,3 +297,21 @@ def test_zip_without_activities_says_so(st, tmp_path):
     out = st("import", z).stdout
     assert "Imported 0 files (0 activities)" in out
     assert f"note: {z}: not a Strava, Garmin or Health export, and no activity files in it" in out
+
+
+def test_garmin_fit_that_fails_leaves_its_summary_to_be_imported(st, tmp_path):
+    import io
+    import zipfile
+
+    g = ef.garmin_export(tmp_path / "g.zip", garmin_acts()[:1], GARMIN_GEAR)
+    with zipfile.ZipFile(g) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    part = "DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip"
+    with zipfile.ZipFile(io.BytesIO(members[part])) as inner:
+        [fit] = inner.namelist()
+    members[part] = ef.zip_bytes({fit: b"\x0e\x20" + bytes(30)})  # a FIT header and nothing sane
+    g2 = ef.write_tree(tmp_path / "g2.zip", members, False)
+    r = st("import", g2, code=1)
+    assert f"failed: {g2}!{part}!{fit}:" in r.stderr
+    [a] = st.json("activities")
+    assert (a["source"], a["shoe"], a["distance_m"]) == ("garmin", "Ghost", 11990.0)

@@ -84,16 +84,12 @@ def _run(store, arc: Archive, plan: Plan, result: ExportResult, progress) -> Non
     done: set[str] = set()
     by_file = {r.file: r for r in plan.records if r.file}
     for name in [r.file for r in plan.records if r.file] + plan.files:
-        rec = by_file.get(name)
-        gear = _gear_for(rec, joiner, pairs, done)
-        res = _member(store, arc, name, gear, every)
-        result.files.append(res)
-        if rec is not None and res.status in ("imported", "duplicate"):
-            done.add(rec.key)
+        gear = _Gear(by_file.get(name), joiner, pairs)
+        result.files.append(_member(store, arc, name, gear, every, done))
         if progress:
             progress(name)
     for nested in plan.nested:
-        _nested(store, arc, nested, _gear_for(None, joiner, pairs, done), result, progress, every)
+        _nested(store, arc, nested, _Gear(None, joiner, pairs), result, progress, every, done)
     vlist = arc.vpath(plan.listing) if plan.listing else arc.label
     for rec in plan.records:
         if rec.key in done:
@@ -110,26 +106,33 @@ def _key(rec: Record) -> str:
     return f"{iso(a.start)}|{a.sport}|{a.distance_m:.1f}|{a.elapsed_s}|{a.name}"
 
 
-def _gear_for(rec: Record | None, joiner, pairs: dict[str, Shoe], done: set[str]):
-    """The gear callable for a member: the record's pair, else the summary joined by start."""
-    def gear(act):
-        joined = rec
-        if joined is None and joiner is not None:
-            joined = joiner.find(act)
-            if joined is not None:
-                done.add(joined.key)
+class _Gear:
+    """The gear callable for a member: the record's pair, else the pair of the summary joined
+    by start time. `joined` collects the records it answered for: once the member is in, they
+    need no import of their own."""
+
+    def __init__(self, rec: Record | None, joiner, pairs: dict[str, Shoe]):
+        self.rec, self.joiner, self.pairs = rec, joiner, pairs
+        self.joined: list[str] = []
+
+    def __call__(self, act) -> Shoe | None:
+        joined = self.rec
+        if joined is None and self.joiner is not None:
+            joined = self.joiner.find(act)
         if joined is None:
             return None
+        self.joined.append(joined.key)
         # The export's title and sport are the runner's word (set or corrected on the site);
         # the file keeps its recorded distance and times.
         act.name = joined.activity.name or act.name
         if joined.activity.sport != "other":
             act.sport = joined.activity.sport
-        return pairs.get(joined.gear)
-    return gear
+        return self.pairs.get(joined.gear) if joined.gear else None
 
 
-def _member(store, arc: Archive, name: str, gear, shoes: list[Shoe]) -> ingest.FileResult:
+def _member(store, arc: Archive, name: str, gear: _Gear, shoes: list[Shoe], done: set[str]) -> ingest.FileResult:
+    """Import one activity-file member; the records it stands for go into `done` once it is in
+    (a member that fails leaves them to be imported from the export's figures)."""
     vpath = arc.vpath(name)
     try:
         data = arc.read(name)
@@ -139,18 +142,22 @@ def _member(store, arc: Archive, name: str, gear, shoes: list[Shoe]) -> ingest.F
         data = data.lstrip(b" \t\r\n") if data[:1].isspace() else data
     except MemberError as e:
         return ingest.record_member_failure(store, vpath, str(e))
-    return ingest.import_member(store, vpath, data, gear=gear, shoes=shoes)
+    gear.joined.clear()
+    res = ingest.import_member(store, vpath, data, gear=gear, shoes=shoes)
+    if res.status in ("imported", "duplicate"):
+        done.update(gear.joined)
+    return res
 
 
-def _nested(store, arc: Archive, name: str, gear, result: ExportResult, progress,
-            shoes: list[Shoe]) -> None:
+def _nested(store, arc: Archive, name: str, gear: _Gear, result: ExportResult, progress,
+            shoes: list[Shoe], done: set[str]) -> None:
     try:
         with arc.nested(name) as inner:
             for n, reason in inner.problems:
                 result.files.append(ingest.record_member_failure(store, inner.vpath(n), reason))
             for n in inner.names():
                 if is_activity_name(n):
-                    result.files.append(_member(store, inner, n, gear, shoes))
+                    result.files.append(_member(store, inner, n, gear, shoes, done))
                     if progress:
                         progress(n)
     except (ArchiveError, MemberError) as e:
