@@ -59,7 +59,7 @@ def test_strava_zip_pairs_assignments_distances(st, tmp_path, header):
     z = ef.strava_export(tmp_path / "export_123.zip", strava_acts(), SHOES, header=header)
     out = st("import", z).stdout
     assert "Imported 6 files (6 activities); 0 duplicate, 0 not an activity, 0 failed." in out
-    assert "Created 2 pairs from the strava export: Pegasus, Brooks Ghost 15" in out
+    assert "Created 2 pairs from the strava export: Pegasus (+16.8 mi), Brooks Ghost 15 (+3.1 mi)" in out
     assert "  Pegasus: +16.8 mi" in out  # 10012.4 + 3004 + 8000 + 6000 m = 27.0 km
     assert "  Brooks Ghost 15: +3.1 mi" in out
     check_strava(st)
@@ -84,14 +84,14 @@ def test_strava_reimport_changes_nothing_and_dry_run_writes_nothing(st, tmp_path
     before = db_dump(st.db) if st.db.exists() else None
     dry = st("import", "--dry-run", z).stdout
     assert "Would import 6 files (6 activities)" in dry
-    assert "Would create 2 pairs from the strava export: Pegasus, Brooks Ghost 15" in dry
+    assert "Would create 2 pairs from the strava export: Pegasus (+16.8 mi), Brooks Ghost 15 (+3.1 mi)" in dry
     assert st.json("shoe", "list", "--all") == [] and st.json("activities") == []
     assert before is None or before == db_dump(st.db)
     st("import", z)
     first = db_dump(st.db)
     again = st("import", z).stdout
     assert "Imported 0 files (0 activities); 6 duplicate" in again
-    assert "Matched 2 existing pairs: Pegasus, Brooks Ghost 15" in again
+    assert "Matched 2 existing pairs: Pegasus (+0.0 mi), Brooks Ghost 15 (+0.0 mi)" in again
     assert db_dump(st.db) == first
 
 
@@ -112,7 +112,7 @@ def test_existing_pair_matched_and_purchase_date_moved_back(st, tmp_path, bought
     st("shoe", "add", "pegasus", *bought)
     z = ef.strava_export(tmp_path / "export_1.zip", strava_acts()[:1], [])
     out = st("import", z).stdout
-    assert "Matched 1 existing pair: pegasus" in out
+    assert "Matched 1 existing pair: pegasus (+6.2 mi)" in out
     first = local_day(utc(2022, 5, 29, 15, 53, 35))  # the runner's calendar day of the first run
     assert f"pegasus: purchase date {verb} to {first}, its first use in the export" in out
     [a] = st.json("activities")
@@ -143,7 +143,7 @@ def test_garmin_export(st, tmp_path, layout):
                             GARMIN_GEAR, folder=layout == "folder", old_layout=layout == "old",
                             start_time_gmt=layout == "startTimeGmt", per_zip=2)
     out = st("import", path).stdout
-    assert "Created 2 pairs from the garmin export: Ghost, Old Ghost" in out
+    assert "Created 2 pairs from the garmin export: Ghost (+11.8 mi), Old Ghost (+2.5 mi)" in out
     a = acts_json(st)
     assert [(x["sport"], x["shoe"], x["assigned_by"], x["source"]) for x in a] == [
         ("run", "Ghost", "archive", "fit"), ("walk", "Old Ghost", "archive", "fit"),

@@ -194,22 +194,30 @@ def import_with_exports(app: App, paths, shoe, when_day, sport, dry_run, progres
         emit_json({**report.to_json(), "exports": [r.to_json() for r in results]})
     else:
         summary(app, report)
-        export_summary(results, dry_run)
+        export_summary(app, results, dry_run)
         if not dry_run:
             levels.report()
     if report.failed:
         sys.exit(1)
 
 
-def export_summary(results, dry_run: bool) -> None:
-    """The pairs each export created or matched, and its notes (the distances each pair
-    received are in the import summary above)."""
+def export_summary(app: App, results, dry_run: bool) -> None:
+    """The pairs each export created or matched with the distance each received from it, and
+    the export's notes."""
     for r in results:
+        got: dict[str, float] = {}
+        for f in r.files:
+            for name, meters in f.by_shoe.items():
+                got[name] = got.get(name, 0.0) + meters
+
+        def listed(names):
+            return ", ".join(f"{n} (+{fmt_dist(app, got.get(n, 0.0))})" for n in names)
+
         if r.created:
             verb = "Would create" if dry_run else "Created"
-            click.echo(f"{verb} {plural(len(r.created), 'pair')} from the {r.kind} export: {', '.join(r.created)}")
+            click.echo(f"{verb} {plural(len(r.created), 'pair')} from the {r.kind} export: {listed(r.created)}")
         if r.matched:
-            click.echo(f"Matched {plural(len(r.matched), 'existing pair')}: {', '.join(r.matched)}")
+            click.echo(f"Matched {plural(len(r.matched), 'existing pair')}: {listed(r.matched)}")
         for note in r.notes[:10]:
             click.echo(f"  note: {note}")
         if len(r.notes) > 10:
