@@ -1,0 +1,110 @@
+"""How fast each dashboard page renders on a store with 10,000 activities.
+
+Run:  python benchmarks/bench_web.py        (needs: pip install -e '.[web]')
+Builds a store (20 pairs, 10,000 runs over eight years, an import log row per run plus failures,
+40 runs waiting in the inbox), then renders each page repeatedly through Flask's test client:
+the whole request, the store opened and closed per request as the server does. Prints the
+median and minimum per page, with each chart kept (the usual case: the store has not changed
+since the last view) and with each chart drawn again (the first view after a change), against
+the floor: the `status` core query (mileage.compute) on the same store.
+"""
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from importers.model import Activity
+from shoetrack import activities, shoes
+from shoetrack.attribution import Choice
+from shoetrack.config import Config
+from shoetrack.mileage import compute
+from shoetrack.store import open_store
+from shoetrack.units import iso
+
+PAIRS, ACTIVITIES, INBOX, FAILED, REPEAT = 20, 10_000, 40, 25, 15
+
+
+def build(path: Path) -> None:
+    rnd = random.Random(13)
+    store = open_store(path)
+    pairs = [shoes.add(store, f"Pair {i:02d}", purchased_on=date(2018, 1, 1),
+                       default_sports=["run"] if i < 2 else []) for i in range(PAIRS)]
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    first = now - timedelta(days=8 * 365)
+    step = (now - first) / ACTIVITIES
+    stamp = iso(now)
+    with store.write():
+        for i in range(ACTIVITIES):
+            start = first + step * i
+            cur = store.conn.execute(
+                "INSERT INTO files (path, size, mtime, sha256, format, status, imported_at)"
+                " VALUES (?, 1000, 0, ?, 'fit', 'imported', ?)",
+                (f"/archive/{start:%Y}/{i:05d}.fit", f"{i:064x}", stamp))
+            act = Activity(start=start, sport="run", distance_m=rnd.uniform(3000, 21000), source="fit",
+                           elapsed_s=3600)
+            aid = activities.insert(store, act, file_id=cur.lastrowid)
+            if i < ACTIVITIES - INBOX:  # the newest runs wait in the inbox (a rotation of two)
+                activities.set_assignment(store, aid, Choice(pairs[i % PAIRS], "default", ""))
+        for i in range(FAILED):
+            store.conn.execute(
+                "INSERT INTO files (path, size, mtime, sha256, format, status, reason, imported_at)"
+                " VALUES (?, 10, 0, ?, 'gpx', 'failed', 'not valid XML: unclosed token', ?)",
+                (f"/archive/broken/{i}.gpx", f"f{i:063x}", stamp))
+    store.close()
+
+
+def timed(fn, repeat: int = REPEAT) -> tuple[float, float]:
+    samples = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    return statistics.median(samples), min(samples)
+
+
+def main() -> None:
+    from shoetrack.web import charts
+    from shoetrack.web.app import Settings, create_app
+    from shoetrack.web.security import Guard
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        build(db)
+        guard = Guard()
+        guard.bind(8765)
+        client = create_app(Settings(db_path=db, config=Config(), guard=guard)).test_client()
+        base = "http://127.0.0.1:8765"
+
+        def get(path):
+            resp = client.get(path, base_url=base)
+            assert resp.status_code == 200, (path, resp.status_code)
+
+        pages = ["/", "/pair/1", "/inbox", "/load", "/imports"]
+        for p in pages:
+            get(p)  # imports and first drawings out of the way
+        store = open_store(db)
+        floor = timed(lambda: compute(store, Config()))
+        opening = timed(lambda: open_store(db).close())
+        print(f"store: {PAIRS} pairs, {ACTIVITIES:,} activities, {INBOX} in the inbox, "
+              f"{ACTIVITIES + FAILED:,} import log rows; {REPEAT} renders each (ms)")
+        print(f"{'':34}{'median':>8}{'min':>8}")
+        print(f"{'floor: status query (compute)':34}{floor[0] * 1e3:8.1f}{floor[1] * 1e3:8.1f}")
+        print(f"{'open + close the store':34}{opening[0] * 1e3:8.1f}{opening[1] * 1e3:8.1f}")
+        for p in pages:
+            kept = timed(lambda p=p: get(p))
+            print(f"{p + ' (charts kept)':34}{kept[0] * 1e3:8.1f}{kept[1] * 1e3:8.1f}")
+        for p in ("/pair/1", "/load"):
+            drawn = timed(lambda p=p: (charts.clear(), get(p)), repeat=7)
+            print(f"{p + ' (chart drawn again)':34}{drawn[0] * 1e3:8.1f}{drawn[1] * 1e3:8.1f}")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
