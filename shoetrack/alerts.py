@@ -1,6 +1,6 @@
 """Replacement alerts: decide what is due (pure), record it, and queue one digest per channel.
 
-DESIGN.md section 4 is the policy. Distances are meters, times timezone-aware UTC; "today" (for
+docs/alerts.md describes the policy. Distances are meters, times timezone-aware UTC; "today" (for
 forecasts and the age of a pair) is the runner's local calendar date of `now`.
 
 Levels of a pair, each recorded once in the `alerts` table:
@@ -21,7 +21,7 @@ Decisions (documented in docs/alerts.md):
 - An alert re-arms (gets `rearmed_at`) when the pair is back below its level AND below the distance
   at which it was raised: activities moved off the pair. A forecast that merely slows down (the
   runner took a week off) does not re-arm "approaching", so it cannot flap.
-- Snooze holds reminders only, as the issue says: window, replace and age happen once and are news.
+- Snooze holds reminders only: window, replace and age happen once and are news.
 - Retired pairs never alert and their alerts are left as they are.
 """
 from __future__ import annotations
@@ -31,6 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from shoetrack.notify import CHANNELS
 from shoetrack.errors import ShoetrackError
 from shoetrack.units import format_distance, from_iso, iso, to_units
 
@@ -38,7 +39,6 @@ from shoetrack.units import format_distance, from_iso, iso, to_units
 WEAR_LEVELS = ("approaching", "window", "replace")
 REMINDER_FRACTION = 1.15  # of the replace distance
 REMINDER_EVERY = timedelta(days=10)
-CHANNELS = ("email", "desktop")
 
 
 @dataclass
@@ -142,18 +142,6 @@ def snoozed(shoe, now: datetime) -> bool:
     return bool(shoe.snoozed_until) and shoe.snoozed_until > iso(now)
 
 
-def enabled_channels(config) -> list[str]:
-    """Channels alerts go to. Email: `[email] enabled = true` (or a host without `enabled`);
-    desktop: `[desktop] enabled`, true by default."""
-    out = []
-    email = config.email or {}
-    if email.get("enabled", bool(email.get("host"))):
-        out.append("email")
-    if (config.desktop or {}).get("enabled", True):
-        out.append("desktop")
-    return out
-
-
 @dataclass
 class Raised:
     """What raise_due() did: alert rows inserted (notified and covered), rows re-armed, and the
@@ -169,14 +157,14 @@ class Raised:
 
 def raise_due(store, config, now: datetime | None = None) -> Raised:
     """Record what is due at `now` (UTC) and queue one digest per enabled channel, in one
-    transaction: a crash leaves either everything or nothing, so an alert is never recorded
-    without its deliveries (and then never sent)."""
-    from shoetrack import outbox
+    transaction (BEGIN IMMEDIATE): a crash leaves either everything or nothing, so an alert is
+    never recorded without its deliveries, and two checks at the same instant take turns, so
+    the second sees what the first raised and raises nothing twice."""
     from shoetrack.mileage import compute
 
     now = now or datetime.now(timezone.utc)
     stamp = iso(now)
-    result = Raised(channels=enabled_channels(config))
+    result = Raised(channels=config.enabled_channels())
     with store.write():
         statuses = compute(store, config, now=now)
         history = store.q("SELECT id, shoe_id, level, distance_m, raised_at, rearmed_at FROM alerts")
@@ -201,16 +189,73 @@ def raise_due(store, config, now: datetime | None = None) -> Raised:
             else:
                 result.covered.append(d)
         if result.notified:
-            today = now.astimezone().date()
-            for channel in result.channels:
-                subject, body = compose(channel, result.notified, config.units, today)
-                result.deliveries.append(
-                    outbox.enqueue(store, channel, subject, body, notify_ids, now))
+            _queue(store, config, result, notify_ids, statuses, now)
     # The optional training-load alert (off by default) shares the check and the outbox.
     from shoetrack.insight.alerting import raise_load_alerts
 
     result.load = raise_load_alerts(store, config, result.channels, now)
     return result
+
+
+def _queue(store, config, result: Raised, notify_ids: list[int], statuses, now: datetime) -> None:
+    """Queue the digest of `result.notified` for every enabled channel, and for a channel that
+    still holds unsent messages (turned off, or its server down): those are folded into the new
+    digest, so what a channel missed arrives as one message, with the current level of each
+    pair instead of a stale one it has since passed."""
+    from shoetrack import outbox
+
+    today = now.astimezone().date()
+    by_shoe = {st.shoe.id: st for st in statuses}
+    waiting = outbox.unsent_by_channel(store, now)
+    for channel in [c for c in CHANNELS if c in result.channels or c in waiting]:
+        earlier = waiting.get(channel, {})
+        dues = _fold(result.notified, earlier.get("alerts", []), by_shoe)
+        subject, body = compose(channel, dues, config.units, today)
+        outbox.replace(store, earlier.get("ids", []))
+        result.deliveries.append(outbox.enqueue(
+            store, channel, subject, body,
+            sorted(set(notify_ids) | {a["id"] for a in earlier.get("alerts", [])}), now))
+
+
+def _fold(new: list[Due], earlier: list[dict], by_shoe: dict) -> list[Due]:
+    """The alerts of one digest: the new ones, plus the earlier unsent ones of each pair that a
+    new, higher wear level does not supersede (their text as raised; in pair order)."""
+    from shoetrack.levels import rank
+
+    top: dict[int, int] = {}
+    for d in new:
+        if d.level in WEAR_LEVELS:
+            top[d.shoe_id] = max(top.get(d.shoe_id, -1), rank(d.level))
+    have = {(d.shoe_id, d.level) for d in new}
+    kept = []
+    for a in earlier:
+        st = by_shoe.get(a["shoe_id"])
+        if st is None or (a["shoe_id"], a["level"]) in have:
+            continue  # retired since, or raised again now
+        if a["level"] in WEAR_LEVELS and rank(a["level"]) <= top.get(a["shoe_id"], -1):
+            continue  # superseded by the pair's current level
+        kept.append(Due(st, a["level"], a["message"]))
+        have.add((a["shoe_id"], a["level"]))
+    return kept + list(new)
+
+
+@dataclass
+class Check:
+    """One alert check: what was raised and each delivery attempt."""
+
+    raised: Raised
+    attempts: list = field(default_factory=list)
+
+
+def check(store, config, now: datetime | None = None, *, force: bool = False) -> Check:
+    """The alert check the daemon and `shoetrack alerts check` both run: raise what is due at
+    `now` (UTC), then deliver the outbox. `force` (a person is watching) tries every queued
+    message now; otherwise failed ones wait for their backoff."""
+    from shoetrack import outbox
+
+    now = now or datetime.now(timezone.utc)
+    raised = raise_due(store, config, now)
+    return Check(raised, outbox.deliver_pending(store, config, now, force=force))
 
 
 def snooze(store, shoe, days: int | None, now: datetime | None = None):
@@ -274,8 +319,8 @@ def title(dues: list[Due]) -> str:
 
 def compose(channel: str, dues: list[Due], units: str, today: date) -> tuple[str, str]:
     """(subject, body) of the digest for `channel`: a plain-text email with one block per alert,
-    or a short desktop notification with one line per alert."""
-    if channel == "desktop":
+    or a short notification (desktop, push) with one line per alert."""
+    if channel in ("desktop", "push"):
         return title(dues), "\n".join(d.message for d in dues)
     blocks = [_email_block(d, units, today) for d in dues]
     intro = "" if len(dues) == 1 else f"{len(dues)} shoe alerts:\n\n"

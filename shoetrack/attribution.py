@@ -211,4 +211,4 @@ def explicit(shoe: Shoe, act: dict) -> Choice:
     if not shoe.worn_by_hand_on(day):
         raise UsageProblem(f"{shoe.name} was bought on {shoe.purchased_on}, after {day}: if you wore "
                            f"it then, move its purchase date with {shoe.edit_date_hint(day)}")
-    return Choice(shoe, "manual", "chosen")
+    return Choice(shoe, "manual", "manual")  # the same word `activities` shows

@@ -1,4 +1,5 @@
-"""The daemon: a scheduler factory plus plain job functions (STYLE.md convention 9).
+"""The daemon: a scheduler factory plus plain job functions (tests and `--once` call the jobs
+directly, without a scheduler).
 
 Jobs:
 - `scan` every `[daemon] scan_every` (default 5 min, and once at start): scans the watched
@@ -17,7 +18,6 @@ Times are timezone-aware UTC, durations seconds.
 from __future__ import annotations
 
 import logging
-import re
 import signal
 import threading
 from collections.abc import Callable
@@ -26,7 +26,7 @@ from datetime import datetime, time, timezone
 
 from shoetrack import watch
 from shoetrack.errors import ShoetrackError
-from shoetrack.units import format_distance, iso
+from shoetrack.units import format_distance, format_seconds, iso
 
 log = logging.getLogger(__name__)
 
@@ -46,82 +46,23 @@ StoreOpener = Callable[[], object]  # returns a new shoetrack.store.Store
 @dataclass(frozen=True)
 class Settings:
     """`[daemon]` settings: seconds between scans, the local time of the daily alert check, and
-    seconds a file must be still before it is read."""
+    seconds a file must be still before it is read. No defaults here: they live in the settings
+    table (shoetrack.config.SETTINGS), and load_settings() reads them from there."""
 
-    scan_every_s: float = 300.0
-    alert_check: time = time(8, 0)
-    settle_s: float = 60.0
+    scan_every_s: float
+    alert_check: time
+    settle_s: float
 
     def describe(self) -> str:
         return (f"scan every {format_seconds(self.scan_every_s)}, alert check daily at "
                 f"{self.alert_check:%H:%M} local time, settle {format_seconds(self.settle_s)}")
 
 
-_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
-
-
-def parse_seconds(value) -> float:
-    """Seconds from "60s", "5m", "1h", "1h30m", "2d", a bare number of seconds ("90"), or a TOML
-    number. Raises ShoetrackError with a one-line reason."""
-    if isinstance(value, bool):
-        raise ShoetrackError(f"cannot read duration {value!r} (use e.g. 60s, 5m or 1h)")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        text = str(value).strip().lower().replace(" ", "")
-        if re.fullmatch(r"\d+(?:\.\d+)?", text):
-            seconds = float(text)
-        elif text and re.fullmatch(rf"(?:{_PART.pattern})+", text):
-            seconds = sum(float(n) * _UNIT_S[u] for n, u in _PART.findall(text))
-        else:
-            raise ShoetrackError(f"cannot read duration {value!r} (use e.g. 60s, 5m or 1h)")
-    if not 0 <= seconds < float("inf"):
-        raise ShoetrackError(f"duration {value!r} is out of range")
-    return seconds
-
-
-def parse_clock(value) -> time:
-    """A local time of day "HH:MM" (24-hour)."""
-    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", str(value))
-    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise ShoetrackError(f"cannot read time {value!r} (use HH:MM, e.g. 08:00)")
-    return time(int(m.group(1)), int(m.group(2)))
-
-
-def format_seconds(seconds: float) -> str:
-    s = int(seconds)
-    if s != seconds:
-        return f"{seconds:g}s"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if s and s % size == 0:
-            return f"{s // size}{unit}"
-    return f"{s}s"
-
-
 def load_settings(config) -> Settings:
-    """The `[daemon]` section of `config`, validated; a bad value is a one-line ShoetrackError."""
-    raw = dict(getattr(config, "daemon", None) or {})
-    known = {"scan_every", "alert_check", "settle"}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ShoetrackError(f"config [daemon]: unknown setting {unknown[0]!r} "
-                             f"(known: {', '.join(sorted(known))})")
-    defaults = Settings()
-    try:
-        key = "scan_every"
-        scan_every = parse_seconds(raw.get(key, defaults.scan_every_s))
-        if not 1 <= scan_every <= 86400:
-            raise ShoetrackError("must be between 1s and 1d")
-        key = "alert_check"
-        alert_check = parse_clock(raw.get(key, "08:00"))
-        key = "settle"
-        settle = parse_seconds(raw.get(key, defaults.settle_s))
-        if settle > 86400:
-            raise ShoetrackError("must be at most 1d")
-    except ShoetrackError as e:
-        raise ShoetrackError(f"config [daemon] {key}: {e}") from None
-    return Settings(scan_every, alert_check, settle)
+    """The `[daemon]` settings of `config`, read through the settings table (shoetrack.config),
+    which validated them when the file was loaded; a bad value is a one-line ShoetrackError."""
+    return Settings(config.get("daemon.scan_every"), config.get("daemon.alert_check"),
+                    config.get("daemon.settle"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,17 +100,17 @@ def run_alerts(store_opener: StoreOpener, config, *, now: datetime | None = None
 
 
 def _alerts(store, config, now: datetime):
-    from shoetrack import alerts, outbox
+    from shoetrack import alerts
 
-    raised = alerts.raise_due(store, config, now)
+    check = alerts.check(store, config, now, force=False)
+    raised, attempts = check.raised, check.attempts
     for r in raised.rearmed:
         log.info("re-armed: %s %s (activities moved off the pair)", r["shoe"], r["level"])
     for d in raised.notified:
         log.info("alert: %s", d.message)
     if raised.notified and not raised.channels:
-        log.warning("no delivery channel is enabled ([email] or [desktop] in the config): "
-                    "alerts are recorded but not sent")
-    attempts = outbox.deliver_pending(store, config, now, force=False)
+        log.warning("no delivery channel is enabled ([email], [desktop] or [push] in the "
+                    "config): alerts are recorded but not sent")
     for a in attempts:
         (log.info if a.ok else log.warning)("%s", a.line())
     return raised, attempts

@@ -639,14 +639,8 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, shoe: Shoe | None
                 progress(f)
 
     if dry_run:
-        try:
-            store.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            raise ShoetrackError(f"database {store.path}: {e}") from None
-        try:
+        with store.trial():
             run()
-        finally:
-            store.conn.execute("ROLLBACK")
     else:
         run()
     return report

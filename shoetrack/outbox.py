@@ -6,12 +6,13 @@ dropped: a failed delivery is retried until it goes out. Retries back off expone
 4 min, 8 min ... at most 6 h) for automatic checks; `force=True` (a person running
 `shoetrack alerts check`) tries everything now.
 
-Each delivery is claimed before it is sent (attempts + 1, compare-and-set) and the network call
-happens outside any transaction, so a slow mail server never holds the database lock. Delivery is
+Each delivery is claimed before it is sent (attempts + 1 and a lease in `claimed_until`,
+compare-and-set inside BEGIN IMMEDIATE) and the network call happens outside any transaction, so a slow mail server never holds the database lock. Delivery is
 at-least-once: a crash between the server accepting a message and the `sent` update sends it
 again on the next check.
 
-Only the notifier modules import smtplib / jeepney, and only when a delivery is really sent.
+The channels themselves (senders, the test send) live in shoetrack.notify; only its modules
+import smtplib / jeepney / apprise, and only when a delivery is really sent.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from shoetrack.notify import CHANNELS
 from shoetrack.units import iso
 
 log = logging.getLogger(__name__)
@@ -93,19 +95,17 @@ def deliver_pending(store, config, now: datetime | None = None, *,
     """Try every unsent delivery whose next attempt is due at `now` (UTC), or all with `force`.
 
     `senders` maps a channel to a Sender; the default sends through the real channels from
-    `config`. A channel that fails does not stop the others; after its first failure in a run,
-    its other deliveries are skipped (a server that is down would only make each one wait for
-    its timeout).
+    `config` (shoetrack.notify.senders). A channel that fails does not stop the others; after
+    its first failure in a run, its other deliveries are skipped (a server that is down would
+    only make each one wait for its timeout).
     """
-    from shoetrack.notify import DeliveryError, one_line
-
-    from shoetrack.alerts import CHANNELS, enabled_channels
+    from shoetrack.notify import senders as real_senders
 
     now = now or datetime.now(timezone.utc)
     # A channel turned off in the config keeps its queued messages (nothing is dropped) but is
     # not tried: they go out if it is turned on again.
-    held = set() if senders is not None else set(CHANNELS) - set(enabled_channels(config))
-    senders = senders if senders is not None else default_senders(config)
+    held = set() if senders is not None else set(CHANNELS) - set(config.enabled_channels())
+    senders = senders if senders is not None else real_senders(config)
     rows = store.q("SELECT * FROM deliveries WHERE status != 'sent' ORDER BY id")
     broken: dict[str, str] = {}
     out: list[Attempt] = []
@@ -116,64 +116,67 @@ def deliver_pending(store, config, now: datetime | None = None, *,
         if channel in held:
             out.append(Attempt(row["id"], channel, row["subject"], "held",
                                f"{channel} is turned off in the config", row["attempts"]))
-            continue
-        if channel in broken:
+        elif channel in broken:
             out.append(Attempt(row["id"], channel, row["subject"], "skipped",
                                f"{channel} failed just before", row["attempts"],
                                row["next_attempt_at"]))
-            continue
-        attempts = _claim(store, row, now)
-        if attempts is None:
-            continue  # another process took it
-        sender = senders.get(channel)
-        try:
-            if sender is None:
-                raise DeliveryError(f"no sender for channel {channel!r}", channel=channel)
-            receipt = sender(row["subject"], row["body"])
-        except DeliveryError as e:
-            reason = str(e)
-        except Exception as e:  # one broken channel must not stop the others
-            # A bug, not a delivery problem (redacted: a library could echo the password): kept with its traceback in the log, and the delivery
-            # stays queued rather than lost.
-            log.exception("delivery %d through %s crashed", row["id"], channel)
-            reason = _redact_password(f"unexpected {type(e).__name__}: {one_line(e)}",
-                                      getattr(sender, "_password", None))
         else:
-            with store.write():
-                store.conn.execute(
-                    "UPDATE deliveries SET status = 'sent', sent_at = ?, last_error = NULL,"
-                    " next_attempt_at = NULL WHERE id = ?", (iso(now), row["id"]))
-            out.append(Attempt(row["id"], channel, row["subject"], "sent", receipt, attempts))
-            continue
-        broken[channel] = reason
-        retry_at = iso(now + backoff(attempts))
-        with store.write():
-            store.conn.execute(
-                "UPDATE deliveries SET status = 'failed', last_error = ?, next_attempt_at = ?"
-                " WHERE id = ?", (reason, retry_at, row["id"]))
-        log.info("delivery %d through %s failed (attempt %d): %s", row["id"], channel, attempts,
-                 reason)
-        out.append(Attempt(row["id"], channel, row["subject"], "failed", reason, attempts, retry_at))
+            attempt = _attempt(store, row, senders.get(channel), now)
+            if attempt is not None:
+                out.append(attempt)
+                if not attempt.ok:
+                    broken[channel] = attempt.detail
     return out
 
 
-def _redact_password(text: str, known: str | None) -> str:
-    import os
+def _attempt(store, row: dict, sender, now: datetime) -> Attempt | None:
+    """Claim one delivery, send it and record the outcome; None when another process has it."""
+    from shoetrack.notify import DeliveryError, one_line
 
-    from shoetrack.notify import redact
-    from shoetrack.notify.email import PASSWORD_ENV
-
-    return redact(text, os.environ.get(PASSWORD_ENV), known)
+    attempts = _claim(store, row, now)
+    if attempts is None:
+        return None
+    channel = row["channel"]
+    try:
+        if sender is None:
+            raise DeliveryError(f"no sender for channel {channel!r}", channel=channel)
+        receipt = sender(row["subject"], row["body"])
+    except DeliveryError as e:
+        reason = str(e)
+    except Exception as e:  # one broken channel must not stop the others
+        # A bug, not a delivery problem: kept with its traceback in the log, and the delivery
+        # stays queued rather than lost. The sender redacts its own secrets (password, URLs),
+        # which a library could echo inside an exception.
+        log.exception("delivery %d through %s crashed", row["id"], channel)
+        reason = f"unexpected {type(e).__name__}: {one_line(e)}"
+        reason = sender.redact(reason) if hasattr(sender, "redact") else reason
+    else:
+        with store.write():
+            store.conn.execute(
+                "UPDATE deliveries SET status = 'sent', sent_at = ?, last_error = NULL,"
+                " next_attempt_at = NULL, claimed_until = NULL WHERE id = ?", (iso(now), row["id"]))
+        return Attempt(row["id"], channel, row["subject"], "sent", receipt, attempts)
+    retry_at = iso(now + backoff(attempts))
+    with store.write():
+        store.conn.execute(
+            "UPDATE deliveries SET status = 'failed', last_error = ?, next_attempt_at = ?,"
+            " claimed_until = NULL WHERE id = ?", (reason, retry_at, row["id"]))
+    log.info("delivery %d through %s failed (attempt %d): %s", row["id"], channel, attempts,
+             reason)
+    return Attempt(row["id"], channel, row["subject"], "failed", reason, attempts, retry_at)
 
 
 def _claim(store, row: dict, now: datetime) -> int | None:
-    """Count the attempt before sending (compare-and-set on `attempts`), so two processes never
-    both send a delivery they read at the same time. Returns the new attempt count or None."""
+    """Take the delivery before sending it, inside BEGIN IMMEDIATE: only an unsent row whose
+    attempt count is still the one read and that no other process holds (`claimed_until`, a
+    lease in case that process dies) is taken. So two checks at the same instant, forced or
+    not, never both send it. Returns the new attempt count or None."""
     with store.write():
         cur = store.conn.execute(
-            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?"
-            " WHERE id = ? AND attempts = ? AND status != 'sent'",
-            (iso(now + CLAIM_LEASE), row["id"], row["attempts"]),
+            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, claimed_until = ?"
+            " WHERE id = ? AND attempts = ? AND status != 'sent'"
+            " AND (claimed_until IS NULL OR claimed_until <= ?)",
+            (iso(now + CLAIM_LEASE), iso(now + CLAIM_LEASE), row["id"], row["attempts"], iso(now)),
         )
     return row["attempts"] + 1 if cur.rowcount == 1 else None
 
@@ -184,68 +187,29 @@ def pending(store) -> list[dict]:
                    " created_at FROM deliveries WHERE status != 'sent' ORDER BY id")
 
 
-# ---------------------------------------------------------------------------------------------
-# The real channels
+def unsent_by_channel(store, now: datetime) -> dict[str, dict]:
+    """Per channel, the unsent deliveries of pair alerts no process is sending at `now` ("ids")
+    and the alert rows they report ("alerts": id, shoe_id, level, message): what a new digest
+    folds in. A message reporting no pair alert (a training-load note) is left as it is."""
+    out: dict[str, dict] = {}
+    for row in store.q(
+        "SELECT d.id AS delivery_id, d.channel, a.id, a.shoe_id, a.level, a.message"
+        " FROM deliveries d JOIN delivery_alerts l ON l.delivery_id = d.id"
+        " JOIN alerts a ON a.id = l.alert_id"
+        " WHERE d.status != 'sent' AND (d.claimed_until IS NULL OR d.claimed_until <= ?)"
+        " ORDER BY d.id, a.id", (iso(now),)
+    ):
+        entry = out.setdefault(row["channel"], {"ids": [], "alerts": []})
+        if row["delivery_id"] not in entry["ids"]:
+            entry["ids"].append(row["delivery_id"])
+        entry["alerts"].append({k: row[k] for k in ("id", "shoe_id", "level", "message")})
+    return out
 
 
-def default_senders(config) -> dict[str, Sender]:
-    return {"email": EmailSender(config.email or {}), "desktop": DesktopSender(config.desktop or {})}
-
-
-class EmailSender:
-    """Sends through SMTP with the `[email]` settings. Settings and password are read once, on
-    the first message (the keyring can take a moment); the password is never logged or stored."""
-
-    def __init__(self, section: dict):
-        self.section = section
-        self._ready = False
-        self._settings = None
-        self._password = None
-
-    def _prepare(self):
-        from shoetrack.notify import DeliveryError
-        from shoetrack.notify.email import NO_PASSWORD, EmailSettings, get_password
-
-        if not self._ready:
-            try:
-                self._settings = EmailSettings.from_config(self.section)
-            except ValueError as e:
-                raise DeliveryError(f"email settings: {e}", channel="email") from None
-            if self._settings.username:
-                self._password = get_password(self._settings)
-                if self._password is None:
-                    raise DeliveryError(NO_PASSWORD, channel="email")
-            self._ready = True
-        return self._settings
-
-    def __call__(self, subject: str, body: str) -> str:
-        from shoetrack.notify.email import send_email
-
-        s = self._prepare()
-        message_id = send_email(s, subject, body, password=self._password)
-        host = f"[{s.host}]" if ":" in s.host else s.host
-        return f"sent to {', '.join(s.recipients)} via {host}:{s.port} (Message-ID {message_id})"
-
-
-class DesktopSender:
-    """Shows a notification on the desktop (`[desktop] timeout`, seconds, default 5)."""
-
-    def __init__(self, section: dict):
-        self.timeout_s = float(section.get("timeout", 5.0))
-
-    def __call__(self, subject: str, body: str) -> str:
-        from shoetrack.notify.desktop import send_desktop
-
-        nid = send_desktop(subject, body, timeout_s=self.timeout_s)
-        return f"notification #{nid} shown"
-
-
-def send_test(config, channel: str, now: datetime | None = None) -> str:
-    """Send a test message through `channel` now (not through the outbox); returns the receipt
-    line, raises DeliveryError with the reason."""
-    now = now or datetime.now(timezone.utc)
-    sender = default_senders(config)[channel]
-    subject = "shoetrack test message"
-    body = (f"If you can read this, shoetrack can reach you through {channel}.\n"
-            f"Sent by `shoetrack notify test --channel {channel}` at {iso(now)}.\n")
-    return f"{channel} {sender(subject, body)}"
+def replace(store, delivery_ids: list[int]) -> None:
+    """Remove unsent deliveries whose alerts a new digest reports instead (never a sent or a
+    claimed one: the caller got them from unsent_by_channel inside the same transaction)."""
+    with store.write():
+        store.conn.executemany(
+            "DELETE FROM deliveries WHERE id = ? AND status != 'sent'",
+            [(i,) for i in delivery_ids])

@@ -8,12 +8,17 @@ SUM infinite.
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from pathlib import Path
 
-from shoetrack.errors import ShoetrackError
+from shoetrack.errors import ShoetrackError, UsageProblem
 
 BUSY_TIMEOUT_S = 10.0
+# What SQLite raises when a write cannot happen (read-only, disk full, locked): turned into
+# one-line errors by Store.failure(). A value the schema refuses (IntegrityError) stays an
+# IntegrityError here, for callers that record it (an import); the CLI turns it into one line.
+_REFUSALS = (sqlite3.OperationalError,)
 
 
 class Store:
@@ -47,7 +52,8 @@ class Store:
 
         A deferred BEGIN that reads first fails at once with "database is locked" when another
         process (the daemon) writes meanwhile; IMMEDIATE takes the write lock up front and waits
-        up to the busy timeout instead (RECIPES.md, measured). A nested call becomes a
+        up to the busy timeout instead (measured: no "database is locked" errors with concurrent
+        writers once every write transaction starts this way). A nested call becomes a
         savepoint, so its failure undoes only its own part (a dry-run import holds an outer
         transaction and rolls it all back at the end).
         """
@@ -57,10 +63,12 @@ class Store:
             self.conn.execute(f"SAVEPOINT {name}")
             try:
                 yield self
-            except BaseException:
+            except BaseException as e:
                 if self.conn.in_transaction:
                     self.conn.execute(f"ROLLBACK TO {name}")
                     self.conn.execute(f"RELEASE {name}")
+                if isinstance(e, _REFUSALS):
+                    raise self.failure(e) from None
                 raise
             else:
                 self.conn.execute(f"RELEASE {name}")
@@ -70,47 +78,154 @@ class Store:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
-            raise ShoetrackError(f"database {self.path}: {e}") from None
+            raise self.failure(e) from None
         try:
             yield self
-        except BaseException:
+            self.conn.execute("COMMIT")
+        except BaseException as e:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if isinstance(e, _REFUSALS):
+                raise self.failure(e) from None
             raise
-        else:
-            self.conn.execute("COMMIT")
+
+    def failure(self, e: Exception) -> ShoetrackError:
+        """A one-line error for what SQLite says when a write cannot happen."""
+        text = str(e)
+        if isinstance(e, (sqlite3.IntegrityError, OverflowError)):
+            return refusal(e)
+        if "readonly" in text or "read-only" in text:
+            return ShoetrackError(f"database {self.path} is read-only: nothing was changed")
+        if "locked" in text or "busy" in text:
+            return ShoetrackError(f"database {self.path} is busy ({text}): another shoetrack "
+                                  "process is writing to it; try again in a moment")
+        if "full" in text:
+            return ShoetrackError(f"database {self.path}: the disk is full; the last change "
+                                  "was not saved")
+        return ShoetrackError(f"database {self.path}: {text}")
+
+    @contextlib.contextmanager
+    def trial(self):
+        """One write transaction that is always rolled back (a dry run): the same work as a
+        real run, nothing kept. Nested write() calls inside become savepoints."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise self.failure(e) from None
+        try:
+            yield self
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
 
     def close(self):
         self.db.close()
 
 
-def open_store(path: Path | str) -> Store:
-    """Open (creating if needed) the database at `path` and apply pending migrations."""
+def refusal(e: Exception) -> UsageProblem:
+    """A value the schema refuses (a CHECK constraint, an integer beyond 64 bits) is a bad
+    argument that got past the checks in front: one line, exit status 2, nothing written."""
+    text = str(e)
+    if isinstance(e, OverflowError):
+        return UsageProblem("a number is too large to store")
+    if text.startswith("CHECK constraint failed: "):
+        rule = text.split(": ", 1)[1]
+        column = re.match(r"\w+", rule)
+        what = f" for {column.group(0)}" if column else ""
+        return UsageProblem(f"value out of range{what} (the database refuses it: {rule})")
+    return UsageProblem(f"the database refuses this change: {text}")
+
+
+def open_store(path: Path | str, *, create: bool = True) -> Store:
+    """Open the database at `path` and apply pending migrations.
+
+    `create`: make the folder and the file when missing (only for the default location; a
+    path the user named must have an existing folder, or a typo would look like lost data).
+    A file this process may not write is opened read-only: reads work, writes fail with one
+    line. A database written by a newer shoetrack is refused, naming the versions.
+    """
     import sqlite_utils  # heavy (pulls numpy when present): only when a command needs the store
 
     path = Path(path)
+    memory = str(path) == ":memory:"
     try:
-        if str(path) != ":memory:":
+        if not memory and not path.parent.is_dir():
+            if not create:
+                raise ShoetrackError(f"cannot open database {path}: folder {path.parent} "
+                                     "does not exist")
             path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+        conn, read_only = _connect(path, memory)
         db = sqlite_utils.Database(conn)
         store = Store(db, path)
-        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        if str(path) != ":memory:":
-            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-            if mode != "wal":
-                db.enable_wal()
-            # WAL + NORMAL never corrupts; a power cut may undo the last commits, and a file whose
-            # import is undone is also absent from the import log, so the next scan re-imports it.
-            db.execute("PRAGMA synchronous = NORMAL")
-        db.execute("PRAGMA foreign_keys = ON")
+        _refuse_newer(store)
+        if not read_only:
+            _tune(db, memory)
         if MIGRATIONS.pending(db):
+            if read_only:
+                raise ShoetrackError(f"database {path} is read-only and needs an upgrade to "
+                                     "this version of shoetrack: open it once with write access")
             with store.write():
                 MIGRATIONS.apply(db)
-    except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
+    except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError, ValueError) as e:
+        # ValueError: a path with a NUL byte in it.
         reason = getattr(e, "strerror", None) or str(e)
         raise ShoetrackError(f"cannot open database {path}: {reason}") from None
     return store
+
+
+def _connect(path: Path, memory: bool) -> tuple[sqlite3.Connection, bool]:
+    """A connection with the busy timeout, and whether it is read-only. A database SQLite
+    cannot open for writing (a read-only disk, or a WAL file whose folder may not be written)
+    is opened immutable and read-only, so reads such as `status` still work."""
+    conn = _busy(sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S))
+    if memory or not path.is_file():
+        return conn, False
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn, False
+    except sqlite3.OperationalError as e:
+        conn.close()
+        # A read-only mount says "unable to open"; a WAL file in a folder this user may not
+        # write says "readonly" (the -shm file cannot be made), even to read it.
+        if "unable to open" not in str(e) and "readonly" not in str(e):
+            raise
+    uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
+    return _busy(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)), True
+
+
+def _busy(conn: sqlite3.Connection) -> sqlite3.Connection:
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    return conn
+
+
+def _tune(db, memory: bool) -> None:
+    if not memory:
+        mode = db.conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            try:
+                db.enable_wal()
+            except sqlite3.OperationalError as e:
+                if "readonly" not in str(e):  # a read-only file stays as it is
+                    raise
+        # WAL + NORMAL never corrupts; a power cut may undo the last commits, and a file whose
+        # import is undone is also absent from the import log, so the next scan re-imports it.
+        db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA foreign_keys = ON")
+
+
+def _refuse_newer(store: Store) -> None:
+    """A migration this version does not know means a newer shoetrack wrote the database:
+    reading it would misread renamed or new columns, so it is refused."""
+    if not store.scalar("SELECT count(*) FROM sqlite_master WHERE name = '_sqlite_migrations'"):
+        return
+    applied = [r["name"] for r in store.q(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = 'shoetrack' ORDER BY rowid")]
+    known = [m.name for m in MIGRATIONS._migrations]
+    unknown = [n for n in applied if n not in known]
+    if unknown:
+        raise ShoetrackError(
+            f"database {store.path} was written by a newer shoetrack (schema {max(unknown)}; "
+            f"this version knows up to {max(known)}): upgrade shoetrack to use it")
 
 
 def _migrations():
@@ -138,7 +253,7 @@ def _build():
 
     @m(name="0001_initial")
     def initial(db):
-        # The whole of DESIGN.md section 2, so later issues add migrations, not rewrites.
+        # The whole planned schema at once, so later changes add migrations, not rewrites.
         _run_script(
             db,
             """
@@ -302,6 +417,12 @@ def _build():
             );
             """
         )
+
+    @m(name="0004_settings")
+    def delivery_claims(db):
+        # Who is sending a delivery right now (a lease, ISO UTC): two checks at the same instant
+        # must not both send it, even when both are forced past the retry backoff.
+        db.execute("ALTER TABLE deliveries ADD COLUMN claimed_until TEXT")
 
     return m
 

@@ -16,6 +16,8 @@ MARATHON_M = 42195.0
 HALF_MARATHON_M = 21097.5
 # Nothing a shoe sees in one go is longer than this; a larger number is a typo.
 MAX_DISTANCE_M = 1_000_000.0
+# Nothing recorded before this year is a real activity (the store refuses earlier starts).
+EARLIEST_YEAR = 1990
 
 UNIT_FACTORS = {
     "mi": METERS_PER_MILE,
@@ -77,16 +79,24 @@ def format_distance(meters: float | None, units: str, digits: int = 1) -> str:
     return f"{to_units(meters, units):,.{digits}f} {units}"
 
 
-_DUR_RE = re.compile(r"^\s*(?:(\d+)h)?\s*(?:(\d+)m(?:in)?)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$")
+_DUR_RE = re.compile(
+    r"^\s*(?:(\d+(?:\.\d+)?)d)?\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m(?:in)?)?"
+    r"\s*(?:(\d+(?:\.\d+)?)s)?\s*$")
+WEEK_S = 7 * 86400.0
 
 
-def parse_duration(text: str) -> float:
-    """Seconds for '52:30' (mm:ss), '1:02:03' (h:mm:ss), '45m', '1h5m', '3600s'."""
-    raw = text.strip().lower()
+def parse_duration(text: str, *, allow_zero: bool = False, max_s: float = WEEK_S,
+                   hint: str = "try 52:30 or 1:02:03") -> float:
+    """Seconds for '52:30' (mm:ss), '1:02:03' (h:mm:ss), '45m', '1h5m', '3600s', '2d'.
+
+    The one duration grammar of shoetrack (activity times and the durations in the config).
+    Refuses zero unless `allow_zero`, and more than `max_s` seconds (default a week); `hint`
+    ends the message for unreadable text."""
+    raw = str(text).strip().lower().replace(" ", "")
     if ":" in raw:
         parts = raw.split(":")
         if len(parts) > 3 or not all(re.fullmatch(r"\d+(?:\.\d+)?", p) for p in parts):
-            raise UsageProblem(f"cannot read duration {text!r} (try 52:30 or 1:02:03)")
+            raise UsageProblem(f"cannot read duration {text!r} ({hint})")
         values = [float(p) for p in parts]
         if any(v >= 60 for v in values[1:]):
             raise UsageProblem(f"cannot read duration {text!r}: minutes and seconds must be below 60")
@@ -96,12 +106,24 @@ def parse_duration(text: str) -> float:
     else:
         m = _DUR_RE.match(raw)
         if not raw or not m or not any(m.groups()):
-            raise UsageProblem(f"cannot read duration {text!r} (try 52:30 or 1:02:03)")
-        h, mi, s = m.groups()
-        seconds = int(h or 0) * 3600 + int(mi or 0) * 60 + float(s or 0)
-    if seconds <= 0 or seconds > 7 * 86400:
+            raise UsageProblem(f"cannot read duration {text!r} ({hint})")
+        d, h, mi, s = (float(g or 0) for g in m.groups())
+        seconds = d * 86400 + h * 3600 + mi * 60 + s
+    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero) \
+            or seconds > max_s:
         raise UsageProblem(f"duration {text!r} is out of range")
     return seconds
+
+
+def format_seconds(seconds: float) -> str:
+    """The shortest form parse_duration reads back: '5m', '90m', '1d', '2.5s'."""
+    s = int(seconds)
+    if s != seconds:
+        return f"{seconds:g}s"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if s and s % size == 0:
+            return f"{s // size}{unit}"
+    return f"{s}s"
 
 
 def format_duration(seconds: float | None) -> str:
@@ -121,10 +143,13 @@ def parse_day(text: str, *, today: date | None = None) -> date:
         return today
     if raw == "yesterday":
         return today - timedelta(days=1)
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        raise UsageProblem(f"cannot read date {text!r} (use YYYY-MM-DD)")
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise UsageProblem(f"cannot read date {text!r} (use YYYY-MM-DD)") from None
+        # Well-formed but impossible (2026-02-30, month 13): say so, the format was right.
+        raise UsageProblem(f"date {text!r} does not exist") from None
 
 
 def parse_when(text: str, *, now: datetime | None = None) -> datetime:
@@ -137,18 +162,22 @@ def parse_when(text: str, *, now: datetime | None = None) -> datetime:
             when = datetime.fromisoformat(raw)
         except ValueError:
             raise UsageProblem(f"cannot read date {text!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
-        if when.tzinfo is None:
-            when = when.astimezone()  # naive = local wall time, DST-aware
+        day = when.date()
     else:
         day = parse_day(raw, today=now.astimezone().date())
-        when = datetime.combine(day, time(12, 0)).astimezone()
-        if day <= now.astimezone().date() and when > now:
-            when = now  # logging today's run in the morning: not "in the future"
+        when = datetime.combine(day, time(12, 0))
+    # Checked on the calendar date first: converting year 1 or 9999 between zones overflows.
+    if day.year < EARLIEST_YEAR:
+        raise UsageProblem(f"date {text!r} is implausibly early")
+    if day > now.astimezone().date() + timedelta(days=1):
+        raise UsageProblem(f"date {text!r} is in the future")
+    if when.tzinfo is None:
+        when = when.astimezone()  # naive = local wall time, DST-aware
+    if ":" not in raw and day <= now.astimezone().date() and when > now:
+        when = now  # logging today's run in the morning: not "in the future"
     when = when.astimezone(timezone.utc).replace(microsecond=0)
     if when > now + timedelta(minutes=5):
         raise UsageProblem(f"date {text!r} is in the future")
-    if when.year < 1990:
-        raise UsageProblem(f"date {text!r} is implausibly early")
     return when
 
 
@@ -167,5 +196,8 @@ def local_date(start_iso: str) -> date:
 
 
 def day_start_utc(day: date) -> str:
-    """ISO UTC of local midnight starting `day`: the bound for date-range queries."""
+    """ISO UTC of local midnight starting `day`: the bound for date-range queries. Days far
+    outside any activity (year 1, year 9999) are clamped: converting them between time zones
+    would overflow, and nothing is stored before EARLIEST_YEAR anyway."""
+    day = min(max(day, date(EARLIEST_YEAR - 1, 1, 1)), date(9999, 12, 30))
     return iso(datetime.combine(day, time(0, 0)).astimezone())

@@ -29,6 +29,8 @@ from pathlib import Path
 import pytest
 
 __all__ = [
+    "HTTPEndpoint",
+    "http_endpoint",
     "require",
     "free_port",
     "start_dbus_daemon",
@@ -624,3 +626,65 @@ def dunst_session(tmp_path_factory):
         _terminate(dunst)
         _terminate(xvfb)
         daemon.stop()
+
+
+# --- a real HTTP endpoint on loopback (push notifications through apprise) -------------------
+
+
+class HTTPEndpoint:
+    """A plain http.server on 127.0.0.1 in a thread that records every POST (path, headers,
+    body). stop() closes the port (a server that is down); start() opens the same port again."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.requests: list[dict] = []
+        self._server = None
+        self._thread = None
+
+    @property
+    def host(self) -> str:
+        return "127.0.0.1"
+
+    def start(self) -> None:
+        import http.server
+        import threading
+
+        endpoint = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                length = int(self.headers.get("Content-Length") or 0)
+                endpoint.requests.append({"path": self.path, "headers": dict(self.headers),
+                                          "body": self.rfile.read(length)})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):  # keep the test output clean
+                pass
+
+        http.server.ThreadingHTTPServer.allow_reuse_address = True
+        self._server = http.server.ThreadingHTTPServer((self.host, self.port), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def json_bodies(self) -> list:
+        import json
+
+        return [json.loads(r["body"]) for r in self.requests]
+
+
+@pytest.fixture
+def http_endpoint():
+    server = HTTPEndpoint()
+    server.start()
+    yield server
+    server.stop()

@@ -15,6 +15,19 @@ from shoetrack.outbox import backoff
 MI = 1609.344
 
 
+@pytest.fixture(autouse=True)
+def utc_calendar(monkeypatch):
+    """These tests give times in UTC and mean UTC calendar days ("today", a pair's age): pin
+    the local zone to UTC so that they mean the same under any machine zone."""
+    import time as clock
+
+    monkeypatch.setenv("TZ", "UTC")
+    clock.tzset()
+    yield
+    monkeypatch.undo()
+    clock.tzset()
+
+
 def at(day: str, hour: int = 8) -> datetime:
     return datetime.combine(date.fromisoformat(day), time(hour), tzinfo=timezone.utc)
 
@@ -171,7 +184,7 @@ def test_snooze_holds_reminders_only(store, quiet):
 def test_retired_pairs_never_alert(store, quiet):
     peg = pair(store, start_mi=290)
     check(store, quiet, at("2026-02-01"))
-    peg = shoes.retire(store, peg, on=date(2026, 2, 2))
+    peg = shoes.retire(store, peg, on=date(2026, 2, 3))  # after the run in every time zone
     run(store, peg, "2026-02-01", 300)  # an old run found later: 590 mi on a retired pair
     assert check(store, quiet, at("2026-03-01")) == []
     assert check(store, quiet, at("2026-04-01")) == []
@@ -273,9 +286,11 @@ def test_window_email_block_has_the_forecast(store):
 
 
 def test_enabled_channels():
-    assert alerts.enabled_channels(Config()) == ["desktop"]
-    assert alerts.enabled_channels(Config(email={"host": "h"}, desktop={"enabled": False})) == ["email"]
-    assert alerts.enabled_channels(Config(email={"host": "h", "enabled": False})) == ["desktop"]
+    assert Config().enabled_channels() == ["desktop"]
+    assert Config(email={"host": "h"}, desktop={"enabled": False}).enabled_channels() == ["email"]
+    assert Config(email={"host": "h", "enabled": False}).enabled_channels() == ["desktop"]
+    assert Config(push={"urls": ["ntfy://h/t"]}).enabled_channels() == ["desktop", "push"]
+    assert Config(push={"urls": ["ntfy://h/t"], "enabled": False}).enabled_channels() == ["desktop"]
 
 
 def test_backoff_doubles_up_to_six_hours():

@@ -187,21 +187,24 @@ def test_a_failing_channel_does_not_block_the_other(store, smtp_server, notifica
     assert [(a.channel, a.outcome) for a in got] == [("email", "failed"), ("desktop", "sent")]
     assert len(notification_server.received) == 1
 
-    # A second digest while email is still down: the first email failure skips the second one
-    # (no second timeout to wait for), desktop goes on.
+    # A second alert while email is still down: the unsent email is folded into one new digest
+    # (what the channel missed arrives as one message); desktop got the first one already.
     window_pair(store, "Ghost 15", 505)
     alerts.raise_due(store, config, NOW + timedelta(minutes=3))
     got = outbox.deliver_pending(store, config, NOW + timedelta(minutes=3))
     assert [(a.delivery_id, a.channel, a.outcome) for a in got] == [
-        (1, "email", "failed"), (3, "email", "skipped"), (4, "desktop", "sent")]
-    assert [d["attempts"] for d in status(store)] == [2, 1, 0, 1]
+        (3, "email", "failed"), (4, "desktop", "sent")]
+    assert [(d["channel"], d["attempts"]) for d in status(store)] == [
+        ("desktop", 1), ("email", 1), ("desktop", 1)]
 
     smtp_server.start()
     got = outbox.deliver_pending(store, config, NOW + timedelta(hours=1))
-    assert [(a.delivery_id, a.outcome) for a in got] == [(1, "sent"), (3, "sent")]
-    assert [m.message["Subject"] for m in smtp_server.messages] == [
-        "shoetrack: Pegasus 40 entered its replacement window",
-        "shoetrack: Ghost 15 reached its replace distance"]
+    assert [(a.delivery_id, a.outcome) for a in got] == [(3, "sent")]
+    [only] = smtp_server.messages
+    assert only.message["Subject"] == "shoetrack: 2 pairs need attention: Pegasus 40, Ghost 15"
+    body = only.message.get_content()
+    assert body.startswith("2 shoe alerts:\n\nPegasus 40 entered its replacement window.")
+    assert "Ghost 15 reached its replace distance." in body
     assert len(notification_server.received) == 2  # nothing sent twice
     assert {d["status"] for d in status(store)} == {"sent"}
 
@@ -216,3 +219,103 @@ def test_a_claimed_delivery_is_not_sent_twice(store, smtp_server, password):
     assert outbox._claim(store, row, NOW) is None  # the second reader's stale view
     # The lease keeps automatic checks away while the first process sends.
     assert outbox.deliver_pending(store, config, NOW + timedelta(minutes=1)) == []
+    # ... and forced checks too (`alerts check` by a person ignores the retry backoff, never a
+    # claim another process holds).
+    assert outbox.deliver_pending(store, config, NOW + timedelta(minutes=1), force=True) == []
+    assert smtp_server.messages == []
+    # A claim whose process died expires with its lease, and the delivery goes out once.
+    [a] = outbox.deliver_pending(store, config, NOW + timedelta(minutes=6), force=True)
+    assert (a.outcome, a.attempts) == ("sent", 2)
+    assert len(smtp_server.messages) == 1
+
+
+def test_concurrent_checks_send_one_alert_once(tmp_path, smtp_server, password):
+    """Four checks at the same instant, each with its own connection to one real database file
+    (as four processes would), against a real SMTP server: one alert, one message."""
+    import threading
+
+    from shoetrack.store import open_store
+
+    path = tmp_path / "shoetrack.db"
+    config = email_config(smtp_server)
+    first = open_store(path)
+    window_pair(first)
+    first.close()
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def check():
+        store = open_store(path)
+        try:
+            barrier.wait()
+            results.append(alerts.check(store, config, NOW, force=True))
+        except Exception as e:  # surfaced below: a thread's exception would vanish
+            errors.append(e)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=check) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(len(r.raised.notified) for r in results) == [0, 0, 0, 1]
+    assert sum(a.ok for r in results for a in r.attempts) == 1
+    assert len(smtp_server.messages) == 1
+    check_store = open_store(path)
+    try:
+        assert [r["level"] for r in check_store.q("SELECT level FROM alerts ORDER BY id")] == [
+            "approaching", "window"]
+        assert status(check_store)[0]["status"] == "sent"
+    finally:
+        check_store.close()
+
+
+def test_migration_0004_adds_delivery_claims(tmp_path):
+    """From an empty database and from one at the version before (a queued delivery kept)."""
+    import sqlite3
+
+    import sqlite_utils
+
+    from shoetrack.store import MIGRATIONS, open_store
+
+    fresh = open_store(tmp_path / "fresh.db")
+    assert "claimed_until" in {c[1] for c in fresh.conn.execute("PRAGMA table_info(deliveries)")}
+    fresh.close()
+
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    MIGRATIONS.apply(db, stop_before="0004_settings")
+    db.execute("INSERT INTO deliveries (channel, status, subject, body, created_at)"
+               " VALUES ('email', 'pending', 's', 'b', '2026-01-01T00:00:00Z')")
+    db.conn.commit()
+    db.close()
+    store = open_store(path)
+    try:
+        assert store.q("SELECT channel, status, attempts, claimed_until FROM deliveries") == [
+            {"channel": "email", "status": "pending", "attempts": 0, "claimed_until": None}]
+        assert "0004_settings" in {r["name"] for r in store.q(
+            "SELECT name FROM _sqlite_migrations")}
+    finally:
+        store.close()
+
+
+def test_a_message_reporting_no_pair_alert_is_never_folded(store, smtp_server, password):
+    """A training-load note (no pair alert linked) waiting in the outbox stays as it is when a
+    pair alert is raised: only pair alerts are folded into the new digest."""
+    config = email_config(smtp_server)
+    smtp_server.stop()
+    note = outbox.enqueue(store, "email", "Training load: a long run", "note body", [], NOW)
+    assert outbox.deliver_pending(store, config, NOW)[0].outcome == "failed"
+    window_pair(store)
+    alerts.raise_due(store, config, NOW + timedelta(minutes=3))
+    assert [(d["id"], d["subject"]) for d in store.q(
+        "SELECT id, subject FROM deliveries ORDER BY id")] == [
+        (note, "Training load: a long run"),
+        (note + 1, "shoetrack: Pegasus 40 entered its replacement window")]
+    smtp_server.start()
+    got = outbox.deliver_pending(store, config, NOW + timedelta(minutes=3), force=True)
+    assert [a.outcome for a in got] == ["sent", "sent"]
+    assert [m.message["Subject"] for m in smtp_server.messages] == [
+        "Training load: a long run", "shoetrack: Pegasus 40 entered its replacement window"]

@@ -80,7 +80,7 @@ def test_precedence_explicit_rule_default_inbox(store):
     rule = rules.add(store, race, min_distance_m=20000)
     # 1. explicit beats a matching rule
     a1, c1 = act(store, "2026-03-01", 21000, shoe=trail)
-    assert (c1.shoe.name, c1.by, c1.reason) == ("Trail", "manual", "chosen")
+    assert (c1.shoe.name, c1.by, c1.reason) == ("Trail", "manual", "manual")
     # 2. the rule beats the default
     a2, c2 = act(store, "2026-03-02", 21000)
     assert (c2.shoe.name, c2.by, c2.reason) == ("Race", f"rule:{rule['id']}", f"rule {rule['id']}")
@@ -833,7 +833,7 @@ def _history(store):
                              distance_m=km * 1000, source="fit", elapsed_s=km * pace * 60, has_gps=gps)
                 aid = activities.insert(store, a)
                 name = name or ("Cushion", "Light")[w % 2]
-                activities.set_assignment(store, aid, attribution.Choice(pairs[name], "manual", "chosen"))
+                activities.set_assignment(store, aid, attribution.Choice(pairs[name], "manual", "manual"))
     return pairs
 
 

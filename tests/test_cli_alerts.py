@@ -140,8 +140,8 @@ def test_rearm_after_unassign_through_the_cli(st, tmp_path, clock, pegasus):
     st("log", "15mi", "--date", "2026-02-20")
     out = st("alerts", "check").stdout
     assert out.startswith("Raised: Pegasus 40 entered its replacement window")
-    assert out.endswith("No delivery channel is enabled: set [email] enabled = true or "
-                        "[desktop] enabled = true in the config.\n")
+    assert out.endswith("No delivery channel is enabled: set [email] enabled = true, "
+                        "[desktop] enabled = true or [push] urls in the config.\n")
     st("activity", "unassign", "1")
     assert st("alerts", "check").stdout == (
         "Re-armed: Pegasus 40 window (activities moved off; it can fire again)\n")
@@ -215,7 +215,8 @@ def test_notify_test_email(st, tmp_path, smtp_server, monkeypatch, request):
 def test_notify_test_email_not_configured(st, tmp_path):
     write_config(tmp_path)
     r = st("notify", "test", "--channel", "email", code=1)
-    assert r.stderr.startswith("Error: email not sent: email settings: [email] host must be")
+    assert r.stderr == ('Error: email not sent: email settings: email.host is not set, '
+                        'e.g. host = "smtp.example.org"\n')
 
 
 def test_notify_test_desktop(st, tmp_path, notification_server, monkeypatch):

@@ -44,7 +44,7 @@ def test_log_explicit_shoe_and_sport(st, pegasus):
     st("shoe", "add", "Speedgoat", "--purchased", "2026-01-01", "--default-for", "trail_run")
     r = st("log", "10k", "--shoe", "peg", "--date", "2026-11-20", "--duration", "52:30",
            "--sport", "trail", "--note", "hills")
-    assert r.stdout == "Logged #1: 6.2 mi trail_run on 2026-11-20 on Pegasus (chosen).\n"
+    assert r.stdout == "Logged #1: 6.2 mi trail_run on 2026-11-20 on Pegasus (manual).\n"
     [a] = st.json("activities")
     assert (a["shoe"], a["assigned_by"], a["sport"], a["elapsed_s"], a["note"]) == (
         "Pegasus", "manual", "trail_run", 3150, "hills")
@@ -176,7 +176,7 @@ def test_runner_s_word_counts_before_an_unknown_purchase_date(st):
     [p] = st.json("shoe", "list")
     assert p["purchased_on"] is None
     r = st("log", "5mi", "--shoe", "peg", "--date", "2026-11-20")
-    assert r.stdout == "Logged #1: 5.0 mi run on 2026-11-20 on Pegasus 40 (chosen).\n"
+    assert r.stdout == "Logged #1: 5.0 mi run on 2026-11-20 on Pegasus 40 (manual).\n"
     # Logged by hand without --shoe: the one pair default for runs takes it, as before the pair
     # was added the runner still ran in it.
     r = st("log", "10k", "--date", "2026-11-21")

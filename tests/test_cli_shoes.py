@@ -26,7 +26,7 @@ def test_add_list_show(st):
     assert "Distance:    40.0 mi (0.0 mi tracked + 40.0 mi starting)" in text
     assert "Window:      warn 350.0 mi, replace 550.0 mi" in text
     table = st("shoe", "list").stdout.splitlines()
-    assert table[0].split() == ["name", "shoe", "default", "for", "purchased", "retired", "distance"]
+    assert table[0].split() == ["name", "shoe", "default", "for", "purchased", "distance"]
     assert "Pegasus 40" in table[2] and table[2].endswith("40.0 mi")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from test_cli_import import T1, gpx, track
 
-from shoetrack import daemon, outbox, watch
+from shoetrack import daemon, notify, outbox, watch
 from shoetrack.config import Config, from_dict
 from shoetrack.errors import ShoetrackError
 from shoetrack.store import open_store
@@ -57,22 +57,25 @@ def test_settings_defaults_and_forms():
                                                    "settle": "0s"}}))
     assert s == daemon.Settings(5400.0, clock(7, 5), 0.0)
     assert s.describe() == "scan every 90m, alert check daily at 07:05 local time, settle 0s"
-    assert [daemon.parse_seconds(v) for v in ("60s", "5m", "1h", "2d", "90", 45, 2.5)] == [
-        60, 300, 3600, 172800, 90, 45, 2.5]
+    # One duration grammar (units.parse_duration), plus bare numbers meaning seconds.
+    forms = ("60s", "5m", "1h", "1d", "1h30m", "90", 45, 2.5, "1:30")
+    assert [from_dict({"daemon": {"scan_every": v}}).get("daemon.scan_every") for v in forms] == [
+        60, 300, 3600, 86400, 5400, 90, 45, 2.5, 90]
 
 
 @pytest.mark.parametrize("section, message", [
-    ({"scan_every": "soon"}, "config [daemon] scan_every: cannot read duration 'soon' (use e.g. 60s, 5m or 1h)"),
-    ({"scan_every": "0s"}, "config [daemon] scan_every: must be between 1s and 1d"),
-    ({"settle": "-5s"}, "config [daemon] settle: cannot read duration '-5s' (use e.g. 60s, 5m or 1h)"),
-    ({"settle": True}, "config [daemon] settle: cannot read duration True (use e.g. 60s, 5m or 1h)"),
-    ({"alert_check": "24:00"}, "config [daemon] alert_check: cannot read time '24:00' (use HH:MM, e.g. 08:00)"),
-    ({"alert_check": "8am"}, "config [daemon] alert_check: cannot read time '8am' (use HH:MM, e.g. 08:00)"),
-    ({"scan_evry": "5m"}, "config [daemon]: unknown setting 'scan_evry' (known: alert_check, scan_every, settle)"),
+    ({"scan_every": "soon"}, "config: daemon.scan_every cannot read duration 'soon' (use e.g. 60s, 5m or 1h)"),
+    ({"scan_every": "0s"}, "config: daemon.scan_every must be between 1s and 1d, not '0s'"),
+    ({"scan_every": "2d"}, "config: daemon.scan_every must be between 1s and 1d, not '2d'"),
+    ({"settle": "-5s"}, "config: daemon.settle cannot read duration '-5s' (use e.g. 60s, 5m or 1h)"),
+    ({"settle": True}, "config: daemon.settle cannot read duration True (use e.g. 60s, 5m or 1h)"),
+    ({"alert_check": "24:00"}, "config: daemon.alert_check cannot read time '24:00' (use HH:MM, e.g. 08:00)"),
+    ({"alert_check": "8am"}, "config: daemon.alert_check cannot read time '8am' (use HH:MM, e.g. 08:00)"),
+    ({"scan_evry": "5m"}, "config: unknown setting 'daemon.scan_evry' (did you mean daemon.scan_every?)"),
 ])
 def test_bad_settings_are_one_line_errors(section, message):
     with pytest.raises(ShoetrackError) as e:
-        daemon.load_settings(from_dict({"daemon": section}))
+        from_dict({"daemon": section})
     assert str(e.value) == message
 
 
@@ -135,7 +138,7 @@ def test_run_scan_logs_an_unplugged_folder_once(tmp_path, opener, caplog):
 
 def test_run_scan_retries_a_due_delivery(opener, monkeypatch):
     sent = []
-    monkeypatch.setattr(outbox, "default_senders",
+    monkeypatch.setattr(notify, "senders",
                         lambda config: {"email": lambda s, b: sent.append(s) or "sent"})
     now = datetime.now(timezone.utc)
     with _open(opener) as store:
@@ -149,7 +152,7 @@ def test_run_scan_retries_a_due_delivery(opener, monkeypatch):
 
 def test_run_alerts_raises_and_delivers_without_forcing(opener, worn, monkeypatch):
     sent = []
-    monkeypatch.setattr(outbox, "default_senders",
+    monkeypatch.setattr(notify, "senders",
                         lambda config: {"email": lambda s, b: sent.append(s) or "ok",
                                         "desktop": _failing})
     config = from_dict({"email": {"enabled": True, "host": "x"}, "desktop": {"enabled": True}})
@@ -294,8 +297,8 @@ def test_daemon_once_imports_and_raises_alerts(st, tmp_path, worn, caplog):
 def test_daemon_bad_setting_is_one_line(st, tmp_path):
     (tmp_path / "config.toml").write_text('[daemon]\nscan_every = "often"\n')
     r = st("daemon", "--once", code=1)
-    assert r.stderr == ("Error: config [daemon] scan_every: cannot read duration 'often' "
-                        "(use e.g. 60s, 5m or 1h)\n")
+    assert r.stderr == (f"Error: config {tmp_path / 'config.toml'}: daemon.scan_every cannot "
+                        "read duration 'often' (use e.g. 60s, 5m or 1h)\n")
 
 
 def test_daemon_process_stops_cleanly_on_sigterm(tmp_path, worn):

@@ -220,10 +220,10 @@ def test_settings_from_the_config():
     assert load_settings(from_dict({})) == LoadSettings(0, False, 0.10, True)
     s = load_settings(from_dict({"load": {"week_start": "Sun", "alert": True, "alert_spike": 25}}))
     assert s == LoadSettings(6, True, 0.25, True)
-    for bad, msg in [({"week_start": "someday"}, "week_start: 'someday' is not a weekday"),
-                     ({"week_start": "t"}, "is not a weekday"),  # tuesday or thursday?
-                     ({"alert_spike": "lots"}, "alert_spike: 'lots' is not a percentage"),
-                     ({"alert": "yes"}, "alert: 'yes' is not true or false")]:
+    for bad, msg in [({"week_start": "someday"}, "load.week_start must be a weekday .* not 'someday'"),
+                     ({"week_start": "t"}, "must be a weekday"),  # tuesday or thursday?
+                     ({"alert_spike": "lots"}, "load.alert_spike must be a number from 0 to 1000, not 'lots'"),
+                     ({"alert": "yes"}, "load.alert must be true or false, not 'yes'")]:
         with pytest.raises(Exception, match=msg):
             load_settings(from_dict({"load": bad}))
 
@@ -275,8 +275,8 @@ def test_load_table_and_week_start_from_the_config(st, store, tz, tmp_path):
     assert date.fromisoformat(data["weeks"][0]["week_start"]).weekday() == 6
     (tmp_path / "config.toml").write_text('[load]\nweek_start = "someday"\n')
     r = st("load", code=1)
-    assert r.stderr == ("Error: config [load] week_start: 'someday' is not a weekday "
-                        "(monday .. sunday)\n")
+    assert r.stderr == (f"Error: config {tmp_path / 'config.toml'}: load.week_start must be a "
+                        "weekday (monday .. sunday), not 'someday'\n")
 
 
 def test_load_with_no_activities(st):

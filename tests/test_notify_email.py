@@ -390,55 +390,55 @@ def test_from_config_defaults():
 @pytest.mark.parametrize(
     ("section", "message"),
     [
-        ({"to": "a@b.org", "from": "a@b.org"}, "[email] host must be a non-empty string"),
+        ({"to": "a@b.org", "from": "a@b.org"}, 'email.host is not set, e.g. host = "smtp.example.org"'),
         (
             {"host": "", "to": "a@b.org", "from": "a@b.org"},
-            "[email] host must be a non-empty string",
+            "email.host is not set",
         ),
         (
             {"host": "h", "port": "587", "to": "a@b.org", "from": "a@b.org"},
-            "[email] port must be an integer",
+            "email.port must be a whole number from 1 to 65535, not '587'",
         ),
         (
             {"host": "h", "port": 0, "to": "a@b.org", "from": "a@b.org"},
-            "[email] port must be an integer",
+            "email.port must be a whole number from 1 to 65535, not 0",
         ),
         (
             {"host": "h", "port": True, "to": "a@b.org", "from": "a@b.org"},
-            "[email] port must be an integer",
+            "email.port must be a whole number from 1 to 65535, not True",
         ),
         (
             {"host": "h", "security": "tls", "to": "a@b.org", "from": "a@b.org"},
-            "[email] security must be one of",
+            "email.security must be one of starttls, ssl, none, not 'tls'",
         ),
-        ({"host": "h", "to": "a@b.org"}, "[email] from must be an address"),
-        ({"host": "h", "to": "a@b.org", "from": "nobody"}, "[email] from has an invalid address"),
-        ({"host": "h", "from": "a@b.org"}, "[email] to must be an address or a non-empty list"),
+        ({"host": "h", "to": "a@b.org"}, "email.from is not set"),
+        ({"host": "h", "to": "a@b.org", "from": "nobody"}, "email.from is not an email address: 'nobody'"),
+        ({"host": "h", "from": "a@b.org"}, "email.to is not set"),
         (
             {"host": "h", "from": "a@b.org", "to": []},
-            "[email] to must be an address or a non-empty list",
+            "email.to is not set",
         ),
-        ({"host": "h", "from": "a@b.org", "to": ["ok@b.org", 3]}, "[email] to must be an address"),
-        ({"host": "h", "from": "a@b.org", "to": "bad"}, "[email] to has an invalid address"),
+        ({"host": "h", "from": "a@b.org", "to": ["ok@b.org", 3]}, "email.to must be a string, not 3"),
+        ({"host": "h", "from": "a@b.org", "to": "bad"}, "email.to is not an email address: 'bad'"),
         (
             {"host": "h", "from": "a@b.org", "to": "a@b.org\nBcc: x@y.org"},
-            "[email] to must not contain line breaks",
+            "email.to must not contain line breaks",
         ),
         (
             {"host": "h", "from": "a@b.org", "to": "a@b.org", "cafile": "/no/such.pem"},
-            "[email] cafile '/no/such.pem' is not a file",
+            "email.cafile '/no/such.pem' is not a file",
         ),
         (
             {"host": "h", "from": "a@b.org", "to": "a@b.org", "password": "x"},
-            "[email] has unknown key(s): password",
+            "email: unknown setting(s) password",
         ),
         (
             {"host": "h", "from": "a@b.org", "to": "a@b.org", "timeout": 0},
-            "[email] timeout must be a positive number",
+            "email.timeout must be between 1s and 10m, not 0",
         ),
         (
             {"host": "h", "from": "a@b.org", "to": "a@b.org", "username": 5},
-            "[email] username must be a string",
+            "email.username must be a string, not 5",
         ),
     ],
 )

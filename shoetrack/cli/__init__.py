@@ -4,6 +4,7 @@ from shoetrack.cli.base import cli
 
 # Registering the command modules (each imports only click and shoetrack.cli.base at top level).
 from shoetrack.cli import activity, alerts, attrib, daemon, importing, shoes, status  # noqa: E402,F401
+from shoetrack.cli import config  # noqa: E402,F401
 from shoetrack.cli import insight  # noqa: E402,F401
 from shoetrack.cli import serve  # noqa: E402,F401
 

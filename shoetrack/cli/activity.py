@@ -86,12 +86,15 @@ def activities_cmd(app: App, shoe_ref, sport, since, until, unassigned, limit, a
     from shoetrack import activities
     from shoetrack.units import format_duration
 
+    since, until = day(since, "--from"), day(until, "--to")
+    if since and until and since > until:
+        raise click.UsageError(f"--from {since} is after --to {until}")
     rows = activities.query(
         app.store,
         shoe=shoe_arg(app, shoe_ref) if shoe_ref else None,
         sport=sport_arg(sport),
-        since=day(since, "--from"),
-        until=day(until, "--to"),
+        since=since,
+        until=until,
         unassigned=unassigned,
         limit=limit or None,
     )

@@ -21,6 +21,7 @@ from shoetrack.cli.base import (
     shoe_arg,
     table,
 )
+from shoetrack.notify import CHANNELS
 from shoetrack.errors import ShoetrackError
 
 
@@ -102,11 +103,20 @@ def alerts_list(app: App, as_json):
     )
     waiting = outbox.pending(app.store)
     if waiting:
+        on = app.config.enabled_channels()
         click.echo(f"\nOutbox: {plural(len(waiting), 'message')} not sent yet:")
         for d in waiting:
-            tried = (f"failed {plural(d['attempts'], 'time')}, next try {_local(d['next_attempt_at'])}: "
-                     f"{d['last_error']}") if d["status"] == "failed" else "not tried yet"
-            click.echo(f"  #{d['id']} {d['channel']}: {tried}")
+            click.echo(f"  #{d['id']} {d['channel']}: {_waiting(d, on)}")
+
+
+def _waiting(d: dict, on: list[str]) -> str:
+    if d["channel"] not in on:
+        return (f"held: {d['channel']} is turned off in the config (sent when it is turned "
+                "on again)")
+    if d["status"] == "failed":
+        return (f"failed {plural(d['attempts'], 'time')}, next try "
+                f"{_local(d['next_attempt_at'])}: {d['last_error']}")
+    return "not tried yet"
 
 
 def _delivery_cell(a: dict) -> str:
@@ -131,10 +141,12 @@ def alerts_check(app: App):
     Example:
       shoetrack alerts check
     """
-    from shoetrack import alerts, outbox
+    from shoetrack import alerts
 
     now = _now()
-    raised = alerts.raise_due(app.store, app.config, now)
+    # A person is watching: try everything now, ignoring the retry backoff of automatic checks.
+    check = alerts.check(app.store, app.config, now, force=True)
+    raised, attempts = check.raised, check.attempts
     for r in raised.rearmed:
         click.echo(f"Re-armed: {r['shoe']} {r['level']} (activities moved off; it can fire again)")
     covered: dict[str, list] = {}
@@ -148,10 +160,8 @@ def alerts_check(app: App):
     for la in raised.load:
         click.echo(f"Raised: {la.message}")
     if raised.notified and not raised.channels:
-        click.echo("No delivery channel is enabled: set [email] enabled = true or "
-                   "[desktop] enabled = true in the config.")
-    # A person is watching: try everything now, ignoring the retry backoff of automatic checks.
-    attempts = outbox.deliver_pending(app.store, app.config, now, force=True)
+        click.echo("No delivery channel is enabled: set [email] enabled = true, "
+                   "[desktop] enabled = true or [push] urls in the config.")
     for a in attempts:
         click.echo(a.line())
     if not raised.notified and not raised.rearmed and not attempts:
@@ -197,29 +207,43 @@ def notify_group():
 
 
 @notify_group.command("test")
-@click.option("--channel", type=click.Choice(["email", "desktop"]), required=True,
-              help="The channel to try.")
+@click.option("--channel", type=click.Choice(list(CHANNELS)),
+              help="The channel to try (default: every enabled channel).")
 @pass_app
 def notify_test(app: App, channel):
     """Send a test message through a channel now and say exactly what happened.
 
-    Email uses the [email] settings of the config and the password from SHOETRACK_SMTP_PASSWORD
-    or the system keyring; desktop uses the D-Bus session bus. Exit status 1 with the reason
-    when the message could not be sent.
+    Without --channel, every enabled channel is tried. Email uses the [email] settings and the
+    password from SHOETRACK_SMTP_PASSWORD or the system keyring; desktop uses the D-Bus session
+    bus; push sends to every URL of [push] urls through apprise. Exit status 1 with the reason
+    when a message could not be sent.
 
     \b
     Examples:
+      shoetrack notify test
       shoetrack notify test --channel email
-      shoetrack notify test --channel desktop
+      shoetrack notify test --channel push
     """
-    from shoetrack import alerts, outbox
-    from shoetrack.notify import DeliveryError
+    from shoetrack.notify import DeliveryError, send_test
 
-    try:
-        receipt = outbox.send_test(app.config, channel, _now())
-    except DeliveryError as e:
-        raise ShoetrackError(f"{channel} not sent: {e}") from None
-    click.echo(receipt)
-    if channel not in alerts.enabled_channels(app.config):
-        click.echo(f"Note: alerts do not use {channel} yet; set [{channel}] enabled = true "
-                   "in the config.")
+    on = app.config.enabled_channels()
+    channels = [channel] if channel else on
+    if not channels:
+        raise ShoetrackError("no channel is enabled: set [email] enabled = true, "
+                             "[desktop] enabled = true or [push] urls in the config")
+    now = _now()
+    failed = []
+    for name in channels:
+        try:
+            click.echo(send_test(app.config, name, now))
+        except DeliveryError as e:
+            if len(channels) == 1:
+                raise ShoetrackError(f"{name} not sent: {e}") from None
+            failed.append(name)
+            click.echo(f"{name} not sent: {e}", err=True)
+        if name not in on:
+            click.echo(f"Note: alerts do not use {name} yet; set [{name}] enabled = true "
+                       "in the config.")
+    if failed:
+        raise ShoetrackError(f"{len(failed)} of {plural(len(channels), 'channel')} not reached: "
+                             f"{', '.join(failed)}")

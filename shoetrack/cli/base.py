@@ -20,6 +20,9 @@ class App:
 
         self.config_path = cfg.resolve_config_path(config)
         self.db_path = cfg.resolve_db_path(db)
+        # Only the default locations are created on first use: a file named on the command line
+        # that is not there is a typo, and silently starting afresh would look like lost data.
+        self._config_named = config is not None
         self._units = units
         self._config = None
         self._store = None
@@ -29,19 +32,27 @@ class App:
         if self._config is None:
             from shoetrack import config as cfg
 
-            self._config = cfg.load(self.config_path, units_override=self._units)
+            self._config = cfg.load(self.config_path, units_override=self._units,
+                                    must_exist=self._config_named)
         return self._config
 
     @property
     def units(self) -> str:
         return self.config.units
 
+    def set_units(self, units: str | None) -> None:
+        """`--units` given after the subcommand (`status --units km`)."""
+        if units is not None:
+            self._units = units
+            self._config = None
+
     @property
     def store(self):
         if self._store is None:
+            from shoetrack.config import default_db_path
             from shoetrack.store import open_store
 
-            self._store = open_store(self.db_path)
+            self._store = open_store(self.db_path, create=self.db_path == default_db_path())
         return self._store
 
     def close(self):
@@ -49,12 +60,38 @@ class App:
             self._store.close()
 
 
+UNITS = click.Choice(["mi", "km"])
+UNITS_HELP = "Display units (overrides the config)."
+
+
+def _units_callback(ctx, _param, value):
+    app = ctx.find_object(App)
+    if app is not None:
+        app.set_units(value)
+
+
+def units_option() -> click.Option:
+    """The `--units` option every command accepts too, so it may follow the subcommand."""
+    return click.Option(["--units"], type=UNITS, expose_value=False, callback=_units_callback,
+                        help=UNITS_HELP)
+
+
 pass_app = click.make_pass_decorator(App)
 
 
 class Group(click.Group):
     """Turns every known error into one line on stderr and the right exit status: 2 for usage
-    errors (bad option or value, unknown shoe), 1 for the rest. No usage dump, no traceback."""
+    errors (bad option or value, unknown shoe), 1 for the rest. No usage dump, no traceback.
+    Subgroups are of this class too, and every command added gets the `--units` option."""
+
+    group_class = type
+
+    def add_command(self, cmd, name=None):
+        if not any(p.name == "units" for p in cmd.params):
+            cmd.params.append(units_option())
+        for p in cmd.params:
+            _bound_integers(p)
+        super().add_command(cmd, name)
 
     def invoke(self, ctx):
         try:
@@ -63,10 +100,26 @@ class Group(click.Group):
             exc = click.ClickException(str(e))
             exc.exit_code = e.exit_code
             raise exc from None
+        except Exception as e:
+            # A value the schema refuses, or a number beyond what SQLite holds (an id of 10^20):
+            # a bad argument that got past the checks in front, wherever it surfaced.
+            import sqlite3  # only on this path
+
+            if not isinstance(e, (sqlite3.IntegrityError, OverflowError)):
+                raise
+            from shoetrack.store import refusal
+
+            exc = click.ClickException(str(refusal(e)))
+            exc.exit_code = 2
+            raise exc from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        if args is not None and any("\0" in str(a) for a in args):
+            # A shell cannot pass a NUL byte in an argument; only a program can, by mistake.
+            click.echo("Error: an argument contains a NUL byte", err=True)
+            sys.exit(2)
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as e:
@@ -88,7 +141,7 @@ class Group(click.Group):
 @click.option("--db", metavar="PATH", help="Database file [env SHOETRACK_DB; default: user data dir].")
 @click.option("--config", "config_path", metavar="PATH",
               help="Config file (TOML) [env SHOETRACK_CONFIG; default: user config dir].")
-@click.option("--units", type=click.Choice(["mi", "km"]), help="Display units (overrides the config).")
+@click.option("--units", type=UNITS, help=UNITS_HELP)
 @click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
 @click.version_option(package_name="shoetrack")
 @click.pass_context
@@ -104,6 +157,36 @@ def cli(ctx, db, config_path, units, verbose):
     app = App(db, config_path, units)
     ctx.obj = app
     ctx.call_on_close(app.close)
+
+
+# SQLite integers are 64-bit: a larger --limit or id would fail deep inside a query.
+MAX_INT = 2**63 - 1
+
+
+class _BoundedInt(click.types.IntParamType):
+    def convert(self, value, param, ctx):
+        rv = super().convert(value, param, ctx)
+        if abs(rv) > MAX_INT:
+            self.fail(f"{value} is too large.", param, ctx)
+        return rv
+
+
+class _BoundedIntRange(click.IntRange):
+    def convert(self, value, param, ctx):
+        rv = super().convert(value, param, ctx)
+        if abs(rv) > MAX_INT:
+            self.fail(f"{value} is too large.", param, ctx)
+        return rv
+
+
+def _bound_integers(param) -> None:
+    """Refuse integers beyond what SQLite stores, in one line from click, for every integer
+    option and argument (help texts and other messages stay as they were)."""
+    t = param.type
+    if type(t) is click.IntRange and t.max is None:
+        param.type = _BoundedIntRange(t.min, None, min_open=t.min_open, clamp=t.clamp)
+    elif type(t) is click.types.IntParamType:
+        param.type = _BoundedInt()
 
 
 def emit_json(obj) -> None:
@@ -155,10 +238,15 @@ def day(text: str | None, param: str):
         return None
     from shoetrack.units import parse_day
 
+    from datetime import date
+
     try:
-        return parse_day(text)
+        parsed = parse_day(text)
     except ShoetrackError as e:
         raise click.BadParameter(str(e), param_hint=param) from None
+    # A range bound of year 1 or 9999 means "no bound"; kept a day inside the calendar so that
+    # the day after it and its local midnight in any zone still exist.
+    return min(max(parsed, date(1900, 1, 2)), date(9999, 12, 30))
 
 
 def fmt_dist(app: App, meters) -> str:

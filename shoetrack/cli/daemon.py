@@ -130,18 +130,20 @@ def watch_scan(app: App, settle, as_json):
       shoetrack watch scan
       shoetrack watch scan --settle 0s --json
     """
-    from shoetrack import daemon, watch
+    from shoetrack import watch
     from shoetrack.cli import notices
     from shoetrack.cli.importing import summary
+    from shoetrack.config import BY_KEY
     from shoetrack.errors import ShoetrackError
+    from shoetrack.units import format_seconds
 
     if settle is not None:
-        try:
-            settle_s = daemon.parse_seconds(settle)
+        try:  # the same type and limits as the setting it overrides
+            settle_s = BY_KEY["daemon.settle"].kind.parse(settle)
         except ShoetrackError as e:
             raise click.BadParameter(str(e), param_hint="--settle") from None
     else:
-        settle_s = daemon.load_settings(app.config).settle_s
+        settle_s = app.config.get("daemon.settle")
     with notices.watch(app) as levels:
         report = watch.scan(app.store, app.config, settle_s=settle_s)
     if as_json:
@@ -160,7 +162,7 @@ def watch_scan(app: App, settle, as_json):
                        f"({report.unchanged} already seen).")
         if report.settling:
             click.echo(f"Waiting for {plural(len(report.settling), 'file')} to settle "
-                       f"(unchanged for {daemon.format_seconds(settle_s)}); the next scan reads "
+                       f"(unchanged for {format_seconds(settle_s)}); the next scan reads "
                        f"{'it' if len(report.settling) == 1 else 'them'}:")
             for p in report.settling[:10]:
                 click.echo(f"  {p}")

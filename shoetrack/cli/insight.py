@@ -187,5 +187,7 @@ def report_cmd(app: App, output):
     network, prints well and reads on a phone. Needs: pip install 'shoetrack[charts]'."""
     from shoetrack.insight.report import write
 
+    if not output.strip():
+        raise click.BadParameter("give a file name", param_hint="--output")
     path = write(app.store, app.config, Path(output).expanduser())
     click.echo(f"Wrote {path}.")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import functools
+
 import click
 
 from shoetrack.cli.attrib import reassign_hint
@@ -12,7 +14,9 @@ from shoetrack.cli.base import (App, cli, day, distance, emit_json, fmt_dist, js
 DAYS_PER_MONTH = 30.4375
 
 
-def _pair_options(f):
+def _pair_options(f, *, edit: bool = False):
+    # An edit changes only what is given: no defaults to speak of there.
+    window = "" if edit else " (default from config, {})"
     opts = [
         click.option("--brand", help="Maker, e.g. Nike."),
         click.option("--model", help="Model, e.g. Pegasus 40."),
@@ -21,8 +25,8 @@ def _pair_options(f):
                           "count the pair from the day it was added, your own choices on any date."),
         click.option("--start-distance", metavar="DIST",
                      help="Distance already on the pair before tracking (e.g. 120mi)."),
-        click.option("--warn", metavar="DIST", help="Warn at this distance (default from config, 300mi)."),
-        click.option("--replace", metavar="DIST", help="Replace at this distance (default from config, 500mi)."),
+        click.option("--warn", metavar="DIST", help=f"Warn at this distance{window.format('300mi')}."),
+        click.option("--replace", metavar="DIST", help=f"Replace at this distance{window.format('500mi')}."),
         click.option("--max-age", "max_age_months", type=click.IntRange(min=1), metavar="MONTHS",
                      help="Alert when the pair is older than this many months."),
         click.option("--default-for", "default_for", multiple=True, metavar="SPORT",
@@ -111,16 +115,23 @@ def shoe_list(app: App, show_all, as_json):
     if as_json:
         emit_json([st.to_json() | {"default_sports": st.shoe.default_sports} for st in rows])
         return
-    if not rows:
+    hidden = 0 if show_all else app.store.scalar(
+        "SELECT count(*) FROM shoes WHERE retired_on IS NOT NULL")
+    if not rows and not hidden:
         click.echo("No pairs yet: add one with `shoetrack shoe add NAME`.")
         return
+    # The retired column only when retired pairs are shown; else it would always say "-".
     table(
         [[st.shoe.name, " ".join(filter(None, [st.shoe.brand, st.shoe.model])),
           ",".join(st.shoe.default_sports) or "-", st.shoe.purchased_on or "unknown",
-          st.shoe.retired_on or "-", fmt_dist(app, st.total_m)] for st in rows],
-        ["name", "shoe", "default for", "purchased", "retired", "distance"],
-        align="lllllr",
+          *([st.shoe.retired_on or "-"] if show_all else []), fmt_dist(app, st.total_m)]
+         for st in rows],
+        ["name", "shoe", "default for", "purchased", *(["retired"] if show_all else []),
+         "distance"],
+        align="lllllr" if show_all else "llllr",
     )
+    if hidden:
+        click.echo(f"{plural(hidden, 'retired pair')} hidden (--all shows them).")
 
 
 @shoe.command("show")
@@ -180,7 +191,7 @@ def shoe_show(app: App, name, limit, as_json):
 
 @shoe.command("edit")
 @click.argument("name")
-@_pair_options
+@functools.partial(_pair_options, edit=True)
 @click.option("--no-defaults", is_flag=True, help="Make the pair default for no sport.")
 @pass_app
 def shoe_edit(app: App, name, no_defaults, **opts):

@@ -1,4 +1,4 @@
-"""`shoetrack status` and `shoetrack config ...`."""
+"""`shoetrack status`."""
 from __future__ import annotations
 
 import click
@@ -61,61 +61,3 @@ def _next_limit(st) -> str:
     if st.forecast_replace:
         return f"replace {st.forecast_replace}"
     return "-"
-
-
-@cli.group("config")
-def config_group():
-    """Show or change settings (units, default window, email, desktop)."""
-
-
-@config_group.command("path")
-@pass_app
-def config_path(app: App):
-    """Print where the config file and database are."""
-    click.echo(f"config:   {app.config_path}")
-    click.echo(f"database: {app.db_path}")
-
-
-@config_group.command("show")
-@json_option
-@pass_app
-def config_show(app: App, as_json):
-    """Print the effective settings."""
-    c = app.config
-    data = {
-        "units": c.units,
-        "warn_m": c.warn_m,
-        "replace_m": c.replace_m,
-        "email": {k: v for k, v in c.email.items() if "password" not in k.lower()},
-        "desktop": c.desktop,
-        "daemon": c.daemon,
-        "config_file": str(app.config_path),
-        "config_file_exists": app.config_path.exists(),
-        "database": str(app.db_path),
-    }
-    if as_json:
-        emit_json(data)
-        return
-    click.echo(f"units:    {c.units}")
-    click.echo(f"window:   warn {fmt_dist(app, c.warn_m)}, replace {fmt_dist(app, c.replace_m)}")
-    click.echo(f"email:    {'on' if c.email.get('enabled') else 'off'}"
-               + (f" via {c.email.get('host')}:{c.email.get('port', 587)}" if c.email.get("host") else ""))
-    click.echo(f"desktop:  {'on' if c.desktop.get('enabled', True) else 'off'}")
-    click.echo(f"config:   {app.config_path}{'' if app.config_path.exists() else ' (not created yet)'}")
-    click.echo(f"database: {app.db_path}")
-
-
-@config_group.command("set")
-@click.argument("key")
-@click.argument("value")
-@pass_app
-def config_set(app: App, key, value):
-    """Set KEY to VALUE in the config file, e.g. `config set units km`,
-    `config set thresholds.warn 350mi`, `config set email.host smtp.example.org`."""
-    from shoetrack import config as cfg
-
-    if "password" in key.lower():
-        raise click.UsageError("passwords are never stored in the config: set SHOETRACK_SMTP_PASSWORD "
-                               "or store it in the system keyring")
-    cfg.set_value(app.config_path, key, value)
-    click.echo(f"Set {key} = {value} in {app.config_path}.")

@@ -60,7 +60,7 @@ def compose(channel: str, alerts: list[LoadAlert]) -> tuple[str, str]:
     if len(alerts) > 1:
         title = f"Training load: {len(alerts)} notes"
     body = "\n\n".join(a.message for a in alerts)
-    if channel == "desktop":
+    if channel in ("desktop", "push"):  # the short form of a notification
         return title, body
     footer = ("-- \nSent by shoetrack. `shoetrack load` shows the weeks and long runs; "
               "docs/load.md the evidence.\nTurn these off with `alert = false` under [load] "

@@ -1,4 +1,4 @@
-"""The `[load]` settings, read in one place so they can move into the shared settings table.
+"""The `[load]` settings (declared in the shared settings table, shoetrack.config.SETTINGS).
 
     [load]
     week_start = "monday"   # the first day of a training week, local time
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shoetrack.errors import ShoetrackError
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from shoetrack.config import WEEKDAYS  # noqa: F401 - one list, used by load and report
 
 
 @dataclass(frozen=True)
@@ -26,18 +24,8 @@ class LoadSettings:
 
 
 def load_settings(config) -> LoadSettings:
-    """The `[load]` table of the config file (Config.raw), validated; defaults when absent."""
-    raw = dict((getattr(config, "raw", None) or {}).get("load", {}))
-    day = str(raw.get("week_start", "monday")).strip().lower()
-    matches = [i for i, name in enumerate(WEEKDAYS) if len(day) >= 3 and name.startswith(day)]
-    if len(matches) != 1:
-        raise ShoetrackError(f"config [load] week_start: {raw.get('week_start')!r} is not a weekday "
-                             "(monday .. sunday)")
-    spike = raw.get("alert_spike", 10)
-    if isinstance(spike, bool) or not isinstance(spike, (int, float)) or not 0 <= spike <= 1000:
-        raise ShoetrackError(f"config [load] alert_spike: {spike!r} is not a percentage (0 .. 1000)")
-    for key in ("alert", "alert_week"):
-        if key in raw and not isinstance(raw[key], bool):
-            raise ShoetrackError(f"config [load] {key}: {raw[key]!r} is not true or false")
-    return LoadSettings(week_start=matches[0], alert=raw.get("alert", False),
-                        alert_spike=spike / 100, alert_week=raw.get("alert_week", True))
+    """The `[load]` settings of `config`, read through the settings table (shoetrack.config),
+    which validated them when the file was loaded."""
+    return LoadSettings(week_start=config.get("load.week_start"), alert=config.get("load.alert"),
+                        alert_spike=config.get("load.alert_spike") / 100,
+                        alert_week=config.get("load.alert_week"))

@@ -1,15 +1,19 @@
-"""Delivery channels for alerts: email (``shoetrack.notify.email``) and desktop
-(``shoetrack.notify.desktop``).
+"""Delivery channels for alerts: email (``shoetrack.notify.email``), desktop
+(``shoetrack.notify.desktop``) and push to the phone through apprise (``shoetrack.notify.push``).
 
-This package module stays import-light on purpose: smtplib, keyring, jeepney and desktop-notifier
-are imported inside the functions that need them, so ``shoetrack --help`` does not pay for them.
+This package module stays import-light on purpose: smtplib, keyring, jeepney, desktop-notifier
+and apprise are imported inside the functions that need them, so ``shoetrack --help`` does not
+pay for them. It knows nothing of alerts or the outbox: they call it, never the other way.
 """
 
 from __future__ import annotations
 
 from shoetrack.errors import ShoetrackError
 
-__all__ = ["DeliveryError", "one_line", "redact"]
+__all__ = ["CHANNELS", "DeliveryError", "one_line", "redact", "send_test", "senders"]
+
+# The delivery channels, in the order a digest is queued and a test is sent.
+CHANNELS = ("email", "desktop", "push")
 
 
 def one_line(text: object) -> str:
@@ -37,7 +41,7 @@ class DeliveryError(ShoetrackError):
 
     ``str(error)`` is a one-line reason meant for people (the CLI, the outbox's last error):
     it never holds a password or a traceback. ``channel`` says which channel failed
-    ("email" or "desktop").
+    ("email", "desktop" or "push").
     """
 
     def __init__(self, reason: str, *, channel: str = "") -> None:
@@ -47,3 +51,27 @@ class DeliveryError(ShoetrackError):
 
     def __str__(self) -> str:
         return self.reason
+
+
+def senders(config) -> dict:
+    """The real sender of each channel, from the settings in `config`. A sender takes
+    (subject, body), returns a one-line receipt, raises DeliveryError with a one-line reason,
+    and has `redact(text)` to take its own secrets (password, URLs) out of any text."""
+    from shoetrack.notify.desktop import DesktopSender
+    from shoetrack.notify.email import EmailSender
+    from shoetrack.notify.push import PushSender
+
+    return {"email": EmailSender(config), "desktop": DesktopSender(config),
+            "push": PushSender(config)}
+
+
+def send_test(config, channel: str, now) -> str:
+    """Send a test message through `channel` now (not through the outbox); returns the receipt
+    line, raises DeliveryError with the reason. `now` is a UTC datetime."""
+    from shoetrack.units import iso
+
+    sender = senders(config)[channel]
+    subject = "shoetrack test message"
+    body = (f"If you can read this, shoetrack can reach you through {channel}.\n"
+            f"Sent by `shoetrack notify test --channel {channel}` at {iso(now)}.\n")
+    return f"{channel} {sender(subject, body)}"

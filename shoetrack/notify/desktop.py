@@ -21,7 +21,7 @@ from shoetrack.notify import DeliveryError, one_line
 
 log = logging.getLogger(__name__)
 
-__all__ = ["send_desktop", "URGENCIES"]
+__all__ = ["send_desktop", "URGENCIES", "DesktopSender"]
 
 # freedesktop urgency hint values (a byte): 0 low, 1 normal, 2 critical.
 URGENCIES = {"low": 0, "normal": 1, "critical": 2}
@@ -70,6 +70,18 @@ def _clean(text: str) -> str:
     return text.replace("\0", "").encode("utf-8", "replace").decode("utf-8")
 
 
+class _Deadline:
+    """One deadline for a whole D-Bus exchange (seconds on the monotonic clock)."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self.at = time.monotonic() + timeout_s
+        self.too_slow = f"the D-Bus session bus did not answer within {timeout_s:g} s"
+
+    def remaining(self) -> float:
+        return max(0.0, self.at - time.monotonic())
+
+
 def _send_dbus(
     title: str,
     body: str,
@@ -78,23 +90,26 @@ def _send_dbus(
     timeout_s: float,
     bus_address: str | None,
 ) -> int:
-    import html
-
-    from jeepney import AuthenticationError, DBusAddress, new_method_call
-    from jeepney.bus import get_bus
-    from jeepney.io.blocking import DBusConnection, prep_socket
-    from jeepney.wrappers import DBusErrorResponse, unwrap_msg
-
-    deadline = time.monotonic() + timeout_s
-
-    def remaining() -> float:
-        return max(0.0, deadline - time.monotonic())
-
-    too_slow = f"the D-Bus session bus did not answer within {timeout_s:g} s"
-
+    deadline = _Deadline(timeout_s)
     address = bus_address or os.environ.get("DBUS_SESSION_BUS_ADDRESS")
     if not address:
         raise DeliveryError(NO_SESSION_BUS, channel="desktop")
+    sock = _bus_socket(address, deadline)
+    conn, expired = _hello(sock, address, deadline)
+    try:
+        notification_id = _notify(conn, expired, deadline, app_name, title, body, urgency)
+    finally:
+        conn.close()
+    log.debug("desktop notification %d sent: %s", notification_id, title)
+    return int(notification_id)
+
+
+def _bus_socket(address: str, deadline: _Deadline):
+    """A connected, authenticated socket to the bus at `address`."""
+    from jeepney import AuthenticationError
+    from jeepney.bus import get_bus
+    from jeepney.io.blocking import prep_socket
+
     try:
         socket_address = get_bus(address)
     except (RuntimeError, ValueError, KeyError, StopIteration) as exc:
@@ -102,12 +117,11 @@ def _send_dbus(
         raise DeliveryError(
             f"unusable D-Bus session bus address {address!r}: {one_line(exc)}", channel="desktop"
         ) from None
-
     # prep_socket bounds connect + authentication by its timeout.
     try:
-        sock = prep_socket(socket_address, timeout=remaining())
+        return prep_socket(socket_address, timeout=deadline.remaining())
     except TimeoutError:
-        raise DeliveryError(too_slow, channel="desktop") from None
+        raise DeliveryError(deadline.too_slow, channel="desktop") from None
     except AuthenticationError as exc:
         raise DeliveryError(
             f"the D-Bus session bus at {address} refused authentication: {one_line(exc)}",
@@ -120,8 +134,14 @@ def _send_dbus(
             channel="desktop",
         ) from None
 
-    # jeepney's DBusConnection says Hello to the bus without any timeout; a watchdog shuts the
-    # socket down at the deadline, which wakes the blocked read with an error.
+
+def _hello(sock, address: str, deadline: _Deadline):
+    """The jeepney connection (it says Hello to the bus) and the event set if the deadline
+    passed. jeepney's Hello has no timeout; a watchdog shuts the socket down at the deadline,
+    which wakes the blocked read with an error."""
+    from jeepney.io.blocking import DBusConnection
+    from jeepney.wrappers import DBusErrorResponse
+
     expired = threading.Event()
 
     def on_deadline() -> None:
@@ -131,7 +151,7 @@ def _send_dbus(
         except OSError:
             pass  # already closed: the read it would wake has already returned
 
-    watchdog = threading.Timer(remaining(), on_deadline)
+    watchdog = threading.Timer(deadline.remaining(), on_deadline)
     watchdog.daemon = True
     watchdog.start()
     try:
@@ -139,7 +159,7 @@ def _send_dbus(
     except (OSError, DBusErrorResponse, ValueError) as exc:
         sock.close()
         if expired.is_set():
-            raise DeliveryError(too_slow, channel="desktop") from None
+            raise DeliveryError(deadline.too_slow, channel="desktop") from None
         raise DeliveryError(
             f"the D-Bus session bus at {address} dropped the connection: "
             f"{one_line(exc) or type(exc).__name__}",
@@ -149,7 +169,17 @@ def _send_dbus(
         watchdog.cancel()
     if expired.is_set():  # fired just after Hello returned: the socket is unusable anyway
         conn.close()
-        raise DeliveryError(too_slow, channel="desktop")
+        raise DeliveryError(deadline.too_slow, channel="desktop")
+    return conn, expired
+
+
+def _notify(conn, expired, deadline: _Deadline, app_name: str, title: str, body: str,
+            urgency: str) -> int:
+    """Ask the notification service to show it; returns the id it assigned."""
+    import html
+
+    from jeepney import DBusAddress, new_method_call
+    from jeepney.wrappers import DBusErrorResponse, unwrap_msg
 
     service = DBusAddress(
         NOTIFICATIONS_PATH, bus_name=NOTIFICATIONS_NAME, interface=NOTIFICATIONS_NAME
@@ -157,7 +187,7 @@ def _send_dbus(
 
     def call(method: str, signature: str | None = None, args: tuple = ()) -> tuple:
         reply = conn.send_and_get_reply(
-            new_method_call(service, method, signature, args), timeout=remaining()
+            new_method_call(service, method, signature, args), timeout=deadline.remaining()
         )
         return unwrap_msg(reply)
 
@@ -168,40 +198,37 @@ def _send_dbus(
         text = _clean(body)
         if "body-markup" in capabilities:
             text = html.escape(text, quote=False)
-        (notification_id,) = call(
-            "Notify",
-            "susssasa{sv}i",
-            (
-                _clean(app_name),
-                0,  # replaces_id: always a new notification
-                "",  # app_icon
-                _clean(title),
-                text,
-                [],  # actions
-                {"urgency": ("y", URGENCIES[urgency])},
-                -1,  # expire_timeout: the server's default
-            ),
-        )
+        hints = {"urgency": ("y", URGENCIES[urgency])}
+        # replaces_id 0: always a new notification; no icon, no actions; expire_timeout -1:
+        # the server's default.
+        (notification_id,) = call("Notify", "susssasa{sv}i",
+                                  (_clean(app_name), 0, "", _clean(title), text, [], hints, -1))
     except TimeoutError:
         raise DeliveryError(
-            f"the notification service did not answer within {timeout_s:g} s", channel="desktop"
+            f"the notification service did not answer within {deadline.timeout_s:g} s",
+            channel="desktop",
         ) from None
     except DBusErrorResponse as exc:
         raise DeliveryError(_error_reason(exc), channel="desktop") from None
     except OSError as exc:
-        reason = (
-            too_slow
-            if expired.is_set()
-            else (
-                "the D-Bus session bus dropped the connection: "
-                f"{one_line(exc) or type(exc).__name__}"
-            )
-        )
+        reason = deadline.too_slow if expired.is_set() else (
+            f"the D-Bus session bus dropped the connection: {one_line(exc) or type(exc).__name__}")
         raise DeliveryError(reason, channel="desktop") from None
-    finally:
-        conn.close()
-    log.debug("desktop notification %d sent: %s", notification_id, title)
     return int(notification_id)
+
+
+class DesktopSender:
+    """The outbox's desktop channel (`desktop.timeout` from the settings table)."""
+
+    def __init__(self, config) -> None:
+        self.timeout_s = config.get("desktop.timeout")
+
+    def __call__(self, subject: str, body: str) -> str:
+        nid = send_desktop(subject, body, timeout_s=self.timeout_s)
+        return f"notification #{nid} shown"
+
+    def redact(self, text: str) -> str:
+        return text  # nothing secret
 
 
 def _error_reason(exc) -> str:
@@ -231,6 +258,30 @@ class _FailureLog(logging.Handler):
         )
 
 
+def _desktop_notifier():
+    """desktop-notifier's (DesktopNotifier, Urgency), or a DeliveryError when it is missing or
+    has no real backend here."""
+    try:
+        from desktop_notifier import DesktopNotifier, Urgency
+        from desktop_notifier.backends.dummy import DummyNotificationCenter
+        from desktop_notifier.main import get_backend_class
+    except ImportError:
+        raise DeliveryError(
+            "desktop notifications need the desktop-notifier package "
+            "(pip install desktop-notifier)",
+            channel="desktop",
+        ) from None
+    # On macOS, outside an app bundle, desktop-notifier silently falls back to a backend that
+    # does nothing; that must not count as delivered.
+    if issubclass(get_backend_class(), DummyNotificationCenter):
+        raise DeliveryError(
+            "no desktop notification service usable here "
+            "(on macOS, Notification Center only accepts programs run from an app bundle)",
+            channel="desktop",
+        )
+    return DesktopNotifier, Urgency
+
+
 def _send_desktop_notifier(
     title: str, body: str, app_name: str, urgency: str, timeout_s: float
 ) -> int:
@@ -242,26 +293,7 @@ def _send_desktop_notifier(
     """
     import asyncio
 
-    try:
-        from desktop_notifier import DesktopNotifier, Urgency
-        from desktop_notifier.backends.dummy import DummyNotificationCenter
-        from desktop_notifier.main import get_backend_class
-    except ImportError:
-        raise DeliveryError(
-            "desktop notifications need the desktop-notifier package "
-            "(pip install desktop-notifier)",
-            channel="desktop",
-        ) from None
-
-    # On macOS, outside an app bundle, desktop-notifier silently falls back to a backend that
-    # does nothing; that must not count as delivered.
-    if issubclass(get_backend_class(), DummyNotificationCenter):
-        raise DeliveryError(
-            "no desktop notification service usable here "
-            "(on macOS, Notification Center only accepts programs run from an app bundle)",
-            channel="desktop",
-        )
-
+    DesktopNotifier, Urgency = _desktop_notifier()
     dispatched = threading.Event()
     failures = _FailureLog()
     notifier_log = logging.getLogger("desktop_notifier.backends.base")

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from shoetrack.config import SMTP_PORTS
 from shoetrack.notify import DeliveryError, one_line, redact
 
 if TYPE_CHECKING:
@@ -26,27 +27,12 @@ __all__ = [
     "get_password",
     "build_message",
     "send_email",
+    "EmailSender",
 ]
 
 PASSWORD_ENV = "SHOETRACK_SMTP_PASSWORD"
 KEYRING_SERVICE = "shoetrack"
-SECURITY_MODES = ("starttls", "ssl", "none")
-# The submission ports each mode normally uses, so `port` may be left out of the config.
-DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 NO_PASSWORD = f"no SMTP password: set {PASSWORD_ENV} or store it in the keyring"
-
-# Keys of the [email] table; "enabled" belongs to the caller (the outbox decides whether to send).
-_CONFIG_KEYS = {
-    "enabled",
-    "host",
-    "port",
-    "security",
-    "username",
-    "from",
-    "to",
-    "cafile",
-    "timeout",
-}
 
 
 @dataclass
@@ -68,111 +54,79 @@ class EmailSettings:
 
     @classmethod
     def from_config(cls, section: dict) -> EmailSettings:
-        """Build settings from the TOML ``[email]`` table.
-
-        Keys: host, port, security, username, from, to (a string or a list), cafile, timeout
-        (seconds); ``enabled`` is accepted and ignored. Raises ``ValueError`` naming the bad key.
-        """
+        """Build settings from the TOML ``[email]`` table, each key read through the settings
+        table (``shoetrack.config.SETTINGS``), then the checks that join keys: a host, a sender
+        (default: an address-like username), recipients, a CA file that exists. ``enabled`` is
+        the outbox's business and ignored here. Raises ``ValueError`` naming the bad key."""
         if not isinstance(section, dict):
             raise ValueError("[email] must be a table")
-        unknown = sorted(set(section) - _CONFIG_KEYS)
-        if unknown:
-            raise ValueError(
-                f"[email] has unknown key(s): {', '.join(unknown)} "
-                f"(expected: {', '.join(sorted(_CONFIG_KEYS))})"
-            )
-
-        host = section.get("host")
-        if not isinstance(host, str) or not host.strip():
-            raise ValueError(
-                '[email] host must be a non-empty string, e.g. host = "smtp.example.org"'
-            )
-        _no_newlines("host", host)
-
-        security = section.get("security", "starttls")
-        if security not in SECURITY_MODES:
-            raise ValueError(
-                f"[email] security must be one of {', '.join(map(repr, SECURITY_MODES))}, "
-                f"not {security!r}"
-            )
-
-        port = section.get("port", DEFAULT_PORTS[security])
-        # bool is an int in Python; `port = true` is a typo, not port 1.
-        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            raise ValueError(f"[email] port must be an integer from 1 to 65535, not {port!r}")
-
-        username = section.get("username")
-        if username is not None and not isinstance(username, str):
-            raise ValueError(f"[email] username must be a string, not {username!r}")
-        username = username.strip() if username else None
-        if username:
-            _no_newlines("username", username)
-
-        sender = section.get("from")
-        if sender is None and username and "@" in username:
-            sender = username
-        if not isinstance(sender, str) or not sender.strip():
-            raise ValueError(
-                '[email] from must be an address, e.g. from = "shoetrack <me@example.org>"'
-            )
-        sender = sender.strip()
-        _check_address("from", sender)
-
-        to = section.get("to")
-        if isinstance(to, str):
-            to = [to]
-        if (
-            not isinstance(to, list)
-            or not to
-            or not all(isinstance(a, str) and a.strip() for a in to)
-        ):
-            raise ValueError(
-                "[email] to must be an address or a non-empty list of addresses, "
-                'e.g. to = ["me@example.org"]'
-            )
-        recipients = [a.strip() for a in to]
-        for address in recipients:
-            _check_address("to", address)
-
-        cafile = section.get("cafile") or None  # the sample config writes cafile = "" for "none"
-        if cafile is not None:
-            if not isinstance(cafile, str):
-                raise ValueError(f"[email] cafile must be a path, not {cafile!r}")
-            cafile = os.path.expanduser(cafile)
-            if not os.path.isfile(cafile):
-                raise ValueError(f"[email] cafile {cafile!r} is not a file")
-
-        timeout = section.get("timeout", 15.0)
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-            raise ValueError(
-                f"[email] timeout must be a positive number of seconds, not {timeout!r}"
-            )
-
-        return cls(
-            host=host.strip(),
-            port=port,
-            security=security,
-            username=username,
-            sender=sender,
-            recipients=recipients,
-            cafile=cafile,
-            timeout=float(timeout),
-        )
+        v = _typed(section)
+        if not v["host"]:
+            raise ValueError('email.host is not set, e.g. host = "smtp.example.org"')
+        username = v["username"] or None
+        sender = v["from"] or (username if username and "@" in username else "")
+        if not sender:
+            raise ValueError('email.from is not set, e.g. from = "shoetrack <me@example.org>"')
+        if not v["to"]:
+            raise ValueError('email.to is not set, e.g. to = ["me@example.org"]')
+        cafile = os.path.expanduser(v["cafile"]) if v["cafile"] else None
+        if cafile is not None and not os.path.isfile(cafile):
+            raise ValueError(f"email.cafile {cafile!r} is not a file")
+        return cls(host=v["host"], port=v["port"] or SMTP_PORTS[v["security"]],
+                   security=v["security"], username=username, sender=sender,
+                   recipients=v["to"], cafile=cafile, timeout=v["timeout"])
 
 
-def _no_newlines(key: str, value: str) -> None:
-    # A CR or LF in a header or SMTP argument would let a config value inject headers or commands.
-    if "\r" in value or "\n" in value:
-        raise ValueError(f"[email] {key} must not contain line breaks")
+def _typed(section: dict) -> dict:
+    """Every ``[email]`` setting typed (defaults filled in); ValueError names a bad key."""
+    from shoetrack.config import SETTINGS
+    from shoetrack.errors import UsageProblem
+
+    known = {s.name: s for s in SETTINGS if s.section == "email"}
+    unknown = sorted(set(section) - set(known))
+    if unknown:
+        raise ValueError(f"email: unknown setting(s) {', '.join(unknown)} "
+                         f"(known: {', '.join(sorted(known))})")
+    out = {}
+    for name, s in known.items():
+        value = section.get(name, s.default)
+        try:
+            out[name] = None if value is None else s.kind.parse(value)
+        except UsageProblem as e:
+            raise ValueError(f"email.{name} {e}") from None
+    return out
 
 
-def _check_address(key: str, value: str) -> None:
-    import email.utils  # with email.message, ~40 ms: kept off the import of this module
+class EmailSender:
+    """The outbox's email channel: SMTP with the ``[email]`` settings. Settings and password
+    are read once, on the first message (the keyring can take a moment); the password is never
+    logged or stored, and ``redact`` takes it out of any text."""
 
-    _no_newlines(key, value)
-    _name, addr = email.utils.parseaddr(value)
-    if "@" not in addr or addr.startswith("@") or addr.endswith("@"):
-        raise ValueError(f"[email] {key} has an invalid address: {value!r}")
+    def __init__(self, config) -> None:
+        self.section = dict(getattr(config, "email", None) or {})
+        self._settings: EmailSettings | None = None
+        self._password: str | None = None
+
+    def _prepare(self) -> EmailSettings:
+        if self._settings is None:
+            try:
+                settings = EmailSettings.from_config(self.section)
+            except ValueError as e:
+                raise DeliveryError(f"email settings: {e}", channel="email") from None
+            if settings.username:
+                self._password = get_password(settings)
+                if self._password is None:
+                    raise DeliveryError(NO_PASSWORD, channel="email")
+            self._settings = settings
+        return self._settings
+
+    def __call__(self, subject: str, body: str) -> str:
+        s = self._prepare()
+        message_id = send_email(s, subject, body, password=self._password)
+        return f"sent to {', '.join(s.recipients)} via {_where(s)} (Message-ID {message_id})"
+
+    def redact(self, text: str) -> str:
+        return redact(text, os.environ.get(PASSWORD_ENV), self._password)
 
 
 def _where(settings: EmailSettings) -> str:
@@ -259,119 +213,130 @@ def send_email(
     return msg["Message-ID"]
 
 
+class _Session:
+    """The SMTP connection being used and the step it is at, for the error message."""
+
+    def __init__(self) -> None:
+        self.smtp = None
+        self.stage = "connect"
+
+
 def _deliver(settings: EmailSettings, msg: EmailMessage, password: str | None) -> None:
+    """Connect, secure, log in and send; every failure becomes one DeliveryError line."""
+    context = _tls_context(settings)
+    session = _Session()
+    sent = False
+    try:
+        _open(settings, context, password, session)
+        session.stage = "send"
+        _send(session.smtp, settings, msg)
+        sent = True
+    except DeliveryError:
+        raise
+    except OSError as exc:  # smtplib's and ssl's errors are OSErrors too
+        raise DeliveryError(_failure(exc, settings, session.stage)) from None
+    finally:
+        if session.smtp is not None:
+            _close(session.smtp, polite=sent)
+
+
+def _tls_context(settings: EmailSettings):
+    import ssl
+
+    if settings.security not in ("starttls", "ssl"):
+        return None
+    try:
+        return ssl.create_default_context(cafile=settings.cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise DeliveryError(f"cannot load CA file {settings.cafile}: {_os_reason(exc)}") from None
+
+
+def _open(settings: EmailSettings, context, password: str | None, session: _Session) -> None:
+    """Connect (implicit TLS for "ssl"), EHLO, STARTTLS when asked for, and AUTH."""
+    import smtplib
+
+    where = _where(settings)
+    if settings.security == "ssl":
+        session.smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+                                        context=context)
+    else:
+        session.smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    smtp = session.smtp
+    session.stage = "ehlo"
+    smtp.ehlo()
+    if settings.security == "starttls":
+        if not smtp.has_extn("starttls"):
+            raise DeliveryError(
+                f"SMTP server {where} does not offer STARTTLS; refusing to send in clear text "
+                '(set security = "ssl" or "none" if that is intended)')
+        session.stage = "starttls"
+        smtp.starttls(context=context)
+        smtp.ehlo()
+    if settings.username:
+        if not smtp.has_extn("auth"):
+            raise DeliveryError(f"SMTP server {where} does not offer AUTH")
+        session.stage = "login"
+        try:
+            smtp.login(settings.username, password or "")
+        except UnicodeEncodeError:
+            # smtplib encodes AUTH in ASCII; the exception text would quote the password.
+            raise DeliveryError(
+                f"SMTP login for {settings.username} impossible: "
+                "the username or password has non-ASCII characters") from None
+
+
+def _send(smtp, settings: EmailSettings, msg: EmailMessage) -> None:
+    """Send with the bare addresses as envelope; recipients refused beside accepted ones are
+    only logged (the message has gone out)."""
     import email.utils
+
+    envelope_from = email.utils.parseaddr(settings.sender)[1]
+    envelope_to = [email.utils.parseaddr(a)[1] for a in settings.recipients]
+    refused = smtp.send_message(msg, from_addr=envelope_from, to_addrs=envelope_to)
+    if refused:
+        log.warning("SMTP server %s refused some recipients: %s", _where(settings),
+                    ", ".join(f"{a} ({code})" for a, (code, _text) in refused.items()))
+
+
+def _failure(exc: OSError, settings: EmailSettings, stage: str) -> str:
+    """The one-line reason for an SMTP, TLS or network error during `stage`."""
     import smtplib
     import socket
     import ssl
 
     where = _where(settings)
-    context = None
-    if settings.security in ("starttls", "ssl"):
-        try:
-            context = ssl.create_default_context(cafile=settings.cafile)
-        except (OSError, ssl.SSLError) as exc:
-            raise DeliveryError(
-                f"cannot load CA file {settings.cafile}: {_os_reason(exc)}"
-            ) from None
-
-    smtp = None
-    stage = "connect"
-    sent = False
-    try:
-        if settings.security == "ssl":
-            smtp = smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=settings.timeout, context=context
-            )
-        else:
-            smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        stage = "ehlo"
-        smtp.ehlo()
-        if settings.security == "starttls":
-            if not smtp.has_extn("starttls"):
-                raise DeliveryError(
-                    f"SMTP server {where} does not offer STARTTLS; refusing to send in clear text "
-                    '(set security = "ssl" or "none" if that is intended)'
-                )
-            stage = "starttls"
-            smtp.starttls(context=context)
-            smtp.ehlo()
-        if settings.username:
-            if not smtp.has_extn("auth"):
-                raise DeliveryError(f"SMTP server {where} does not offer AUTH")
-            stage = "login"
-            try:
-                smtp.login(settings.username, password or "")
-            except UnicodeEncodeError:
-                # smtplib encodes AUTH in ASCII; the exception text would quote the password.
-                raise DeliveryError(
-                    f"SMTP login for {settings.username} impossible: "
-                    "the username or password has non-ASCII characters"
-                ) from None
-        stage = "send"
-        envelope_from = email.utils.parseaddr(settings.sender)[1]
-        envelope_to = [email.utils.parseaddr(a)[1] for a in settings.recipients]
-        refused = smtp.send_message(msg, from_addr=envelope_from, to_addrs=envelope_to)
-        sent = True
-        if refused:
-            log.warning(
-                "SMTP server %s refused some recipients: %s",
-                where,
-                ", ".join(f"{a} ({code})" for a, (code, _text) in refused.items()),
-            )
-    except DeliveryError:
-        raise
-    except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(
-            f"SMTP login refused for {settings.username} ({exc.smtp_code})"
-        ) from None
-    except smtplib.SMTPRecipientsRefused as exc:
+    too_slow = f"SMTP server {where} did not answer within {settings.timeout:g} s (during {stage})"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"SMTP login refused for {settings.username} ({exc.smtp_code})"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
         refused = ", ".join(f"{a} ({code})" for a, (code, _t) in exc.recipients.items())
-        raise DeliveryError(f"SMTP server {where} refused all recipients: {refused}") from None
-    except smtplib.SMTPSenderRefused as exc:
-        raise DeliveryError(
-            f"SMTP server {where} refused sender {_text(exc.sender)} ({exc.smtp_code})"
-        ) from None
-    except smtplib.SMTPServerDisconnected as exc:
+        return f"SMTP server {where} refused all recipients: {refused}"
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return f"SMTP server {where} refused sender {_text(exc.sender)} ({exc.smtp_code})"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
         # smtplib turns a read timeout into "Connection unexpectedly closed: timed out".
         if isinstance(exc.__context__, TimeoutError):
-            raise DeliveryError(
-                f"SMTP server {where} did not answer within {settings.timeout:g} s (during {stage})"
-            ) from None
-        raise DeliveryError(
-            f"SMTP server {where} closed the connection during {stage}: {exc or 'no reason given'}"
-        ) from None
-    except smtplib.SMTPResponseException as exc:
+            return too_slow
+        return (f"SMTP server {where} closed the connection during {stage}: "
+                f"{exc or 'no reason given'}")
+    if isinstance(exc, smtplib.SMTPResponseException):
         # SMTPDataError, SMTPConnectError, SMTPHeloError and other replies with a code.
-        raise DeliveryError(
-            f"SMTP server {where} answered {exc.smtp_code} during {stage}: {_text(exc.smtp_error)}"
-        ) from None
-    except smtplib.SMTPException as exc:
-        raise DeliveryError(f"SMTP error with {where} during {stage}: {exc}") from None
-    except ssl.SSLCertVerificationError as exc:
-        raise DeliveryError(
-            f"TLS certificate of SMTP server {where} is not trusted: "
-            f"{exc.verify_message or exc.reason}"
-        ) from None
-    except ssl.SSLError as exc:
-        raise DeliveryError(
-            f"TLS error with SMTP server {where}: {exc.reason or exc.strerror or exc}"
-        ) from None
-    except ConnectionRefusedError:
-        raise DeliveryError(f"SMTP server {where} refused the connection") from None
-    except (TimeoutError, socket.timeout):
-        raise DeliveryError(
-            f"SMTP server {where} did not answer within {settings.timeout:g} s (during {stage})"
-        ) from None
-    except socket.gaierror as exc:
-        raise DeliveryError(
-            f"cannot resolve SMTP host {settings.host}: {_os_reason(exc)}"
-        ) from None
-    except OSError as exc:
-        raise DeliveryError(f"cannot talk to SMTP server {where}: {_os_reason(exc)}") from None
-    finally:
-        if smtp is not None:
-            _close(smtp, polite=sent)
+        return (f"SMTP server {where} answered {exc.smtp_code} during {stage}: "
+                f"{_text(exc.smtp_error)}")
+    if isinstance(exc, smtplib.SMTPException):
+        return f"SMTP error with {where} during {stage}: {exc}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (f"TLS certificate of SMTP server {where} is not trusted: "
+                f"{exc.verify_message or exc.reason}")
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS error with SMTP server {where}: {exc.reason or exc.strerror or exc}"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"SMTP server {where} refused the connection"
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return too_slow
+    if isinstance(exc, socket.gaierror):
+        return f"cannot resolve SMTP host {settings.host}: {_os_reason(exc)}"
+    return f"cannot talk to SMTP server {where}: {_os_reason(exc)}"
 
 
 def _close(smtp, *, polite: bool) -> None:
