@@ -509,15 +509,11 @@ def _store(store: Store, f: _File, acts: list, inferred: list[bool], shoe: Shoe 
         else:
             fresh.append((act, guess))
     if not fresh:
-        first = dups[0]
-        where = f" from {shown(first['path'])}" if first["path"] else ""
-        reason = f"same activity as #{first['id']}{where}"
+        reason = _same_activity(dups[0])
         _log_row(store, f, "duplicate", reason)
         return _duplicate(store, f, reason, [d["id"] for d in dups], shoe, len(old))
-    notes = list(dict.fromkeys(w for act, _ in fresh for w in getattr(act, "warnings", [])))
-    notes += [f"sport inferred: {act.sport}" for act, guess in fresh if guess]
-    if dups:
-        notes.append(f"{len(dups)} of {len(acts)} sessions already present")
+    notes = _notes([act for act, _ in fresh], len(dups), len(acts),
+                   [f"sport inferred: {act.sport}" for act, guess in fresh if guess])
     result = FileResult(f.path, "imported", "; ".join(notes) or None, format=f.fmt, replaced=len(old))
     file_id = _log_row(store, f, "imported", result.reason)
     shoes = shoes if shoes is not None else all_shoes(store)
@@ -525,6 +521,22 @@ def _store(store: Store, f: _File, acts: list, inferred: list[bool], shoe: Shoe 
     for act, guess in fresh:
         _insert(store, act, guess, file_id, _match(old, act), shoe, shoes, rules, result)
     return result
+
+
+def _same_activity(dup: dict) -> str:
+    """The import log's reason for a file whose activities are all stored already."""
+    where = f" from {shown(dup['path'])}" if dup["path"] else ""
+    return f"same activity as #{dup['id']}{where}"
+
+
+def _notes(fresh: list, n_dups: int, n_acts: int, more: tuple | list = ()) -> list[str]:
+    """What the log says about a file that imported: the readers' warnings, `more`, and how
+    many of its sessions were stored already."""
+    notes = list(dict.fromkeys(w for act in fresh for w in getattr(act, "warnings", [])))
+    notes += more
+    if n_dups:
+        notes.append(f"{n_dups} of {n_acts} sessions already present")
+    return notes
 
 
 def _duplicate(store, f: _File, reason: str, ids: list[int], shoe, replaced: int) -> FileResult:
@@ -671,3 +683,133 @@ def set_sport(store: Store, activity_id: int, sport: str) -> SportChange:
         activities.set_assignment(store, activity_id, choice)
     came_off = worn.name if worn is not None and (choice.shoe is None or choice.shoe.id != worn.id) else None
     return SportChange(before, sport, choice, came_off)
+
+
+# ---------------------------------------------------------------------------------------------
+# Export members (shoetrack.exports): an activity file read out of an archive under its virtual
+# path (`export_1.zip!activities/2.fit.gz`), an activity an export lists without a file, and the
+# export's gear. `gear` is a callable given each activity (or, for a file seen before, the stored
+# row's start and sport): it returns the export's pair for it, or None.
+
+def import_member(store: Store, vpath: str, data: bytes, *, gear=None,
+                  shoes: list[Shoe] | None = None) -> FileResult:
+    """Import one activity file's bytes from an export, in one transaction. Seen before (same
+    virtual path, same bytes): nothing is written, but the export's gear is applied again."""
+    f = _File(vpath, vpath.rsplit("!", 1)[-1].rsplit("/", 1)[-1], size=len(data),
+              sha=hashlib.sha256(data).hexdigest())
+    f.prev = _previous(store, f.path, f.sha)
+    same = f.prev is not None and f.prev["sha256"] == f.sha and f.prev["status"] in DONE
+    if same and f.prev["status"] != "duplicate":
+        return _seen_member(store, f, gear)
+    acts = _parse(store, f, data, None)
+    if isinstance(acts, FileResult):
+        return acts
+    for act in acts:
+        act.name = act.name or f.name
+    return _store_member(store, f, acts, gear, shoes, logged=same)
+
+
+def import_listed(store: Store, vpath: str, act, *, key: str, fmt: str, gear=None,
+                  shoes: list[Shoe] | None = None) -> FileResult:
+    """Import an activity an export lists without a file (a manual Strava entry, a Garmin
+    summary whose FIT is missing), logged under `vpath` with the sha256 of `key` (a stable text
+    for the listing: its figures), so that importing the export again changes nothing."""
+    f = _File(vpath, vpath, sha=hashlib.sha256(key.encode()).hexdigest(), fmt=fmt)
+    f.prev = _previous(store, f.path, f.sha)
+    same = f.prev is not None and f.prev["sha256"] == f.sha and f.prev["status"] in DONE
+    if same and f.prev["status"] != "duplicate":
+        return _seen_member(store, f, gear)
+    return _store_member(store, f, [act], gear, shoes, logged=same)
+
+
+class _Seen:
+    """A stored activity row with the attributes the gear callable reads (start, sport, name)."""
+
+    def __init__(self, row: dict):
+        self.start = datetime.fromisoformat(row["start"].replace("Z", "+00:00"))
+        self.sport, self.name, self.distance_m = row["sport"], row["name"], row["distance_m"]
+
+
+def _seen_member(store: Store, f: _File, gear) -> FileResult:
+    rows = store.q("SELECT * FROM activities WHERE file_id = ? ORDER BY id", (f.prev["id"],))
+    result = FileResult(f.path, f.prev["status"] if not rows else "duplicate",
+                        SAME_FILE if rows else f.prev["reason"], [r["id"] for r in rows], f.prev["format"])
+    with store.write():
+        _archive_gear(store, result, [(_Seen(r), r) for r in rows], gear)
+    return result
+
+
+def _store_member(store: Store, f: _File, acts: list, gear, shoes, logged: bool) -> FileResult:
+    """Insert an export member's activities in one transaction; duplicates of activities
+    already stored get the export's gear. `logged`: this member's 'duplicate' row is already
+    in the log, as it would be written again."""
+    try:
+        with store.write():
+            # The export's word first: it may name the activity and correct its sport.
+            worn = {id(act): gear(act) if gear else None for act in acts}
+            old = _take_back(store, f)
+            found = [(act, find_duplicate(store, act)) for act in acts]
+            dups = [(act, dup) for act, dup in found if dup]
+            fresh = [act for act, dup in found if not dup]
+            if not fresh:
+                reason = _same_activity(dups[0][1])
+                if not logged:
+                    _log_row(store, f, "duplicate", reason)
+                result = FileResult(f.path, "duplicate", reason, [d["id"] for _, d in dups], f.fmt)
+                _archive_gear(store, result, dups, worn)
+                return result
+            notes = _notes(fresh, len(dups), len(acts))
+            result = FileResult(f.path, "imported", "; ".join(notes) or None, format=f.fmt, replaced=len(old))
+            file_id = _log_row(store, f, "imported", result.reason)
+            shoes = shoes if shoes is not None else all_shoes(store)
+            rules = attribution.load_rules(store)
+            for act in fresh:
+                _insert_member(store, act, worn[id(act)], _match(old, act), file_id, shoes, rules, result)
+            _archive_gear(store, result, dups, worn)
+            return result
+    except (ShoetrackError, sqlite3.IntegrityError) as e:  # a value refused: the member is rolled back
+        return _record_failure(store, f, str(e), retry=is_locked(e))
+
+
+def _insert_member(store, act, shoe: Shoe | None, before: dict | None, file_id: int, shoes, rules,
+                   result: FileResult) -> None:
+    """One new activity: on the export's pair, unless the runner chose one for the member's
+    earlier content (kept); without a pair from the export, as any import attributes it."""
+    if shoe is None or (before and before["by"] in ("manual", "inbox")):
+        _insert(store, act, False, file_id, before, None, shoes, rules, result)
+        return
+    activity_id = activities.insert(store, act, file_id=file_id, note=before and before["note"])
+    row = activities.get(store, activity_id)
+    result.activities.append(activity_id)
+    if assign_archive(store, row, shoe):
+        result.by_shoe[shoe.name] = result.by_shoe.get(shoe.name, 0.0) + row["distance_m"]
+
+
+def _archive_gear(store, result: FileResult, pairs, gear) -> None:
+    """Put each (activity, stored row) on the export's pair for it (`gear`: the callable, or a
+    dict of its answers by id(activity)); the distance a pair gains is added to the result."""
+    for act, row in pairs:
+        shoe = gear.get(id(act)) if isinstance(gear, dict) else gear(act) if gear else None
+        if shoe is not None and assign_archive(store, row, shoe):
+            result.by_shoe[shoe.name] = result.by_shoe.get(shoe.name, 0.0) + row["distance_m"]
+
+
+def assign_archive(store: Store, row: dict, shoe: Shoe) -> bool:
+    """Record that an export says activity `row` was done in `shoe` (by='archive': rules,
+    defaults and `reassign` never override it). The runner's own choice (manual, inbox) stays.
+    The export is the record of what was worn, so the pair's in-use dates do not limit it.
+    Returns True when the assignment changed."""
+    if not wears_shoes(row["sport"]) or row.get("ignored"):
+        return False
+    now = store.one("SELECT shoe_id, by FROM assignments WHERE activity_id = ?", (row["id"],))
+    if now and (now["by"] in ("manual", "inbox") or (now["shoe_id"], now["by"]) == (shoe.id, "archive")):
+        return False
+    activities.set_assignment(store, row["id"], attribution.Choice(shoe, "archive", "gear in the export"))
+    return True
+
+
+def record_member_failure(store: Store, vpath: str, reason: str) -> FileResult:
+    """Log an export member that could not be read at all (damaged, refused, unsafe name)."""
+    f = _File(vpath, vpath)
+    f.prev = _previous(store, vpath, None)
+    return _record_failure(store, f, reason)

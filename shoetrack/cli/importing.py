@@ -29,7 +29,9 @@ def shown(path: str | None) -> str:
 @json_option
 @pass_app
 def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_json):
-    """Import GPX, FIT and TCX files (plain or .gz), and folders of them (recursively).
+    """Import GPX, FIT and TCX files (plain or .gz), and folders of them (recursively); and
+    Strava, Garmin Connect and Apple Health exports (the zip or its folder), with each
+    activity's pair as the export records it.
 
     Each activity goes on the pair you name with --shoe, else the first matching rule, else the
     pair that is default for its sport and in use on that date; otherwise it waits unassigned.
@@ -52,6 +54,8 @@ def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_jso
     shoe = shoe_arg(app, shoe_ref) if shoe_ref else None
     sport = sport_arg(sport)
     when_day = day(when, "--date")
+    if _has_export(paths):
+        return import_with_exports(app, paths, shoe, when_day, sport, dry_run, progress, as_json)
     files = ingest.collect(paths)
     show_bar = progress if progress is not None else (sys.stderr.isatty() and not as_json)
     with notices.watch(app) as levels:
@@ -118,6 +122,106 @@ def _file_lines(f, dry_run: bool) -> None:
         for activity_id, sport in f.inferred:
             click.echo(f"  #{activity_id}: sport inferred: {sport}; if wrong: "
                        f"`shoetrack activity sport {activity_id} SPORT`")
+
+
+def _has_export(paths) -> bool:
+    from shoetrack.exports import is_export
+
+    return any(is_export(p) for p in paths)
+
+
+class _ExportBar:
+    """A progress bar per export, opened once the export's size (activities listed) is known."""
+
+    def __init__(self, on: bool):
+        self.on, self.bar = on, None
+
+    def total(self, n: int) -> None:
+        self.close()
+        if self.on and n:
+            self.bar = click.progressbar(length=n, label="Importing", file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+
+    def step(self, _name: str) -> None:
+        if self.bar is not None and self.bar.pos < self.bar.length:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def import_with_exports(app: App, paths, shoe, when_day, sport, dry_run, progress, as_json) -> None:
+    """`shoetrack import` when a path is an export: each export through shoetrack.exports, the
+    other paths as usual, one summary (and one transaction rolled back for --dry-run)."""
+    import sqlite3
+
+    from shoetrack import exports, ingest
+    from shoetrack.cli import notices
+    from shoetrack.errors import ShoetrackError, UsageProblem
+    from shoetrack.exports.run import import_export
+
+    if shoe is not None:
+        raise UsageProblem("--shoe does not apply to an export: its own gear names each pair")
+    archives = [p for p in paths if exports.is_export(p)]
+    files = ingest.collect([p for p in paths if p not in archives])
+    report, results = ingest.Report(dry_run=dry_run), []
+    bar = _ExportBar(progress if progress is not None else (sys.stderr.isatty() and not as_json))
+
+    def run():
+        for p in archives:
+            results.append(import_export(app.store, p, progress=bar.step, total=bar.total))
+            report.files.extend(results[-1].files)
+        bar.close()
+        if files:
+            report.files.extend(ingest.import_paths(app.store, [], when=when_day, sport=sport,
+                                                    files=files).files)
+
+    with notices.watch(app) as levels:
+        if dry_run:
+            try:
+                app.store.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:  # the daemon writing: one line, not a traceback
+                raise ShoetrackError(f"database {app.store.path}: {e}") from None
+            try:
+                run()
+            finally:
+                app.store.conn.execute("ROLLBACK")
+        else:
+            run()
+    if as_json:
+        emit_json({**report.to_json(), "exports": [r.to_json() for r in results]})
+    else:
+        summary(app, report)
+        export_summary(app, results, dry_run)
+        if not dry_run:
+            levels.report()
+    if report.failed:
+        sys.exit(1)
+
+
+def export_summary(app: App, results, dry_run: bool) -> None:
+    """The pairs each export created or matched with the distance each received from it, and
+    the export's notes."""
+    for r in results:
+        got: dict[str, float] = {}
+        for f in r.files:
+            for name, meters in f.by_shoe.items():
+                got[name] = got.get(name, 0.0) + meters
+
+        def listed(names):
+            return ", ".join(f"{n} (+{fmt_dist(app, got.get(n, 0.0))})" for n in names)
+
+        if r.created:
+            verb = "Would create" if dry_run else "Created"
+            click.echo(f"{verb} {plural(len(r.created), 'pair')} from the {r.kind} export: {listed(r.created)}")
+        if r.matched:
+            click.echo(f"Matched {plural(len(r.matched), 'existing pair')}: {listed(r.matched)}")
+        for note in r.notes[:10]:
+            click.echo(f"  note: {note}")
+        if len(r.notes) > 10:
+            click.echo(f"  ... and {len(r.notes) - 10} more notes")
 
 
 @cli.command("imports")
