@@ -35,6 +35,7 @@ def test_states_through_a_pair_life(store, config):
     assert st.state == "replace" and st.activities == 4
 
 
+@pytest.mark.tz("UTC")  # its expected days are UTC calendar days
 def test_forecast_from_last_six_weeks(store, config):
     s = shoes.add(store, "P", purchased_on=date(2026, 1, 1), start_distance_m=200 * MI)
     for week in range(6):  # 21 mi/week for six weeks = 126 mi recent
@@ -48,6 +49,7 @@ def test_forecast_from_last_six_weeks(store, config):
     assert st.forecast_warn is None
 
 
+@pytest.mark.tz("UTC")  # its expected days are UTC calendar days
 def test_forecast_makes_pair_approaching(store, config):
     s = shoes.add(store, "P", purchased_on=date(2026, 1, 1), start_distance_m=200 * MI)
     for d in range(1, 42, 2):  # 21 runs x 3 mi = 63 mi in 6 weeks -> 1.5 mi/day
@@ -61,6 +63,7 @@ def test_forecast_makes_pair_approaching(store, config):
     assert st.state == "approaching"
 
 
+@pytest.mark.tz("UTC")  # its expected days are UTC calendar days
 def test_new_pair_rate_uses_its_age(store, config):
     s = shoes.add(store, "New", purchased_on=date(2026, 11, 12))  # 14 days in use on Nov 25
     run(store, s, 1, 28)
@@ -84,6 +87,7 @@ def test_bar():
     assert bar(600, 300, 500) == "[############|#######]+"
 
 
+@pytest.mark.tz("UTC")  # its expected days are UTC calendar days
 def test_status_cli(st):
     st("shoe", "add", "Pegasus", "--purchased", "2026-01-01", "--default-for", "run",
        "--start-distance", "100mi")
