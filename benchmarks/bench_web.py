@@ -71,7 +71,8 @@ def timed(fn, repeat: int = REPEAT) -> tuple[float, float]:
 
 def main() -> None:
     from shoetrack.web import charts
-    from shoetrack.web.app import Settings, create_app
+    from shoetrack.web.app import create_app
+    from shoetrack.web.db import Settings
     from shoetrack.web.security import Guard
 
     with tempfile.TemporaryDirectory() as tmp:

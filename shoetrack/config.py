@@ -24,10 +24,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from shoetrack.errors import ShoetrackError, UsageProblem
-from shoetrack.notify import CHANNELS
 from shoetrack.units import METERS_PER_MILE, parse_distance, parse_duration
 
 APP = "shoetrack"
+# The delivery channels, each a section of the settings table, in the order a digest is queued
+# and a test is sent. Declared with the settings so that notify depends on config, never back.
+CHANNELS = ("email", "desktop", "push")
 DEFAULT_WARN_M = 300 * METERS_PER_MILE
 DEFAULT_REPLACE_M = 500 * METERS_PER_MILE
 DAY_S = 86400.0

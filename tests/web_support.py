@@ -36,7 +36,7 @@ def build(st, tmp_path: Path) -> None:
 
 def settings(db: Path, *, read_only: bool = False, host: str | None = None, **kw):
     from shoetrack.config import Config
-    from shoetrack.web.app import Settings
+    from shoetrack.web.db import Settings
     from shoetrack.web.security import Guard
 
     guard = Guard.for_host(host, read_only=read_only)

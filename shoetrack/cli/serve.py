@@ -25,10 +25,10 @@ def serve_cmd(app: App, port, host, open_browser, read_only):
     Only this machine can reach it unless --host is given. Stop it with Ctrl-C.
     """
     # Flask, werkzeug and matplotlib load only here: no other command pays for them.
-    try:
-        import flask  # noqa: F401
-    except ImportError:
-        raise ShoetrackError(MISSING) from None
+    import importlib.util
+
+    if importlib.util.find_spec("flask") is None:
+        raise ShoetrackError(MISSING)
     from shoetrack.store import open_store
     from shoetrack.web.server import Server
 

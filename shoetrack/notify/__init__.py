@@ -8,12 +8,11 @@ pay for them. It knows nothing of alerts or the outbox: they call it, never the 
 
 from __future__ import annotations
 
+from shoetrack.config import CHANNELS
 from shoetrack.errors import ShoetrackError
 
 __all__ = ["CHANNELS", "DeliveryError", "one_line", "redact", "send_test", "senders"]
 
-# The delivery channels, in the order a digest is queued and a test is sent.
-CHANNELS = ("email", "desktop", "push")
 
 
 def one_line(text: object) -> str:

@@ -10,7 +10,7 @@ import types
 from flask import Flask, flash, g, redirect, request, url_for
 
 from shoetrack.errors import ShoetrackError, UsageProblem
-from shoetrack.web.app import Busy, retrying, store
+from shoetrack.web.db import Busy, retrying, store
 
 
 def action(back):

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Flask, abort, g, render_template, request
 
 from shoetrack.cli.status import _next_limit as next_limit  # the same words as `status`
-from shoetrack.web.app import retrying, store
+from shoetrack.web.db import retrying, store
 
 ACTIVITY_PAGE = 100  # activities listed on a pair's page before "show all"
 IMPORTS_PAGE = 200

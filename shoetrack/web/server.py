@@ -9,7 +9,8 @@ from pathlib import Path
 
 from shoetrack.config import Config
 from shoetrack.errors import ShoetrackError
-from shoetrack.web.app import Settings, create_app
+from shoetrack.web.app import create_app
+from shoetrack.web.db import Settings
 from shoetrack.web.security import Guard
 
 
