@@ -190,10 +190,8 @@ def test_gzip_edge_cases():
 
 
 @pytest.mark.slow
-def test_mutated_files_long_run(request):
-    """3000+ mutations; runs only when selected with ``-m slow``."""
-    if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("long fuzz run: select with -m slow")
+def test_mutated_files_long_run():
+    """3000+ mutations; deselected by default (pyproject addopts); run with ``-m slow``."""
 
     @settings(max_examples=max(EXAMPLES, 3000), deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -370,10 +370,8 @@ def test_generated_documents_truncated_same_result(data, cut):
 
 
 @pytest.mark.slow
-def test_generated_documents_long_run(request):
-    """3000 generated documents; runs only when selected with ``-m slow``."""
-    if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("long property run: select with -m slow")
+def test_generated_documents_long_run():
+    """3000 generated documents; deselected by default (pyproject addopts); run with ``-m slow``."""
 
     @settings(max_examples=3000, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

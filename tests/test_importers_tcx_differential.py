@@ -380,10 +380,8 @@ def test_generated_tcx_same_as_exact(data):
 
 
 @pytest.mark.slow
-def test_generated_tcx_same_as_exact_long(request):
-    """5000 generated documents; runs only when selected with ``-m slow``."""
-    if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("long property run: select with -m slow")
+def test_generated_tcx_same_as_exact_long():
+    """5000 generated documents; deselected by default (pyproject addopts); run with ``-m slow``."""
 
     @settings(max_examples=5000, **HYPOTHESIS)
     @given(tcx_document())
