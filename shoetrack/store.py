@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
+import sys
 from pathlib import Path
 
 from shoetrack.errors import ShoetrackError, UsageProblem
@@ -136,6 +137,27 @@ def refusal(e: Exception) -> UsageProblem:
     return UsageProblem(f"the database refuses this change: {text}")
 
 
+def _import_sqlite_utils():
+    """sqlite_utils, without the numpy and pandas it loads whenever they are installed.
+
+    It imports them only to map their scalar types when a table is created from values, which
+    the store never does (the schema is SQL, the values are Python floats and ints); with the
+    charts extra installed numpy alone added 50-70 ms to every database command. So they are
+    hidden while it imports, unless something has loaded them already; later imports (a chart)
+    find them as usual.
+    """
+    hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` fail
+    try:
+        import sqlite_utils
+    finally:
+        for name in hidden:
+            if sys.modules.get(name) is None:
+                del sys.modules[name]
+    return sqlite_utils
+
+
 def open_store(path: Path | str, *, create: bool = True) -> Store:
     """Open the database at `path` and apply pending migrations.
 
@@ -144,7 +166,7 @@ def open_store(path: Path | str, *, create: bool = True) -> Store:
     A file this process may not write is opened read-only: reads work, writes fail with one
     line. A database written by a newer shoetrack is refused, naming the versions.
     """
-    import sqlite_utils  # heavy (pulls numpy when present): only when a command needs the store
+    sqlite_utils = _import_sqlite_utils()  # heavy: only when a command needs the store
 
     path = Path(path)
     memory = str(path) == ":memory:"
