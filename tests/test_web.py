@@ -355,7 +355,10 @@ def test_serve_prints_its_address_and_refuses_foreign_hosts(built):
         assert resp.status == 400
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        # Not communicate(): it reads the raw pipe and would lose what readline() above already
+        # buffered (the next line often arrives with the first). The output is a few lines.
+        proc.wait(timeout=30)
+        out, err = proc.stdout.read(), proc.stderr.read()
     assert proc.returncode == 0, err
     assert out.splitlines() == ["Press Ctrl-C to stop.", "Stopped."]  # the first line was read above
     assert err == ""  # no line per request (that is for -v)
