@@ -243,14 +243,7 @@ def mounted(*options: str):
 
 
 def dump_read_only(db: Path) -> dict:
-    """db_dump for a file on a read-only filesystem (a normal open would need the -shm file)."""
-    conn = sqlite3.connect(db.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
-    try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
-    finally:
-        conn.close()
+    return db_dump(db, read_only=True)
 
 
 def _remount_read_only(where: Path) -> None:
