@@ -146,6 +146,7 @@ def test_gpx_without_times_needs_date(st, tmp_path):
     assert a["start"].startswith("2026-10-0") and a["distance_m"] == pytest.approx(length(track(T1)))
 
 
+@pytest.mark.tz("UTC")  # T1 is early on 2026-10-03 in UTC: the day named is the local one
 def test_unassigned_runs_are_listed(st, tmp_path):
     (tmp_path / "run.gpx").write_text(gpx(track(T1)))
     r = st("import", tmp_path / "run.gpx")
