@@ -76,10 +76,7 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            raise self.failure(e) from None
+        self._begin()
         try:
             yield self
             self.conn.execute("COMMIT")
@@ -89,6 +86,13 @@ class Store:
             if isinstance(e, _REFUSALS):
                 raise self.failure(e) from None
             raise
+
+    def _begin(self) -> None:
+        """Take the write lock (waiting up to the busy timeout), or fail in one line."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise self.failure(e) from None
 
     def failure(self, e: Exception) -> ShoetrackError:
         """A one-line error for what SQLite says when a write cannot happen."""
@@ -109,10 +113,7 @@ class Store:
     def trial(self):
         """One write transaction that is always rolled back (a dry run): the same work as a
         real run, nothing kept. Nested write() calls inside become savepoints."""
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            raise self.failure(e) from None
+        self._begin()
         try:
             yield self
         finally:
