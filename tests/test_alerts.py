@@ -15,17 +15,9 @@ from shoetrack.outbox import backoff
 MI = 1609.344
 
 
-@pytest.fixture(autouse=True)
-def utc_calendar(monkeypatch):
-    """These tests give times in UTC and mean UTC calendar days ("today", a pair's age): pin
-    the local zone to UTC so that they mean the same under any machine zone."""
-    import time as clock
-
-    monkeypatch.setenv("TZ", "UTC")
-    clock.tzset()
-    yield
-    monkeypatch.undo()
-    clock.tzset()
+# These tests give times in UTC and mean UTC calendar days ("today", a pair's age): the local
+# zone is pinned to UTC so that they mean the same under any machine zone.
+pytestmark = pytest.mark.tz("UTC")
 
 
 def at(day: str, hour: int = 8) -> datetime:

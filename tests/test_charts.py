@@ -6,7 +6,6 @@ from __future__ import annotations
 import struct
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta, timezone
 
@@ -21,14 +20,12 @@ MI = 1609.344
 SVG = "{http://www.w3.org/2000/svg}"
 
 
+pytestmark = pytest.mark.tz("UTC")  # the expected days are UTC calendar days
+
+
 @pytest.fixture(autouse=True)
 def env(monkeypatch, tmp_path):
-    monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))  # no font cache in the home dir
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def run(store, shoe, days_ago: float, miles: float, sport="run") -> int:

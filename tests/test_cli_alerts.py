@@ -6,7 +6,6 @@ clock of the check, so outputs are exact. TZ is pinned to UTC for the local time
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from conftest_services import SMTP_PASSWORD, SMTP_USER
@@ -15,13 +14,7 @@ from helpers import db_dump
 from shoetrack.notify.desktop import NO_SESSION_BUS
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.tz("UTC")  # the expected days are UTC calendar days
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,14 +23,12 @@ MI = 1609.344
 CHROMIUM = "/usr/bin/chromium"
 
 
+pytestmark = pytest.mark.tz("UTC")  # the expected days are UTC calendar days
+
+
 @pytest.fixture(autouse=True)
 def env(monkeypatch, tmp_path):
-    monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def run(store, shoe, days_ago: float, miles: float, sport="run"):

@@ -2,7 +2,6 @@
 `shoe history`)."""
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -16,13 +15,7 @@ MI = 1609.344
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.tz("UTC")  # the expected days are UTC calendar days
 
 
 def run(store, shoe, when: datetime, meters: float, sport: str = "run") -> int:
