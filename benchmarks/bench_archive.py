@@ -166,7 +166,7 @@ _OURS = _ours()
 
 def import_in_process(paths: list[Path], db: Path, reader=None) -> float:
     import importers
-    from shoetrack import ingest
+    from shoetrack.ingest import pipeline
     from shoetrack.store import open_store
 
     store = open_store(db)
@@ -175,7 +175,7 @@ def import_in_process(paths: list[Path], db: Path, reader=None) -> float:
         importers.read_bytes = reader
     try:
         t = time.perf_counter()
-        report = ingest.import_paths(store, [], files=paths)
+        report = pipeline.import_paths(store, [], files=paths)
         elapsed = time.perf_counter() - t
     finally:
         importers.read_bytes = real

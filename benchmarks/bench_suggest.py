@@ -27,7 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from importers.model import Activity  # noqa: E402
-from shoetrack import activities, attribution, inbox, shoes  # noqa: E402
+from shoetrack import activities, shoes  # noqa: E402
+from shoetrack.attribution import chooser, inbox
 from shoetrack.store import open_store  # noqa: E402
 
 START = date(2024, 1, 1)
@@ -161,7 +162,7 @@ def replay(profile: str, seed: int) -> dict:
             score["n"][r.pattern] += 1
             score["learned"]["all"] += learned
             with store.write():
-                activities.set_assignment(store, aid, attribution.Choice(made[r.pair], "manual", "chosen"))
+                activities.set_assignment(store, aid, chooser.Choice(made[r.pair], "manual", "chosen"))
             last_by_sport[r.sport] = r.pair
         store.close()
     return score
@@ -199,7 +200,7 @@ def speed() -> None:
                 aid = activities.insert(store, a)
                 if i < 100_000 - 300:
                     by = rnd.choice(["manual", "archive", "default"])
-                    activities.set_assignment(store, aid, attribution.Choice(pairs[rnd.randrange(20)], by, ""))
+                    activities.set_assignment(store, aid, chooser.Choice(pairs[rnd.randrange(20)], by, ""))
         wall, cpu = [], []
         for _ in range(5):
             t, c = time.perf_counter(), time.process_time()

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from importers.model import Activity
 from shoetrack import activities, shoes
-from shoetrack.attribution import Choice
+from shoetrack.attribution.chooser import Choice
 from shoetrack.config import Config
 from shoetrack.mileage import compute
 from shoetrack.store import open_store

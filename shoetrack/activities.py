@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from importers.model import Activity
 
-from shoetrack import attribution
+from shoetrack.attribution import chooser
 from shoetrack.errors import ShoetrackError, UsageProblem
 from shoetrack.shoes import Shoe
 from shoetrack.sports import family
@@ -68,7 +68,7 @@ def get(store: Store, activity_id: int) -> dict:
     return row
 
 
-def set_assignment(store: Store, activity_id: int, choice: attribution.Choice) -> None:
+def set_assignment(store: Store, activity_id: int, choice: chooser.Choice) -> None:
     """Record (or clear, when choice.shoe is None) the pair an activity counts on."""
     if choice.shoe is None:
         store.conn.execute("DELETE FROM assignments WHERE activity_id = ?", (activity_id,))
@@ -83,20 +83,20 @@ def set_assignment(store: Store, activity_id: int, choice: attribution.Choice) -
 
 def add_and_attribute(store: Store, act: Activity, *, shoe: Shoe | None = None,
                       file_id: int | None = None, path: str | None = None,
-                      note: str | None = None) -> tuple[int, attribution.Choice]:
+                      note: str | None = None) -> tuple[int, chooser.Choice]:
     """Insert an activity and attribute it (explicit pair, else rules/defaults)."""
     with store.write():
         activity_id = insert(store, act, file_id=file_id, note=note)
         row = get(store, activity_id)
-        choice = attribution.explicit(shoe, row) if shoe else attribution.choose(store, row, path=path)
+        choice = chooser.explicit(shoe, row) if shoe else chooser.choose(store, row, path=path)
         set_assignment(store, activity_id, choice)
     return activity_id, choice
 
 
-def assign(store: Store, activity_id: int, shoe: Shoe) -> attribution.Choice:
+def assign(store: Store, activity_id: int, shoe: Shoe) -> chooser.Choice:
     with store.write():
         row = get(store, activity_id)
-        choice = attribution.explicit(shoe, row)
+        choice = chooser.explicit(shoe, row)
         set_assignment(store, activity_id, choice)
     return choice
 

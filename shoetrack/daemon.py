@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
 
-from shoetrack import watch
+from shoetrack.ingest import watch
 from shoetrack.errors import ShoetrackError
 from shoetrack.units import format_distance, format_seconds, iso
 
@@ -100,9 +100,9 @@ def run_alerts(store_opener: StoreOpener, config, *, now: datetime | None = None
 
 
 def _alerts(store, config, now: datetime):
-    from shoetrack import alerts
+    from shoetrack.alerts import planning
 
-    check = alerts.check(store, config, now, force=False)
+    check = planning.check(store, config, now, force=False)
     raised, attempts = check.raised, check.attempts
     for r in raised.rearmed:
         log.info("re-armed: %s %s (activities moved off the pair)", r["shoe"], r["level"])

@@ -7,10 +7,11 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 
 from importers.model import Activity
-from shoetrack import activities, alerts, shoes
+from shoetrack import activities, shoes
+from shoetrack.alerts import planning
 from shoetrack.config import Config
 from shoetrack.mileage import compute
-from shoetrack.outbox import backoff
+from shoetrack.alerts.outbox import backoff
 
 MI = 1609.344
 
@@ -37,7 +38,7 @@ def pair(store, name="Pegasus", *, start_mi=0.0, purchased="2025-06-01", **value
 
 def check(store, config, now) -> list[tuple[str, str, bool]]:
     """raise_due at `now`; (pair, level, notified) for every alert recorded."""
-    r = alerts.raise_due(store, config, now)
+    r = planning.raise_due(store, config, now)
     return [(d.status.shoe.name, d.level, True) for d in r.notified] + [
         (d.status.shoe.name, d.level, False) for d in r.covered]
 
@@ -95,7 +96,7 @@ def test_messages_and_forecast(store, quiet):
     for i in range(6):
         run(store, peg, (date(2026, 2, 1) + timedelta(days=7 * i)).isoformat(), 30)
     now = at("2026-03-14")
-    [d] = alerts.due(compute(store, quiet, now=now), [], now)
+    [d] = planning.due(compute(store, quiet, now=now), [], now)
     # 250 mi is not yet within 10 % of 300, but 50 mi at 30 mi/week is 12 days away.
     assert (d.level, d.notify) == ("approaching", True)
     assert d.message == ("Pegasus is approaching its replacement window: 250 mi of 300–500; "
@@ -104,13 +105,13 @@ def test_messages_and_forecast(store, quiet):
 
 def test_higher_level_reached_directly_notifies_only_the_highest(store, quiet):
     pair(store, "Old", start_mi=600)
-    r = alerts.raise_due(store, quiet, at("2026-02-01"))
+    r = planning.raise_due(store, quiet, at("2026-02-01"))
     assert [d.level for d in r.notified] == ["replace"]
     assert [d.level for d in r.covered] == ["approaching", "window"]
     assert [x["level"] for x in rows(store)] == ["approaching", "window", "replace"]
     # 600 mi is past 115 % of 500, but the pair has just been told: no reminder on top.
     assert check(store, quiet, at("2026-02-20")) == []
-    listed = {a["level"]: a["covered_by"] for a in alerts.listing(store)}
+    listed = {a["level"]: a["covered_by"] for a in planning.listing(store)}
     assert listed == {"approaching": "replace", "window": "replace", "replace": None}
 
 
@@ -122,10 +123,10 @@ def test_moving_activities_off_rearms_the_levels_fallen_below(store, quiet):
         ("Pegasus", "window", False)]
 
     activities.unassign(store, big)  # a friend's run, logged on the wrong pair: 280 mi
-    plan = alerts.plan(compute(store, quiet, now=at("2026-02-03")),
+    plan = planning.plan(compute(store, quiet, now=at("2026-02-03")),
                        store.q("SELECT * FROM alerts"), at("2026-02-03"))
     assert plan.due == []
-    r = alerts.raise_due(store, quiet, at("2026-02-03"))
+    r = planning.raise_due(store, quiet, at("2026-02-03"))
     assert sorted(x["level"] for x in r.rearmed) == ["replace", "window"]  # 280 is still approaching
     assert [(x["level"], x["rearmed_at"]) for x in rows(store)] == [
         ("approaching", None), ("window", "2026-02-03T08:00:00Z"),
@@ -156,9 +157,9 @@ def test_snooze_holds_reminders_only(store, quiet):
     peg = pair(store, start_mi=600)
     other = pair(store, "Ghost", start_mi=250)
     check(store, quiet, at("2026-02-01"))
-    until = alerts.snooze(store, peg, 14, at("2026-02-01"))
+    until = planning.snooze(store, peg, 14, at("2026-02-01"))
     assert until == "2026-02-15T08:00:00Z"
-    alerts.snooze(store, other, 14, at("2026-02-01"))
+    planning.snooze(store, other, 14, at("2026-02-01"))
 
     run(store, peg, "2026-02-11", 5)
     assert check(store, quiet, at("2026-02-12")) == []  # reminder due, but held
@@ -167,8 +168,8 @@ def test_snooze_holds_reminders_only(store, quiet):
         ("Ghost", "window", True), ("Ghost", "approaching", False)]
     assert check(store, quiet, at("2026-02-15", 9)) == [("Pegasus", "reminder", True)]
 
-    alerts.snooze(store, peg, 30, at("2026-02-16"))
-    assert alerts.snooze(store, peg, None, at("2026-02-16")) is None  # cleared
+    planning.snooze(store, peg, 30, at("2026-02-16"))
+    assert planning.snooze(store, peg, None, at("2026-02-16")) is None  # cleared
     run(store, peg, "2026-02-26", 5)
     assert check(store, quiet, at("2026-02-26", 13)) == [("Pegasus", "reminder", True)]
 
@@ -184,7 +185,7 @@ def test_retired_pairs_never_alert(store, quiet):
     assert [(x["level"], x["rearmed_at"]) for x in rows(store)] == [("approaching", None)]
     # The pure function ignores retired pairs even when handed one.
     statuses = compute(store, quiet, include_retired=True, now=at("2026-04-01"))
-    assert alerts.due(statuses, [], at("2026-04-01")) == []
+    assert planning.due(statuses, [], at("2026-04-01")) == []
 
 
 def test_age_level(store, quiet):
@@ -192,13 +193,13 @@ def test_age_level(store, quiet):
     assert check(store, quiet, at("2025-09-09")) == []  # 100 days: not older yet
     assert check(store, quiet, at("2025-09-10")) == [("Trail", "age", True)]
     assert check(store, quiet, at("2025-12-01")) == []
-    [a] = alerts.listing(store)
+    [a] = planning.listing(store)
     assert a["message"] == ("Trail is older than its age limit (100 days): "
                             "foam ages even unworn")
     # A longer limit puts the pair back below its age: the alert re-arms and can fire again.
     trail = shoes.resolve(store, "Trail")
     shoes.edit(store, trail, max_age_days=400)
-    r = alerts.raise_due(store, quiet, at("2025-12-02"))
+    r = planning.raise_due(store, quiet, at("2025-12-02"))
     assert [x["level"] for x in r.rearmed] == ["age"]
     assert check(store, quiet, at("2026-07-07")) == [("Trail", "age", True)]
 
@@ -208,7 +209,7 @@ def test_several_pairs_go_out_as_one_digest_per_channel(store):
     pair(store, "Pegasus", start_mi=305)
     pair(store, "Ghost", start_mi=510)
     pair(store, "Fresh", start_mi=10)
-    r = alerts.raise_due(store, config, at("2026-02-01"))
+    r = planning.raise_due(store, config, at("2026-02-01"))
     assert r.channels == ["email", "desktop"]
     assert len(r.deliveries) == 2
     out = store.q("SELECT id, channel, status, subject, body, attempts FROM deliveries ORDER BY id")
@@ -254,7 +255,7 @@ lists the alerts. Hold a pair's reminders with
 shoetrack alerts snooze NAME --days 14
 """
     # Nothing more is due, so a second check queues nothing.
-    assert alerts.raise_due(store, config, at("2026-02-02")).deliveries == []
+    assert planning.raise_due(store, config, at("2026-02-02")).deliveries == []
 
 
 def test_window_email_block_has_the_forecast(store):
@@ -262,14 +263,14 @@ def test_window_email_block_has_the_forecast(store):
     peg = pair(store, start_mi=134)
     for i in range(6):  # 132 mi in 42 days: ~22 mi/week
         run(store, peg, (date(2026, 1, 20) + timedelta(days=7 * i)).isoformat(), 22)
-    alerts.raise_due(store, config, at("2026-03-03"))
+    planning.raise_due(store, config, at("2026-03-03"))
     [d] = store.q("SELECT subject, body FROM deliveries")
     assert d["subject"] == "shoetrack: Pegasus is approaching its replacement window"
     # 266 mi, 34 mi to go at 22/week: 11 days.
     assert "  Forecast:   300 mi around 2026-03-14, about 11 days at your current ~22 mi/week\n" \
         in d["body"]
     run(store, peg, "2026-03-03", 40)  # 306 mi
-    alerts.raise_due(store, config, at("2026-03-04"))
+    planning.raise_due(store, config, at("2026-03-04"))
     d = store.q("SELECT subject, body FROM deliveries ORDER BY id")[-1]
     assert d["subject"] == "shoetrack: Pegasus entered its replacement window"
     # 194 mi to go at (22*5+40)/42 mi/day = 25 mi/week: 55 days, "about 8 weeks".

@@ -8,7 +8,8 @@ import pytest
 from conftest_services import SMTP_PASSWORD, SMTP_USER
 from helpers import db_dump
 
-from shoetrack import alerts, outbox, shoes
+from shoetrack import shoes
+from shoetrack.alerts import outbox, planning
 from shoetrack.config import Config
 from shoetrack.notify.desktop import NO_SESSION_BUS
 
@@ -42,7 +43,7 @@ def password(monkeypatch):
 def test_email_digest_over_starttls_with_auth(store, smtp_server, password):
     config = email_config(smtp_server)
     window_pair(store)
-    alerts.raise_due(store, config, NOW)
+    planning.raise_due(store, config, NOW)
     [a] = outbox.deliver_pending(store, config, NOW)
 
     [got] = smtp_server.messages
@@ -71,7 +72,7 @@ def test_email_digest_over_starttls_with_auth(store, smtp_server, password):
 def test_server_down_stays_queued_with_the_reason_then_goes_out(store, smtp_server, password):
     config = email_config(smtp_server)
     window_pair(store)
-    alerts.raise_due(store, config, NOW)
+    planning.raise_due(store, config, NOW)
     smtp_server.stop()
     [a] = outbox.deliver_pending(store, config, NOW)
     reason = f"SMTP server 127.0.0.1:{smtp_server.port} refused the connection"
@@ -93,7 +94,7 @@ def test_server_down_stays_queued_with_the_reason_then_goes_out(store, smtp_serv
 def test_backoff_grows_and_force_ignores_it(store, smtp_server, password):
     config = email_config(smtp_server)
     window_pair(store)
-    alerts.raise_due(store, config, NOW)
+    planning.raise_due(store, config, NOW)
     smtp_server.stop()
     t = NOW
     for expect_wait in (2, 4, 8):
@@ -109,7 +110,7 @@ def test_backoff_grows_and_force_ignores_it(store, smtp_server, password):
 def test_wrong_password_is_reported_and_never_stored(store, smtp_server, monkeypatch, capsys):
     config = email_config(smtp_server)
     window_pair(store)
-    alerts.raise_due(store, config, NOW)
+    planning.raise_due(store, config, NOW)
     monkeypatch.setenv("SHOETRACK_SMTP_PASSWORD", "wrong-" + SMTP_PASSWORD)
     [a] = outbox.deliver_pending(store, config, NOW)
     assert a.detail == f"SMTP login refused for {SMTP_USER} (535)"
@@ -132,7 +133,7 @@ def test_no_password_at_all(store, smtp_server, request):
     request.addfinalizer(lambda: keyring.set_keyring(previous))
     config = email_config(smtp_server)
     window_pair(store)
-    alerts.raise_due(store, config, NOW)
+    planning.raise_due(store, config, NOW)
     [a] = outbox.deliver_pending(store, config, NOW)
     assert a.detail == "no SMTP password: set SHOETRACK_SMTP_PASSWORD or store it in the keyring"
 
@@ -142,7 +143,7 @@ def test_desktop_notification_through_the_bus(store, notification_server, monkey
     config = Config(desktop={"enabled": True})
     window_pair(store)
     window_pair(store, "Ghost 15", 505)
-    alerts.raise_due(store, config, NOW)
+    planning.raise_due(store, config, NOW)
     [a] = outbox.deliver_pending(store, config, NOW)
     [n] = notification_server.received
     assert (n.app_name, n.summary) == ("shoetrack", "2 pairs need attention: Ghost 15, Pegasus 40")
@@ -156,7 +157,7 @@ def test_desktop_through_real_dunst(store, dunst_session, monkeypatch):
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", dunst_session.address)
     config = Config(desktop={"enabled": True})
     window_pair(store, "Clifton 9", 510)
-    alerts.raise_due(store, config, NOW)
+    planning.raise_due(store, config, NOW)
     [a] = outbox.deliver_pending(store, config, NOW)
     assert a.ok, a.detail
     latest = dunst_session.history()[0]
@@ -168,7 +169,7 @@ def test_no_bus_is_failed_with_reason_not_a_crash(store, monkeypatch):
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     config = Config(desktop={"enabled": True})
     window_pair(store)
-    alerts.raise_due(store, config, NOW)
+    planning.raise_due(store, config, NOW)
     [a] = outbox.deliver_pending(store, config, NOW)
     assert (a.outcome, a.detail) == ("failed", NO_SESSION_BUS)
     assert a.line() == (f"desktop: failed, attempt 1: {NO_SESSION_BUS} "
@@ -181,7 +182,7 @@ def test_a_failing_channel_does_not_block_the_other(store, smtp_server, notifica
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", notification_server.address)
     config = email_config(smtp_server, desktop=True)
     window_pair(store)
-    alerts.raise_due(store, config, NOW)
+    planning.raise_due(store, config, NOW)
     smtp_server.stop()
     got = outbox.deliver_pending(store, config, NOW)
     assert [(a.channel, a.outcome) for a in got] == [("email", "failed"), ("desktop", "sent")]
@@ -190,7 +191,7 @@ def test_a_failing_channel_does_not_block_the_other(store, smtp_server, notifica
     # A second alert while email is still down: the unsent email is folded into one new digest
     # (what the channel missed arrives as one message); desktop got the first one already.
     window_pair(store, "Ghost 15", 505)
-    alerts.raise_due(store, config, NOW + timedelta(minutes=3))
+    planning.raise_due(store, config, NOW + timedelta(minutes=3))
     got = outbox.deliver_pending(store, config, NOW + timedelta(minutes=3))
     assert [(a.delivery_id, a.channel, a.outcome) for a in got] == [
         (3, "email", "failed"), (4, "desktop", "sent")]
@@ -213,7 +214,7 @@ def test_a_claimed_delivery_is_not_sent_twice(store, smtp_server, password):
     """Two processes that read the same pending row: only the one whose claim lands sends."""
     config = email_config(smtp_server)
     window_pair(store)
-    alerts.raise_due(store, config, NOW)
+    planning.raise_due(store, config, NOW)
     [row] = store.q("SELECT * FROM deliveries")
     assert outbox._claim(store, row, NOW) == 1
     assert outbox._claim(store, row, NOW) is None  # the second reader's stale view
@@ -248,7 +249,7 @@ def test_concurrent_checks_send_one_alert_once(tmp_path, smtp_server, password):
         store = open_store(path)
         try:
             barrier.wait()
-            results.append(alerts.check(store, config, NOW, force=True))
+            results.append(planning.check(store, config, NOW, force=True))
         except Exception as e:  # surfaced below: a thread's exception would vanish
             errors.append(e)
         finally:
@@ -309,7 +310,7 @@ def test_a_message_reporting_no_pair_alert_is_never_folded(store, smtp_server, p
     note = outbox.enqueue(store, "email", "Training load: a long run", "note body", [], NOW)
     assert outbox.deliver_pending(store, config, NOW)[0].outcome == "failed"
     window_pair(store)
-    alerts.raise_due(store, config, NOW + timedelta(minutes=3))
+    planning.raise_due(store, config, NOW + timedelta(minutes=3))
     assert [(d["id"], d["subject"]) for d in store.q(
         "SELECT id, subject FROM deliveries ORDER BY id")] == [
         (note, "Training load: a long run"),

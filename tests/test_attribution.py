@@ -72,7 +72,7 @@ def assignments(db: Path) -> dict:
 # ---------------------------------------------------------------- precedence
 
 def test_precedence_explicit_rule_default_inbox(store):
-    from shoetrack import inbox, rules
+    from shoetrack.attribution import inbox, rules
 
     pair(store, "Road")
     race = pair(store, "Race", defaults=())
@@ -98,7 +98,7 @@ def test_precedence_explicit_rule_default_inbox(store):
 
 
 def test_first_matching_rule_wins_and_move_changes_it(store):
-    from shoetrack import attribution, rules
+    from shoetrack.attribution import chooser, rules
 
     a, b = pair(store, "A", defaults=()), pair(store, "B", defaults=())
     r1 = rules.add(store, a, min_distance_m=10000)
@@ -106,14 +106,14 @@ def test_first_matching_rule_wins_and_move_changes_it(store):
     sunday_long = {"id": 0, "start": at("2026-03-01").strftime("%Y-%m-%dT%H:%M:%SZ"), "sport": "run",
                    "distance_m": 15000.0}
     assert date(2026, 3, 1).weekday() == 6
-    assert attribution.choose(store, sunday_long).shoe.name == "A"
+    assert chooser.choose(store, sunday_long).shoe.name == "A"
     rules.move(store, r2["id"], 1)
     assert [r["id"] for r in rules.rows(store)] == [r2["id"], r1["id"]]
-    assert attribution.choose(store, sunday_long).by == f"rule:{r2['id']}"
+    assert chooser.choose(store, sunday_long).by == f"rule:{r2['id']}"
 
 
 def test_rule_for_pair_not_in_use_falls_through_to_default(store):
-    from shoetrack import rules
+    from shoetrack.attribution import rules
 
     pair(store, "Road")
     old = pair(store, "Old", purchased="2025-01-01", retired="2026-02-01", defaults=())
@@ -148,7 +148,7 @@ def test_date_window_edges(store):
 
 
 def test_retired_default_pair(store):
-    from shoetrack import inbox
+    from shoetrack.attribution import inbox
 
     pair(store, "Old", purchased="2025-06-01", retired="2026-05-01")
     assert on(store, act(store, "2026-04-30")[0]) == ("Old", "default")
@@ -166,7 +166,7 @@ def test_retired_default_pair(store):
 
 
 def test_two_defaults_land_in_inbox_with_suggestions(store):
-    from shoetrack import inbox
+    from shoetrack.attribution import inbox
 
     pair(store, "Nova", start_m=50 * MI)
     pair(store, "Pegasus", start_m=10 * MI)
@@ -186,7 +186,7 @@ def test_two_defaults_land_in_inbox_with_suggestions(store):
 
 
 def test_multisport_only_run_legs_reach_a_shoe(store):
-    from shoetrack import inbox
+    from shoetrack.attribution import inbox
 
     pair(store, "Tri")
     fid = file_row(store, "/data/race/tri.fit")
@@ -206,7 +206,8 @@ def test_multisport_totals_count_only_the_run(st, store):
 
 
 def test_walk_and_run_defaults(store):
-    from shoetrack import activities, inbox, rules
+    from shoetrack import activities
+    from shoetrack.attribution import inbox, rules
 
     road = pair(store, "Road")
     walk1, c = act(store, "2026-03-01", 3000, "walk")
@@ -232,7 +233,7 @@ def test_walk_and_run_defaults(store):
 
 
 def test_rule_by_folder(store):
-    from shoetrack import attribution, rules
+    from shoetrack.attribution import chooser, rules
 
     pair(store, "Road")
     trail = pair(store, "Speedgoat", defaults=())
@@ -243,10 +244,10 @@ def test_rule_by_folder(store):
     a2, _ = act(store, "2026-03-02", file_id=f_road, path="/home/me/Runs/Road/2026-03-02.fit")
     assert [on(store, a1), on(store, a2)] == [("Speedgoat", "rule:1"), ("Road", "default")]
     row = {"id": 0, "start": "2026-03-03T12:00:00Z", "sport": "run", "distance_m": 5000.0}
-    assert attribution.choose(store, row, path="C:\\Users\\me\\trail\\x.FIT").shoe.name == "Speedgoat"
-    assert attribution.choose(store, row, path="Trail/x.fit").shoe.name == "Speedgoat"  # relative
-    assert attribution.choose(store, row, path="/runs/Trails/x.fit").shoe.name == "Road"
-    assert attribution.choose(store, row).shoe.name == "Road"  # a manual entry has no file
+    assert chooser.choose(store, row, path="C:\\Users\\me\\trail\\x.FIT").shoe.name == "Speedgoat"
+    assert chooser.choose(store, row, path="Trail/x.fit").shoe.name == "Speedgoat"  # relative
+    assert chooser.choose(store, row, path="/runs/Trails/x.fit").shoe.name == "Road"
+    assert chooser.choose(store, row).shoe.name == "Road"  # a manual entry has no file
 
 
 @pytest.mark.parametrize("pattern,path,expected", [
@@ -265,7 +266,7 @@ def test_rule_by_folder(store):
     ("*/Trail/*", None, False),
 ])
 def test_path_matches(pattern, path, expected):
-    from shoetrack.attribution import path_matches
+    from shoetrack.attribution.chooser import path_matches
 
     assert path_matches(pattern, path) is expected
 
@@ -278,13 +279,13 @@ def test_path_matches(pattern, path, expected):
     ("fenix", None, False),
 ])
 def test_device_matches(pattern, device, expected):
-    from shoetrack.attribution import device_matches
+    from shoetrack.attribution.chooser import device_matches
 
     assert device_matches(pattern, device) is expected
 
 
 def test_rule_conditions_all_must_match(store):
-    from shoetrack import attribution, rules
+    from shoetrack.attribution import chooser, rules
 
     p = pair(store, "P", defaults=())
     rules.add(store, p, sport="trail_run", min_distance_m=5000, max_distance_m=10000,
@@ -293,19 +294,20 @@ def test_rule_conditions_all_must_match(store):
             "distance_m": 5000.0, "device": "Fenix 7"}
     assert date(2026, 3, 7).weekday() == 5
     path = "/r/Trail/a.fit"
-    assert attribution.choose(store, base, path=path).shoe.name == "P"
-    assert attribution.choose(store, base | {"distance_m": 10000.0}, path=path).shoe.name == "P"  # inclusive
+    assert chooser.choose(store, base, path=path).shoe.name == "P"
+    assert chooser.choose(store, base | {"distance_m": 10000.0}, path=path).shoe.name == "P"  # inclusive
     for change in ({"distance_m": 4999.0}, {"distance_m": 10001.0}, {"sport": "run"},
                    {"device": "Forerunner"}, {"device": None},
                    {"start": at("2026-03-08").strftime("%Y-%m-%dT%H:%M:%SZ")}):
-        assert attribution.choose(store, base | change, path=path).shoe is None, change
-    assert attribution.choose(store, base, path="/r/Road/a.fit").shoe is None
+        assert chooser.choose(store, base | change, path=path).shoe is None, change
+    assert chooser.choose(store, base, path="/r/Road/a.fit").shoe is None
 
 
 # ---------------------------------------------------------------- rules (core and CLI)
 
 def test_rule_positions_stay_contiguous(store):
-    from shoetrack import rules, shoes
+    from shoetrack import shoes
+    from shoetrack.attribution import rules
 
     p = pair(store, "P", defaults=())
     q = pair(store, "Q", defaults=())
@@ -528,7 +530,7 @@ def test_reassign_filters(history):
 
 
 def test_reassign_relabels_and_backfills(store):
-    from shoetrack import reassign, rules
+    from shoetrack.attribution import reassign, rules
 
     road = pair(store, "Road")
     r = rules.add(store, road, sport="run", min_distance_m=1)
@@ -558,7 +560,8 @@ def test_reassign_relabels_and_backfills(store):
 
 
 def test_reassign_apply_refuses_a_stale_plan(store):
-    from shoetrack import activities, reassign, rules
+    from shoetrack import activities
+    from shoetrack.attribution import reassign, rules
     from shoetrack.errors import ShoetrackError
 
     road = pair(store, "Road")
@@ -579,7 +582,7 @@ def test_ignored_activities_never_count_and_never_move(st):
     st("shoe", "add", "Nova", "--purchased", "2026-01-01", "--default-for", "run")
     st("log", "1mi", "--date", "2026-03-01")
     st("log", "5mi", "--date", "2026-03-02", "--shoe", "road")
-    from shoetrack import inbox
+    from shoetrack.attribution import inbox
     from shoetrack.store import open_store
 
     s = open_store(st.db)
@@ -818,7 +821,8 @@ def _history(store):
     in Light, Thursday trails in Trail, Wednesday treadmill runs in Tread, and Saturday easy
     runs split between Cushion and Light. All four pairs are default for runs (a rotation)."""
     from importers.model import Activity
-    from shoetrack import activities, attribution
+    from shoetrack import activities
+    from shoetrack.attribution import chooser
 
     pairs = {n: pair(store, n) for n in ("Cushion", "Light", "Trail", "Tread")}
     week = [  # (weekday offset from Sunday 2026-03-01, hour, sport, km, min/km, gps, pair)
@@ -833,7 +837,7 @@ def _history(store):
                              distance_m=km * 1000, source="fit", elapsed_s=km * pace * 60, has_gps=gps)
                 aid = activities.insert(store, a)
                 name = name or ("Cushion", "Light")[w % 2]
-                activities.set_assignment(store, aid, attribution.Choice(pairs[name], "manual", "manual"))
+                activities.set_assignment(store, aid, chooser.Choice(pairs[name], "manual", "manual"))
     return pairs
 
 

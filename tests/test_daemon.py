@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 from test_cli_import import T1, gpx, track
 
-from shoetrack import daemon, notify, outbox, watch
+from shoetrack import daemon, notify
+from shoetrack.alerts import outbox
+from shoetrack.ingest import watch
 from shoetrack.config import Config, from_dict
 from shoetrack.errors import ShoetrackError
 from shoetrack.store import open_store
@@ -174,7 +176,7 @@ def _failing(subject, body):
 
 
 def test_run_once_runs_both_jobs_and_survives_a_failing_one(opener, monkeypatch, caplog):
-    from shoetrack.alerts import Raised
+    from shoetrack.alerts.planning import Raised
 
     caplog.set_level(logging.INFO, logger="shoetrack")
     ran = []

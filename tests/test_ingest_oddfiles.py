@@ -13,7 +13,7 @@ import sys
 import pytest
 from test_cli_import import T1, gpx, track
 
-from shoetrack import watch
+from shoetrack.ingest import watch
 
 BAD_NAME = b"caf\xe9.gpx"  # Latin-1, not UTF-8
 BAD_SHOWN = "caf\\xe9.gpx"
@@ -175,7 +175,7 @@ def test_locked_database_is_retried_by_the_next_scan(store, config, tmp_path, pe
 def test_one_size_cap():
     import importers
 
-    from shoetrack import ingest
+    from shoetrack.ingest import pipeline
 
-    assert not hasattr(ingest, "MAX_FILE_BYTES")
-    assert ingest.MAX_BYTES is importers.MAX_BYTES == 64 * 2**20
+    assert not hasattr(pipeline, "MAX_FILE_BYTES")
+    assert pipeline.MAX_BYTES is importers.MAX_BYTES == 64 * 2**20

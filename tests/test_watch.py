@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from test_cli_import import T1, gpx, track
 
-from shoetrack import ingest, watch
+from shoetrack.ingest import pipeline, watch
 from shoetrack.errors import ShoetrackError, UsageProblem
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -43,13 +43,13 @@ def pegasus(st):
 def calls(monkeypatch):
     """Paths the importer was asked to read."""
     seen = []
-    real = ingest.import_file
+    real = pipeline.import_file
 
     def counting(store, path, **kw):
         seen.append(str(path))
         return real(store, path, **kw)
 
-    monkeypatch.setattr(ingest, "import_file", counting)
+    monkeypatch.setattr(pipeline, "import_file", counting)
     return seen
 
 
@@ -261,7 +261,7 @@ def test_watch_does_not_import_daemon():
     import subprocess
     import sys
 
-    code = "import sys, shoetrack.watch; print('shoetrack.daemon' in sys.modules)"
+    code = "import sys, shoetrack.ingest.watch; print('shoetrack.daemon' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
 

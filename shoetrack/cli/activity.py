@@ -185,12 +185,12 @@ def activity_sport(app: App, activity_id, sport_text):
       shoetrack activity sport 12 cycling
       shoetrack activity sport 12 trail_run
     """
-    from shoetrack import ingest
+    from shoetrack.ingest import pipeline
     from shoetrack.cli import notices
 
     sport = sport_arg(sport_text)
     with notices.watch(app) as levels:
-        change = ingest.set_sport(app.store, activity_id, sport)
+        change = pipeline.set_sport(app.store, activity_id, sport)
     old = change.before["sport"]
     head = f"Activity #{activity_id} ({fmt_dist(app, change.before['distance_m'])} on " \
            f"{local_day(change.before['start'])}): {old} -> {sport}"

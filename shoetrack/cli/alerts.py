@@ -85,9 +85,9 @@ def alerts_list(app: App, as_json):
     Example:
       shoetrack alerts list --json
     """
-    from shoetrack import alerts, outbox
+    from shoetrack.alerts import outbox, planning
 
-    rows = alerts.listing(app.store)
+    rows = planning.listing(app.store)
     if as_json:
         emit_json(rows)
         return
@@ -141,11 +141,11 @@ def alerts_check(app: App):
     Example:
       shoetrack alerts check
     """
-    from shoetrack import alerts
+    from shoetrack.alerts import planning
 
     now = _now()
     # A person is watching: try everything now, ignoring the retry backoff of automatic checks.
-    check = alerts.check(app.store, app.config, now, force=True)
+    check = planning.check(app.store, app.config, now, force=True)
     raised, attempts = check.raised, check.attempts
     for r in raised.rearmed:
         click.echo(f"Re-armed: {r['shoe']} {r['level']} (activities moved off; it can fire again)")
@@ -154,7 +154,7 @@ def alerts_check(app: App):
         covered.setdefault(d.status.shoe.name, []).append(d.level)
     for d in raised.notified:
         click.echo(f"Raised: {d.message}")
-        if d.status.shoe.name in covered and d.level in alerts.WEAR_LEVELS:
+        if d.status.shoe.name in covered and d.level in planning.WEAR_LEVELS:
             click.echo(f"  (also passed {', '.join(covered.pop(d.status.shoe.name))}: "
                        "recorded, not sent separately)")
     for la in raised.load:
@@ -189,12 +189,12 @@ def alerts_snooze(app: App, name, days, clear):
       shoetrack alerts snooze "Pegasus 40" --days 14
       shoetrack alerts snooze "Pegasus 40" --clear
     """
-    from shoetrack import alerts
+    from shoetrack.alerts import planning
 
     if (days is None) == (not clear):
         raise click.UsageError("give either --days N or --clear")
     shoe = shoe_arg(app, name)
-    until = alerts.snooze(app.store, shoe, None if clear else days, _now())
+    until = planning.snooze(app.store, shoe, None if clear else days, _now())
     if until is None:
         click.echo(f"Reminders for {shoe.name} resume.")
     else:

@@ -31,7 +31,7 @@ def describe(app: App, rule: dict) -> str:
     """The conditions of a rule in the user's units: 'trail_run; 5.0 to 10.0 mi; sat, sun'."""
     import json
 
-    from shoetrack.rules import WEEKDAYS
+    from shoetrack.attribution.rules import WEEKDAYS
 
     parts = []
     if rule["sport"]:
@@ -55,7 +55,7 @@ def describe(app: App, rule: dict) -> str:
 def reassign_hint(app: App) -> None:
     """After a rule change: say how many past activities it would move, without moving them
     (changing a rule never silently rewrites history)."""
-    from shoetrack import reassign
+    from shoetrack.attribution import reassign
 
     n = len(reassign.plan(app.store))
     if n:
@@ -89,7 +89,7 @@ def rule_add(app: App, shoe_ref, sport, min_text, max_text, device, weekdays, pa
       shoetrack rule add --shoe vaporfly --min 13mi --weekday sun
       shoetrack rule add --shoe walkers --sport walk --device 'Venu*'
     """
-    from shoetrack import rules
+    from shoetrack.attribution import rules
 
     shoe = shoe_arg(app, shoe_ref)
     rule = rules.add(
@@ -107,7 +107,7 @@ def rule_add(app: App, shoe_ref, sport, min_text, max_text, device, weekdays, pa
 @pass_app
 def rule_list(app: App, as_json):
     """List the rules in the order they are tried."""
-    from shoetrack import rules
+    from shoetrack.attribution import rules
 
     found = rules.rows(app.store)
     if as_json:
@@ -127,7 +127,7 @@ def rule_list(app: App, as_json):
 @pass_app
 def rule_remove(app: App, rule_id):
     """Remove rule RULE_ID (the id `rule list` shows)."""
-    from shoetrack import rules
+    from shoetrack.attribution import rules
 
     rule = rules.remove(app.store, rule_id)
     click.echo(f"Removed rule {rule['id']}: {describe(app, rule)} -> {rule['shoe']}.")
@@ -140,7 +140,7 @@ def rule_remove(app: App, rule_id):
 @pass_app
 def rule_move(app: App, rule_id, position):
     """Move rule RULE_ID to POSITION (1 = tried first)."""
-    from shoetrack import rules
+    from shoetrack.attribution import rules
 
     rule = rules.move(app.store, rule_id, position)
     click.echo(f"Moved rule {rule['id']} to position {rule['position']}.")
@@ -164,7 +164,7 @@ def inbox_cmd(app: App, pick, accept, as_json):
     (a rotation). --pick shows each with numbered pairs: press a number for that pair, Enter for
     the suggestion, s to skip, i to ignore it for good (a test recording), q to quit.
     """
-    from shoetrack import inbox
+    from shoetrack.attribution import inbox
     from shoetrack.cli import notices
 
     if pick and accept:
@@ -240,7 +240,7 @@ def _keys():
 
 
 def _pick(app: App, ids: list[int]) -> None:
-    from shoetrack import inbox
+    from shoetrack.attribution import inbox
     from shoetrack.cli import notices
 
     if not ids:
@@ -320,7 +320,7 @@ def reassign_cmd(app: App, shoe_ref, since, until, sport, do_apply, as_json):
     (none of which rewrites past assignments on its own). Choices you made (activity assign,
     --shoe, the inbox) and ignored activities never change.
     """
-    from shoetrack import reassign
+    from shoetrack.attribution import reassign
     from shoetrack.cli import notices
 
     shoe = shoe_arg(app, shoe_ref) if shoe_ref else None

@@ -54,7 +54,7 @@ def watch_add(app: App, folder, recursive, sport):
       shoetrack watch add ~/Garmin/Activities
       shoetrack watch add ~/Dropbox/Apps/WahooFitness --no-recursive
     """
-    from shoetrack import watch
+    from shoetrack.ingest import watch
 
     from shoetrack.cli.activity import sport_arg
 
@@ -79,7 +79,7 @@ def watch_list(app: App, as_json):
       shoetrack watch list
       shoetrack watch list --json
     """
-    from shoetrack import watch
+    from shoetrack.ingest import watch
 
     watches = watch.all_watches(app.store)
     if as_json:
@@ -107,7 +107,7 @@ def watch_remove(app: App, ref):
       shoetrack watch remove ~/Garmin/Activities
       shoetrack watch remove 2
     """
-    from shoetrack import watch
+    from shoetrack.ingest import watch
 
     w = watch.remove(app.store, ref)
     click.echo(f"No longer watching {w.folder} (#{w.id}); its imported activities stay.")
@@ -130,7 +130,7 @@ def watch_scan(app: App, settle, as_json):
       shoetrack watch scan
       shoetrack watch scan --settle 0s --json
     """
-    from shoetrack import watch
+    from shoetrack.ingest import watch
     from shoetrack.cli import notices
     from shoetrack.cli.importing import summary
     from shoetrack.config import BY_KEY

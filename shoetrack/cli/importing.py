@@ -11,7 +11,7 @@ from shoetrack.cli.base import App, cli, day, emit_json, fmt_dist, json_option, 
 def shown(path: str | None) -> str:
     # Not imported at module level: ingest pulls in the store and attribution, which commands
     # that never import should not load at start-up.
-    from shoetrack.ingest import shown as readable
+    from shoetrack.ingest.pipeline import shown as readable
 
     return readable(path)
 
@@ -47,7 +47,7 @@ def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_jso
       shoetrack import ride.gpx --sport cycling
       shoetrack import old-run.fit --shoe pegasus
     """
-    from shoetrack import ingest
+    from shoetrack.ingest import pipeline
     from shoetrack.cli import notices
     from shoetrack.cli.activity import sport_arg
 
@@ -56,16 +56,16 @@ def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_jso
     when_day = day(when, "--date")
     if _has_export(paths):
         return import_with_exports(app, paths, shoe, when_day, sport, dry_run, progress, as_json)
-    files = ingest.collect(paths)
+    files = pipeline.collect(paths)
     show_bar = progress if progress is not None else (sys.stderr.isatty() and not as_json)
     with notices.watch(app) as levels:
         if show_bar and files:
             with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
-                                   show_pos=True, item_show_func=lambda p: shown(ingest.escaped(p.name)) if p else None) as bar:
-                report = ingest.import_paths(app.store, paths, shoe=shoe, when=when_day, dry_run=dry_run,
+                                   show_pos=True, item_show_func=lambda p: shown(pipeline.escaped(p.name)) if p else None) as bar:
+                report = pipeline.import_paths(app.store, paths, shoe=shoe, when=when_day, dry_run=dry_run,
                                              sport=sport, progress=lambda p: bar.update(1, p), files=files)
         else:
-            report = ingest.import_paths(app.store, paths, shoe=shoe, when=when_day, dry_run=dry_run,
+            report = pipeline.import_paths(app.store, paths, shoe=shoe, when=when_day, dry_run=dry_run,
                                          sport=sport, files=files)
     if as_json:
         emit_json(report.to_json())
@@ -103,7 +103,7 @@ def summary(app: App, report) -> None:
 
 
 def _file_lines(f, dry_run: bool) -> None:
-    from shoetrack.ingest import SAME_FILE
+    from shoetrack.ingest.pipeline import SAME_FILE
 
     path = shown(f.path)
     if f.replaced:
@@ -157,7 +157,8 @@ def import_with_exports(app: App, paths, shoe, when_day, sport, dry_run, progres
     other paths as usual, one summary (and one transaction rolled back for --dry-run)."""
     import sqlite3
 
-    from shoetrack import exports, ingest
+    from shoetrack import exports
+    from shoetrack.ingest import pipeline
     from shoetrack.cli import notices
     from shoetrack.errors import ShoetrackError, UsageProblem
     from shoetrack.exports.run import import_export
@@ -165,8 +166,8 @@ def import_with_exports(app: App, paths, shoe, when_day, sport, dry_run, progres
     if shoe is not None:
         raise UsageProblem("--shoe does not apply to an export: its own gear names each pair")
     archives = [p for p in paths if exports.is_export(p)]
-    files = ingest.collect([p for p in paths if p not in archives])
-    report, results = ingest.Report(dry_run=dry_run), []
+    files = pipeline.collect([p for p in paths if p not in archives])
+    report, results = pipeline.Report(dry_run=dry_run), []
     bar = _ExportBar(progress if progress is not None else (sys.stderr.isatty() and not as_json))
 
     def run():
@@ -175,7 +176,7 @@ def import_with_exports(app: App, paths, shoe, when_day, sport, dry_run, progres
             report.files.extend(results[-1].files)
         bar.close()
         if files:
-            report.files.extend(ingest.import_paths(app.store, [], when=when_day, sport=sport,
+            report.files.extend(pipeline.import_paths(app.store, [], when=when_day, sport=sport,
                                                     files=files).files)
 
     with notices.watch(app) as levels:

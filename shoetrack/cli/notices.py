@@ -25,7 +25,7 @@ class LevelWatch:
         self.after = self._snapshot()
 
     def lines(self) -> list[str]:
-        from shoetrack.levels import rank, sentence
+        from shoetrack.alerts.levels import rank, sentence
 
         today = datetime.now().astimezone().date()
         out = []

@@ -33,7 +33,7 @@ def status_cmd(app: App, show_all, as_json):
         ["pair", "distance", "window (| = warn)", "state", "runs", "last worn", "reaches (forecast)"],
         align="lrllrll",
     )
-    from shoetrack import inbox
+    from shoetrack.attribution import inbox
 
     _unknown_dates([st.shoe for st in rows if not st.shoe.purchase_known and st.state != "retired"])
     unassigned = inbox.count(app.store)

@@ -3,7 +3,7 @@ activity with the pair the export names (see docs/exports.md).
 
 `archive` reads zips and folders under caps; `strava`, `garmin`, `apple` turn an export's tables
 into a Plan (pairs, listed activities, activity files); `run` imports a plan through
-shoetrack.ingest.
+shoetrack.ingest.pipeline.
 """
 from __future__ import annotations
 

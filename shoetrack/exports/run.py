@@ -1,5 +1,5 @@
 """Import an export: open it safely, read its plan, create or match its pairs, then import each
-activity file and each listed activity through shoetrack.ingest, with the export's gear."""
+activity file and each listed activity through shoetrack.ingest.pipeline, with the export's gear."""
 from __future__ import annotations
 
 import bisect
@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from shoetrack import ingest
+from shoetrack.ingest import pipeline
 from shoetrack import shoes as shoes_mod
 from shoetrack.errors import ShoetrackError
 from shoetrack.exports import kind_of
@@ -33,7 +33,7 @@ class ExportResult:
     created: list[str] = field(default_factory=list)
     matched: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    files: list[ingest.FileResult] = field(default_factory=list)
+    files: list[pipeline.FileResult] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"path": self.path, "kind": self.kind, "pairs_created": self.created,
@@ -61,7 +61,7 @@ def import_export(store: Store, path: str | Path, *, progress: Callable[[str], N
                   total: Callable[[int], None] | None = None) -> ExportResult:
     """Import one export (zip or folder). Never raises for a bad export: a refused archive or
     an unreadable table is one failed line, a damaged member fails alone."""
-    result = ExportResult(ingest.stored_path(path))
+    result = ExportResult(pipeline.stored_path(path))
     try:
         with open_export(path, label=result.path) as arc:
             plan = read_plan(arc)
@@ -70,14 +70,14 @@ def import_export(store: Store, path: str | Path, *, progress: Callable[[str], N
                 total(len(plan.records) + len(plan.files))
             _run(store, arc, plan, result, progress)
     except (ArchiveError, MemberError, ShoetrackError) as e:
-        result.files.append(ingest.record_member_failure(store, result.path, str(e)))
+        result.files.append(pipeline.record_member_failure(store, result.path, str(e)))
     return result
 
 
 def _run(store, arc: Archive, plan: Plan, result: ExportResult, progress) -> None:
     result.notes.extend(plan.notes)
     for name, reason in arc.problems + plan.problems:
-        result.files.append(ingest.record_member_failure(store, arc.vpath(name), reason))
+        result.files.append(pipeline.record_member_failure(store, arc.vpath(name), reason))
     pairs = ensure_pairs(store, plan, result)
     every = shoes_mod.all_shoes(store)  # once: rules and defaults read it for every member
     joiner = _Joiner(plan.records) if plan.join_by_start else None
@@ -94,7 +94,7 @@ def _run(store, arc: Archive, plan: Plan, result: ExportResult, progress) -> Non
     for rec in plan.records:
         if rec.key in done:
             continue
-        res = ingest.import_listed(store, f"{vlist}#{rec.key}", rec.activity, key=_key(rec),
+        res = pipeline.import_listed(store, f"{vlist}#{rec.key}", rec.activity, key=_key(rec),
                                    fmt=plan.source, gear=lambda act, r=rec: pairs.get(r.gear), shoes=every)
         result.files.append(res)
         if progress:
@@ -130,7 +130,7 @@ class _Gear:
         return self.pairs.get(joined.gear) if joined.gear else None
 
 
-def _member(store, arc: Archive, name: str, gear: _Gear, shoes: list[Shoe], done: set[str]) -> ingest.FileResult:
+def _member(store, arc: Archive, name: str, gear: _Gear, shoes: list[Shoe], done: set[str]) -> pipeline.FileResult:
     """Import one activity-file member; the records it stands for go into `done` once it is in
     (a member that fails leaves them to be imported from the export's figures)."""
     vpath = arc.vpath(name)
@@ -141,9 +141,9 @@ def _member(store, arc: Archive, name: str, gear: _Gear, shoes: list[Shoe], done
         # Strava's TCX files often start with spaces before <?xml: XML allows none there.
         data = data.lstrip(b" \t\r\n") if data[:1].isspace() else data
     except MemberError as e:
-        return ingest.record_member_failure(store, vpath, str(e))
+        return pipeline.record_member_failure(store, vpath, str(e))
     gear.joined.clear()
-    res = ingest.import_member(store, vpath, data, gear=gear, shoes=shoes)
+    res = pipeline.import_member(store, vpath, data, gear=gear, shoes=shoes)
     if res.status in ("imported", "duplicate"):
         done.update(gear.joined)
     return res
@@ -154,14 +154,14 @@ def _nested(store, arc: Archive, name: str, gear: _Gear, result: ExportResult, p
     try:
         with arc.nested(name) as inner:
             for n, reason in inner.problems:
-                result.files.append(ingest.record_member_failure(store, inner.vpath(n), reason))
+                result.files.append(pipeline.record_member_failure(store, inner.vpath(n), reason))
             for n in inner.names():
                 if is_activity_name(n):
                     result.files.append(_member(store, inner, n, gear, shoes, done))
                     if progress:
                         progress(n)
     except (ArchiveError, MemberError) as e:
-        result.files.append(ingest.record_member_failure(store, arc.vpath(name), str(e)))
+        result.files.append(pipeline.record_member_failure(store, arc.vpath(name), str(e)))
 
 
 class _Joiner:

@@ -71,7 +71,7 @@ def compose(channel: str, alerts: list[LoadAlert]) -> tuple[str, str]:
 def raise_load_alerts(store, config, channels: list[str], now: datetime | None = None) -> list[LoadAlert]:
     """Record the load alerts due at `now` (UTC) and queue one message per channel in `channels`,
     in one transaction. Returns what was raised (nothing when `[load] alert` is off)."""
-    from shoetrack import outbox
+    from shoetrack.alerts import outbox
     from shoetrack.insight.load import compute
     from shoetrack.insight.settings import load_settings
     from shoetrack.units import iso

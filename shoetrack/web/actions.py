@@ -45,7 +45,7 @@ def _levels():
 
 
 def _reassign_note() -> list[str]:
-    from shoetrack import reassign
+    from shoetrack.attribution import reassign
 
     n = len(reassign.plan(store()))
     if not n:
@@ -126,7 +126,7 @@ def unretire(shoe_id: int):
 
 
 def _assign(activity_id: int, by: str) -> list[str]:
-    from shoetrack import inbox
+    from shoetrack.attribution import inbox
 
     shoe = _form_pair()
     with _levels() as levels:
@@ -148,7 +148,7 @@ def assign(activity_id: int):
 
 @action(_to_inbox)
 def ignore(activity_id: int):
-    from shoetrack import inbox
+    from shoetrack.attribution import inbox
 
     inbox.ignore(store(), activity_id)
     return [f"#{activity_id} ignored: it will never count (`shoetrack activity unassign "
@@ -159,7 +159,7 @@ def ignore(activity_id: int):
 def accept_all():
     """Every suggestion among the runs the page showed (runs imported since are left for the
     next look), as `inbox --accept` takes them."""
-    from shoetrack import inbox
+    from shoetrack.attribution import inbox
 
     try:
         ids = [int(x) for x in (request.form.get("ids") or "").split(",") if x.strip()]

@@ -16,7 +16,7 @@ IMPORTS_PAGE = 200
 def render(template: str, **ctx):
     """A page with what every page shows: the inbox count in the menu, the forms' token, and
     whether actions are offered at all."""
-    from shoetrack import inbox
+    from shoetrack.attribution import inbox
 
     guard = g.settings.guard
     waiting = inbox.count(store())
@@ -54,7 +54,8 @@ def pairs_page():
 
 @retrying
 def pair_page(shoe_id: int):
-    from shoetrack import activities, alerts, shoes
+    from shoetrack import activities, shoes
+    from shoetrack.alerts import planning
     from shoetrack.errors import ShoetrackError
     from shoetrack.mileage import compute
     from shoetrack.sports import SHOE_SPORTS
@@ -66,7 +67,7 @@ def pair_page(shoe_id: int):
     st = compute(store(), g.settings.config, include_retired=True, shoe_ids=[shoe.id])[0]
     show_all = request.args.get("all") == "1"
     acts = activities.query(store(), shoe=shoe, limit=None if show_all else ACTIVITY_PAGE)
-    raised = [a for a in alerts.listing(store()) if a["shoe_id"] == shoe.id]
+    raised = [a for a in planning.listing(store()) if a["shoe_id"] == shoe.id]
     from shoetrack.web import charts
 
     return render("pair.html", st=st, shoe=shoe, acts=acts, show_all=show_all,
@@ -85,7 +86,7 @@ def edit_values(shoe) -> dict:
 
 @retrying
 def inbox_page():
-    from shoetrack import inbox
+    from shoetrack.attribution import inbox
 
     items = inbox.entries(store())
     return render("inbox.html", items=items, ids=",".join(str(e.activity["id"]) for e in items))

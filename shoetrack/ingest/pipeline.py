@@ -21,7 +21,8 @@ from typing import Callable, Iterable
 
 from importers import MAX_BYTES
 
-from shoetrack import activities, attribution
+from shoetrack import activities
+from shoetrack.attribution import chooser
 from shoetrack.errors import ShoetrackError
 from shoetrack.shoes import Shoe, all_shoes
 from shoetrack.sports import family, wears_shoes
@@ -427,11 +428,11 @@ def _put_on(store: Store, ids: list[int], shoe: Shoe) -> list[str]:
         row = activities.get(store, activity_id)
         now = store.one("SELECT shoe_id, by FROM assignments WHERE activity_id = ?", (activity_id,))
         head = f"already imported as activity {activity_id}"
-        if now and now["shoe_id"] == shoe.id and now["by"] in attribution.USER_BY:
+        if now and now["shoe_id"] == shoe.id and now["by"] in chooser.USER_BY:
             lines.append(f"{head}; it already counts on {shoe.name}")
             continue
         try:
-            choice = attribution.explicit(shoe, row)
+            choice = chooser.explicit(shoe, row)
         except ShoetrackError as e:
             lines.append(f"{head}; not put on {shoe.name}: {e}")
             continue
@@ -517,7 +518,7 @@ def _store(store: Store, f: _File, acts: list, inferred: list[bool], shoe: Shoe 
     result = FileResult(f.path, "imported", "; ".join(notes) or None, format=f.fmt, replaced=len(old))
     file_id = _log_row(store, f, "imported", result.reason)
     shoes = shoes if shoes is not None else all_shoes(store)
-    rules = attribution.load_rules(store)
+    rules = chooser.load_rules(store)
     for act, guess in fresh:
         _insert(store, act, guess, file_id, _match(old, act), shoe, shoes, rules, result)
     return result
@@ -601,21 +602,21 @@ def _insert(store, act, guess: bool, file_id: int, before: dict | None, shoe, sh
         result.unassigned.append(f"#{activity_id} {act.sport}: {choice.reason}")
 
 
-def _choose(store, row, shoe, path, shoes, rules, before: dict | None = None) -> attribution.Choice:
+def _choose(store, row, shoe, path, shoes, rules, before: dict | None = None) -> chooser.Choice:
     if shoe is not None and wears_shoes(row["sport"]):
         try:
-            return attribution.explicit(shoe, row)
+            return chooser.explicit(shoe, row)
         except ShoetrackError as e:
-            return attribution.Choice(None, None, str(e))
-    if before and before["by"] in attribution.USER_BY and before["shoe_id"]:
+            return chooser.Choice(None, None, str(e))
+    if before and before["by"] in chooser.USER_BY and before["shoe_id"]:
         kept = next((s for s in (shoes or all_shoes(store)) if s.id == before["shoe_id"]), None)
         if kept is not None:
             try:
-                attribution.explicit(kept, row)  # still applies: a shoe sport, the pair in use that day
-                return attribution.Choice(kept, before["by"], "kept from before the file changed")
+                chooser.explicit(kept, row)  # still applies: a shoe sport, the pair in use that day
+                return chooser.Choice(kept, before["by"], "kept from before the file changed")
             except ShoetrackError:
                 pass
-    return attribution.choose(store, row, path=path, shoes=shoes, rules=rules)
+    return chooser.choose(store, row, path=path, shoes=shoes, rules=rules)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -657,7 +658,7 @@ class SportChange:
 
     before: dict
     sport: str
-    choice: attribution.Choice
+    choice: chooser.Choice
     came_off: str | None
 
 
@@ -676,10 +677,10 @@ def set_sport(store: Store, activity_id: int, sport: str) -> SportChange:
         row = activities.get(store, activity_id)
         shoes = all_shoes(store)
         worn = next((s for s in shoes if current and s.id == current["shoe_id"]), None)
-        if worn is not None and current["by"] in attribution.USER_BY and wears_shoes(sport):
-            return SportChange(before, sport, attribution.Choice(worn, current["by"], "your choice, kept"), None)
+        if worn is not None and current["by"] in chooser.USER_BY and wears_shoes(sport):
+            return SportChange(before, sport, chooser.Choice(worn, current["by"], "your choice, kept"), None)
         path = store.scalar("SELECT path FROM files WHERE id = ?", (row["file_id"],)) if row["file_id"] else None
-        choice = attribution.choose(store, row, path=path, shoes=shoes)
+        choice = chooser.choose(store, row, path=path, shoes=shoes)
         activities.set_assignment(store, activity_id, choice)
     came_off = worn.name if worn is not None and (choice.shoe is None or choice.shoe.id != worn.id) else None
     return SportChange(before, sport, choice, came_off)
@@ -762,7 +763,7 @@ def _store_member(store: Store, f: _File, acts: list, gear, shoes, logged: bool)
             result = FileResult(f.path, "imported", "; ".join(notes) or None, format=f.fmt, replaced=len(old))
             file_id = _log_row(store, f, "imported", result.reason)
             shoes = shoes if shoes is not None else all_shoes(store)
-            rules = attribution.load_rules(store)
+            rules = chooser.load_rules(store)
             for act in fresh:
                 _insert_member(store, act, worn[id(act)], _match(old, act), file_id, shoes, rules, result)
             _archive_gear(store, result, dups, worn)
@@ -804,7 +805,7 @@ def assign_archive(store: Store, row: dict, shoe: Shoe) -> bool:
     now = store.one("SELECT shoe_id, by FROM assignments WHERE activity_id = ?", (row["id"],))
     if now and (now["by"] in ("manual", "inbox") or (now["shoe_id"], now["by"]) == (shoe.id, "archive")):
         return False
-    activities.set_assignment(store, row["id"], attribution.Choice(shoe, "archive", "gear in the export"))
+    activities.set_assignment(store, row["id"], chooser.Choice(shoe, "archive", "gear in the export"))
     return True
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from shoetrack import activities, attribution
+from shoetrack import activities
+from shoetrack.attribution import chooser
 from shoetrack.errors import ShoetrackError
 from shoetrack.shoes import Shoe, all_shoes
 from shoetrack.store import Store
@@ -70,8 +71,8 @@ def plan(store: Store, shoe: Shoe | None = None, since: date | None = None,
     since/until: local dates, both inclusive. shoe: only changes that take an activity off or
     put one on that pair. sport: canonical sport name. Read-only.
     """
-    sql = SQL.format(user=", ".join("?" for _ in attribution.USER_BY))
-    params: list = list(attribution.USER_BY)
+    sql = SQL.format(user=", ".join("?" for _ in chooser.USER_BY))
+    params: list = list(chooser.USER_BY)
     if sport:
         sql += " AND a.sport = ?"
         params.append(sport)
@@ -84,10 +85,10 @@ def plan(store: Store, shoe: Shoe | None = None, since: date | None = None,
     sql += " ORDER BY a.start, a.id"
     shoes = all_shoes(store)
     by_id = {s.id: s for s in shoes}
-    rules = attribution.load_rules(store)
+    rules = chooser.load_rules(store)
     out = []
     for row in store.q(sql, params):
-        choice = attribution.choose(store, row, path=row["file"], shoes=shoes, rules=rules)
+        choice = chooser.choose(store, row, path=row["file"], shoes=shoes, rules=rules)
         new_id = _id(choice.shoe)
         if new_id == row["shoe_id"] and choice.by == row["by"]:
             continue
@@ -114,7 +115,7 @@ def apply(store: Store, changes: list[Change]) -> None:
             if now is None or now["ignored"] or (now["shoe_id"], now["by"]) != (_id(c.old_shoe), c.old_by):
                 raise ShoetrackError(f"activity #{aid} changed since the plan was made: "
                                      "run `shoetrack reassign` again")
-            activities.set_assignment(store, aid, attribution.Choice(c.new_shoe, c.new_by, c.why))
+            activities.set_assignment(store, aid, chooser.Choice(c.new_shoe, c.new_by, c.why))
 
 
 def moved(changes: list[Change]) -> list[dict]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from shoetrack.errors import ShoetrackError, UsageProblem
-from shoetrack.rules import rows as load_rules
+from shoetrack.attribution.rules import rows as load_rules
 from shoetrack.shoes import Shoe, all_shoes
 from shoetrack.sports import RUN_SPORTS, wears_shoes
 from shoetrack.store import Store

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from shoetrack import ingest
+from shoetrack.ingest import pipeline
 from shoetrack.errors import ShoetrackError, UsageProblem
 from shoetrack.units import iso
 
@@ -70,7 +70,7 @@ def add(store, folder: str | Path, *, recursive: bool = True, now: datetime | No
         sport: str | None = None) -> Watch:
     """Watch `folder` (stored as an absolute path with symlinks resolved). The folder must exist
     now; later it may go missing (an unplugged watch) and is then skipped by scans. `sport`
-    (canonical) is given to files in it that do not say theirs (see ingest.import_file)."""
+    (canonical) is given to files in it that do not say theirs (see pipeline.import_file)."""
     path = Path(folder).expanduser()
     if not path.exists():
         raise UsageProblem(f"no such folder: {path}")
@@ -163,7 +163,7 @@ class WatchResult:
 
 
 @dataclass
-class ScanReport(ingest.Report):
+class ScanReport(pipeline.Report):
     """An import report (one entry per file read) plus the scan's own findings: per watch,
     files waiting to settle, and how many files were unchanged (not read)."""
 
@@ -194,9 +194,9 @@ def settled(size: int, mtime: float, now_s: float, settle_s: float, seen: Sighti
 
 
 def list_files(folder: Path, recursive: bool) -> list[Path]:
-    """Activity files in `folder` (see ingest.walk: sorted, hidden entries skipped, special
+    """Activity files in `folder` (see pipeline.walk: sorted, hidden entries skipped, special
     files listed so the import logs them). Raises OSError when the folder cannot be read."""
-    return ingest.walk(folder, recursive)
+    return pipeline.walk(folder, recursive)
 
 
 @dataclass
@@ -249,7 +249,7 @@ def _mark_scanned(store, w: Watch, now: datetime) -> None:
         with store.write():
             store.conn.execute("UPDATE watches SET last_scan = ? WHERE id = ?", (iso(now), w.id))
     except ShoetrackError as e:
-        if not ingest.is_locked(e):
+        if not pipeline.is_locked(e):
             raise
         # Another process holds the database: the time of the scan is only information, and
         # the files it could not record are read again by the next scan.
@@ -276,8 +276,8 @@ def _state(path: Path):
     """(size, mtime) as the import log records them: of the file, or of the link or special
     file that the import skips (so a FIFO is logged once, not at every scan). None if gone."""
     try:
-        st = ingest.probe(path)
-    except ingest.Unreadable as e:
+        st = pipeline.probe(path)
+    except pipeline.Unreadable as e:
         st = e.st
     return None if st is None else (st.st_size, st.st_mtime)
 
@@ -286,7 +286,7 @@ def _waiting(state: _Scan, paths: list[Path], result: WatchResult) -> list[Path]
     """The files of one watch to read now: new or changed, and settled."""
     todo: list[Path] = []
     for path in paths:
-        spath = ingest.stored_path(path)
+        spath = pipeline.stored_path(path)
         if spath in state.done:
             continue
         state.done.add(spath)
@@ -323,7 +323,7 @@ def _import(state: _Scan, w: Watch, todo: list[Path], result: WatchResult, stop)
             from shoetrack.shoes import all_shoes
 
             state.shoes = all_shoes(state.store)
-        state.report.files.append(ingest.import_file(state.store, path, shoes=state.shoes, sport=w.sport))
+        state.report.files.append(pipeline.import_file(state.store, path, shoes=state.shoes, sport=w.sport))
         result.new += 1
 
 
@@ -351,8 +351,8 @@ def _touched(store, index, path: Path, spath: str, size: int, mtime: float) -> b
     if not rows:
         return False
     try:
-        data, _ = ingest.read_file(path)
-    except ingest.Unreadable:
+        data, _ = pipeline.read_file(path)
+    except pipeline.Unreadable:
         return False  # let the importer record why it cannot be read
     sha = hashlib.sha256(data).hexdigest()
     for r in rows:

@@ -70,7 +70,7 @@ class Plan:
 
 def reached(st, today: date) -> dict[str, bool]:
     """Which levels a pair is at or past (ignoring history, snooze and retirement)."""
-    from shoetrack.levels import rank
+    from shoetrack.alerts.levels import rank
 
     r = rank(st.state)
     age = False
@@ -93,7 +93,7 @@ def plan(statuses, history: list[dict], now: datetime, *, units: str = "mi") -> 
     `alerts` table (id, shoe_id, level, distance_m, raised_at, rearmed_at). `units` only shapes
     the message texts.
     """
-    from shoetrack.levels import sentence
+    from shoetrack.alerts.levels import sentence
 
     today = now.astimezone().date()
     rows_by_shoe: dict[int, list[dict]] = defaultdict(list)
@@ -202,7 +202,7 @@ def _queue(store, config, result: Raised, notify_ids: list[int], statuses, now: 
     still holds unsent messages (turned off, or its server down): those are folded into the new
     digest, so what a channel missed arrives as one message, with the current level of each
     pair instead of a stale one it has since passed."""
-    from shoetrack import outbox
+    from shoetrack.alerts import outbox
 
     today = now.astimezone().date()
     by_shoe = {st.shoe.id: st for st in statuses}
@@ -220,7 +220,7 @@ def _queue(store, config, result: Raised, notify_ids: list[int], statuses, now: 
 def _fold(new: list[Due], earlier: list[dict], by_shoe: dict) -> list[Due]:
     """The alerts of one digest: the new ones, plus the earlier unsent ones of each pair that a
     new, higher wear level does not supersede (their text as raised; in pair order)."""
-    from shoetrack.levels import rank
+    from shoetrack.alerts.levels import rank
 
     top: dict[int, int] = {}
     for d in new:
@@ -251,7 +251,7 @@ def check(store, config, now: datetime | None = None, *, force: bool = False) ->
     """The alert check the daemon and `shoetrack alerts check` both run: raise what is due at
     `now` (UTC), then deliver the outbox. `force` (a person is watching) tries every queued
     message now; otherwise failed ones wait for their backoff."""
-    from shoetrack import outbox
+    from shoetrack.alerts import outbox
 
     now = now or datetime.now(timezone.utc)
     raised = raise_due(store, config, now)
@@ -307,7 +307,7 @@ def listing(store) -> list[dict]:
 
 def title(dues: list[Due]) -> str:
     """Short title of a digest: the headline for one alert, else a count of pairs."""
-    from shoetrack.levels import headline
+    from shoetrack.alerts.levels import headline
 
     names = list(dict.fromkeys(d.status.shoe.name for d in dues))
     if len(dues) == 1:
@@ -334,7 +334,7 @@ def compose(channel: str, dues: list[Due], units: str, today: date) -> tuple[str
 
 
 def _email_block(d: Due, units: str, today: date) -> str:
-    from shoetrack.levels import advice, headline, pace_text
+    from shoetrack.alerts.levels import advice, headline, pace_text
 
     st = d.status
     fd = lambda m: format_distance(m, units, 0)

@@ -3,7 +3,7 @@
 An activity lands here when nothing is eligible or several pairs fit equally (two defaults for
 running), or when it was imported before the pair or rule that fits it existed. The suggestion
 is, in order: the automatic choice as it stands now (a rule, or the one default pair); else the
-pair the runner's own past choices point to (shoetrack.suggest); else the least-worn pair of the
+pair the runner's own past choices point to (shoetrack.attribution.suggest); else the least-worn pair of the
 rotation (the pairs default for the sport that may be worn that day). The list is worked out in
 order, each suggestion adding its distance to its pair, so that "least worn" spreads a rotation
 and `--accept` takes exactly the suggestions listed.
@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from shoetrack import activities, attribution, suggest
+from shoetrack import activities
+from shoetrack.attribution import chooser, suggest
 from shoetrack.errors import ShoetrackError
 from shoetrack.shoes import Shoe, all_shoes
 from shoetrack.sports import SHOE_SPORTS
@@ -87,7 +88,7 @@ class _Context:
 
     def __init__(self, store: Store, waiting: list[dict]):
         self.shoes = all_shoes(store)
-        self.rules = attribution.load_rules(store)
+        self.rules = chooser.load_rules(store)
         self.model = suggest.load(store, waiting[0]["start"], waiting[-1]["start"])
         worn = {r["shoe_id"]: r["d"] for r in store.q(
             "SELECT g.shoe_id, sum(a.distance_m) AS d FROM assignments g"
@@ -95,7 +96,7 @@ class _Context:
         self.wear = {s.id: s.start_distance_m + (worn.get(s.id) or 0.0) for s in self.shoes}
 
 
-def _suggest(act: dict, ctx: _Context, choices: list[Shoe], auto: attribution.Choice) -> Suggestion | None:
+def _suggest(act: dict, ctx: _Context, choices: list[Shoe], auto: chooser.Choice) -> Suggestion | None:
     if auto.shoe is not None:
         return Suggestion(auto.shoe, auto.reason)
     learned = ctx.model.suggest(act, choices)
@@ -106,7 +107,7 @@ def _suggest(act: dict, ctx: _Context, choices: list[Shoe], auto: attribution.Ch
         least = min(learned.likely, key=lambda s: (ctx.wear[s.id], s.name.lower()))
         names = ", ".join(s.name for s in sorted(learned.likely, key=lambda s: s.name.lower()))
         return Suggestion(least, f"least worn of {names}, worn for runs like this")
-    rotation = attribution.defaults_for(choices, act["sport"])
+    rotation = chooser.defaults_for(choices, act["sport"])
     if not rotation:
         return None
     least = min(rotation, key=lambda s: (ctx.wear[s.id], s.name.lower()))
@@ -116,8 +117,8 @@ def _suggest(act: dict, ctx: _Context, choices: list[Shoe], auto: attribution.Ch
 
 
 def _entry(store: Store, act: dict, ctx: _Context) -> Entry:
-    choices = attribution.eligible(ctx.shoes, local_date(act["start"]), by_hand=True)
-    auto = attribution.choose(store, act, path=act["file"], shoes=ctx.shoes, rules=ctx.rules)
+    choices = chooser.eligible(ctx.shoes, local_date(act["start"]), by_hand=True)
+    auto = chooser.choose(store, act, path=act["file"], shoes=ctx.shoes, rules=ctx.rules)
     # An automatic choice that exists now means the activity predates the pair or rule behind it.
     waiting = auto.reason if auto.shoe is None else "added before its rule or pair existed, or unassigned by hand"
     return Entry(act, _suggest(act, ctx, choices, auto), waiting, choices, auto.predates)
@@ -163,8 +164,8 @@ def assign(store: Store, activity_id: int, shoe: Shoe, *, by: str = "manual") ->
         row = _still_waiting(store, activity_id)
         if row is None:
             raise ShoetrackError(f"activity #{activity_id} is no longer in the inbox")
-        choice = attribution.explicit(shoe, row)
-        activities.set_assignment(store, activity_id, attribution.Choice(shoe, by, choice.reason))
+        choice = chooser.explicit(shoe, row)
+        activities.set_assignment(store, activity_id, chooser.Choice(shoe, by, choice.reason))
 
 
 def accept(store: Store, items: list[Entry]) -> list[Entry]:

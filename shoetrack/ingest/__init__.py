@@ -1,0 +1,6 @@
+"""Ingest: activity files into the store.
+
+- `pipeline`: one file from disk to activities (safe read, hash, already logged, duplicate,
+  insert, attribution), the folder walk, and the import log.
+- `watch`: watched folders, scanned for new or changed files that have settled.
+"""
