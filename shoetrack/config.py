@@ -24,7 +24,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from shoetrack.errors import ShoetrackError, UsageProblem
-from shoetrack.units import METERS_PER_MILE, parse_distance, parse_duration
+from shoetrack.units import METERS_PER_MILE, format_seconds, parse_distance, parse_duration
 
 APP = "shoetrack"
 # The delivery channels, each a section of the settings table, in the order a digest is queued
@@ -112,7 +112,6 @@ def integer(low: int, high: int) -> Kind:
 def duration(low_s: float, high_s: float) -> Kind:
     """Seconds from "45s", "5m", "1h30m", "2d", "52:30" (the one grammar, units.parse_duration),
     or a bare number of seconds."""
-    from shoetrack.units import format_seconds
 
     span = f"between {format_seconds(low_s)} and {format_seconds(high_s)}"
     show = f"a duration, {format_seconds(low_s)} to {format_seconds(high_s)} (\"90s\", \"5m\", \"1h30m\")"

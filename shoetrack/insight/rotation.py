@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from shoetrack.mileage import compute
 from shoetrack.units import iso, local_date
 
 ROTATION_DAYS = 30
@@ -67,7 +68,6 @@ def _recent(store, now: datetime) -> dict[int, float]:
 
 def rotation(store, config, *, now: datetime | None = None) -> Rotation:
     """Every active pair's share of the last 30 days' distance on pairs, most worn first."""
-    from shoetrack.mileage import compute
 
     now = now or datetime.now(timezone.utc)
     today = now.astimezone().date()
@@ -125,7 +125,6 @@ class Retired:
 
 def retired(store, config, *, now: datetime | None = None) -> list[Retired]:
     """Every retired pair, latest retirement first."""
-    from shoetrack.mileage import compute
 
     out = []
     for st in compute(store, config, include_retired=True, now=now):

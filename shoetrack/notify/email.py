@@ -12,8 +12,9 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from shoetrack.config import SMTP_PORTS
-from shoetrack.notify import DeliveryError, one_line, redact
+from shoetrack.config import SETTINGS, SMTP_PORTS
+from shoetrack.errors import UsageProblem
+from shoetrack.notify.base import DeliveryError, one_line, redact
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -79,8 +80,6 @@ class EmailSettings:
 
 def _typed(section: dict) -> dict:
     """Every ``[email]`` setting typed (defaults filled in); ValueError names a bad key."""
-    from shoetrack.config import SETTINGS
-    from shoetrack.errors import UsageProblem
 
     known = {s.name: s for s in SETTINGS if s.section == "email"}
     unknown = sorted(set(section) - set(known))
