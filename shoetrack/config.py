@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from typing import NoReturn
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,7 +41,7 @@ SMTP_SECURITY = ("starttls", "ssl", "none")
 SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
-def _bad(reason: str):
+def _bad(reason: str) -> NoReturn:
     raise UsageProblem(reason)
 
 

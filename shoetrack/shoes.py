@@ -186,6 +186,7 @@ def add(store: Store, name: str, *, defaults: tuple[float, float] | None = None,
         cols = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         cur = store.conn.execute(f"INSERT INTO shoes ({cols}) VALUES ({marks})", list(row.values()))
+        assert cur.lastrowid is not None  # an INSERT just ran
         shoe = get(store, cur.lastrowid)
         _check_window(shoe, defaults)
     return shoe

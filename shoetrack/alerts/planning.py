@@ -340,7 +340,7 @@ def _email_block(d: Due, units: str, today: date) -> str:
         target, when = (st.warn_m, st.forecast_warn) if d.level == "approaching" else (
             st.replace_m, st.forecast_replace)
         pace = pace_text(st, when, units, today)
-        forecast = (f"{fd(target)} around {when.isoformat()}, {pace}" if pace
+        forecast = (f"{fd(target)} around {when.isoformat()}, {pace}" if pace and when
                     else "no runs on it in the last 6 weeks to forecast from")
         lines.append(f"  Forecast:   {forecast}")
     elif d.level in ("replace", "reminder"):
@@ -349,7 +349,7 @@ def _email_block(d: Due, units: str, today: date) -> str:
         worn = (f"you run ~{rate:.0f} {units}/week on it" if st.rate_m_per_day > 0
                 else "not worn in the last 6 weeks")
         lines.append(f"  Forecast:   past the replace distance by {fd(over)}; {worn}")
-    else:
+    elif st.shoe.purchased_on:  # an age alert needs a purchase date
         bought = date.fromisoformat(st.shoe.purchased_on)
         lines.append(f"  Age:        bought {bought.isoformat()}, {(today - bought).days} days ago "
                      f"(limit {st.shoe.max_age_days} days)")

@@ -17,6 +17,7 @@ from shoetrack.errors import UsageProblem
 from shoetrack.notify.base import DeliveryError, one_line, redact
 
 if TYPE_CHECKING:
+    import smtplib
     from email.message import EmailMessage
 
 log = logging.getLogger(__name__)
@@ -216,7 +217,7 @@ class _Session:
     """The SMTP connection being used and the step it is at, for the error message."""
 
     def __init__(self) -> None:
-        self.smtp = None
+        self.smtp: smtplib.SMTP | None = None
         self.stage = "connect"
 
 
