@@ -8,7 +8,6 @@ from importers.model import RUN_SPORTS, SHOE_SPORTS, SPORTS
 
 from shoetrack.errors import UsageProblem
 
-__all__ = ["RUN_SPORTS", "SHOE_SPORTS", "SPORTS"]
 
 ALIASES = {
     "running": "run",
