@@ -48,7 +48,7 @@ class Shoe:
     created_at: str
 
     @classmethod
-    def from_row(cls, row: dict) -> "Shoe":
+    def from_row(cls, row: dict) -> Shoe:
         row = dict(row)
         row["default_sports"] = json.loads(row["default_sports"] or "[]")
         return cls(**row)

@@ -5,9 +5,7 @@ from __future__ import annotations
 # Runs (RUN_SPORTS) are assigned automatically to the sport's default pair; walk and hike only to
 # pairs that are explicitly the default for them, since many runners walk in other shoes.
 from importers.model import RUN_SPORTS, SHOE_SPORTS, SPORTS
-
 from shoetrack.errors import UsageProblem
-
 
 ALIASES = {
     "running": "run",

@@ -332,7 +332,8 @@ def compose(channel: str, dues: list[Due], units: str, today: date) -> tuple[str
 def _email_block(d: Due, units: str, today: date) -> str:
 
     st = d.status
-    fd = lambda m: format_distance(m, units, 0)
+    def fd(m):
+        return format_distance(m, units, 0)
     lines = [headline(d.level, st.shoe.name) + ".", ""]
     lines.append(f"  Distance:   {fd(st.total_m)} (warn at {fd(st.warn_m)}, "
                  f"replace at {fd(st.replace_m)})")

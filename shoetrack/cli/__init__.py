@@ -6,13 +6,20 @@ attribution, insight, exports, the daemon's APScheduler) doubles that to about 1
 command, `--help` included. This is the one place where function-local imports are the rule; the
 core modules import each other at the top.
 """
-from shoetrack.cli.base import cli
-
 # Registering the command modules (each imports only click and shoetrack.cli.base at top level).
-from shoetrack.cli import activity, alerts, attrib, daemon, importing, shoes, status  # noqa: E402,F401
-from shoetrack.cli import config  # noqa: E402,F401
-from shoetrack.cli import insight  # noqa: E402,F401
-from shoetrack.cli import serve  # noqa: E402,F401
+from shoetrack.cli import (  # noqa: F401
+    activity,
+    alerts,
+    attrib,
+    config,
+    daemon,
+    importing,
+    insight,
+    serve,
+    shoes,
+    status,
+)
+from shoetrack.cli.base import cli
 
 
 def main():

@@ -7,8 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from shoetrack.mileage import compute
-from shoetrack.mileage import PairStatus
+from shoetrack.mileage import PairStatus, compute
 from shoetrack.units import iso, local_date
 
 ROTATION_DAYS = 30
