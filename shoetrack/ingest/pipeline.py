@@ -117,35 +117,41 @@ def walk(folder: str | Path, recursive: bool = True) -> list[str]:
     root = os.fspath(folder)
     found: list[str] = []
     seen: set[tuple[int, int]] = set()
-    stack = [root]
-    while stack:
-        d = stack.pop()
+    todo = [iter([root])]  # folders' entries still to visit, sorted by name, depth first
+    while todo:
+        d = next(todo[-1], None)
+        if d is None:
+            todo.pop()
+            continue
         try:
             st = os.stat(d)
             if (st.st_dev, st.st_ino) in seen:
                 continue
             seen.add((st.st_dev, st.st_ino))
             with os.scandir(d) as it:
-                entries = list(it)
+                entries = sorted((e.name, e) for e in it if not e.name.startswith("."))
         except OSError:
             if d is root:
                 raise
             continue  # an unreadable or vanished subfolder: the rest of the tree still imports
-        for e in entries:
-            if e.name.startswith("."):
-                continue
-            try:
-                is_dir = e.is_dir()  # follows a symlink; a looping link is not a folder
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if recursive:
-                    stack.append(e.path)
-            elif is_activity_file(e.name):
-                found.append(e.path)
-    # By path components, as pathlib sorts: a folder's files stay together ("a/x" before "a-b").
-    found.sort(key=lambda p: p.split(os.sep))
+        # Depth first in name order, files and folders together: the order pathlib sorts paths
+        # in ("a/x.fit" before "a-b.fit"), without splitting every path to sort it.
+        todo.append(_visit(entries, found, recursive))
     return found
+
+
+def _visit(entries, found: list[str], recursive: bool):
+    """Walk one folder's sorted entries: add activity files to `found`, yield subfolders."""
+    for name, e in entries:
+        try:
+            is_dir = e.is_dir()  # follows a symlink; a looping link is not a folder
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if recursive:
+                yield e.path
+        elif name.lower().endswith(SUFFIXES):
+            found.append(e.path)
 
 
 def collect(paths: Iterable[str | Path]) -> list[str]:
