@@ -70,10 +70,10 @@ def _exit_with(sentinel) -> None:
 
 
 class Pool:
-    """Worker processes that parse, started on first use; `fn` is the parse function (a module
-    level function, as spawn imports it by name in each worker)."""
+    """Worker processes that parse, started on first use; `fn` is the parse function (default
+    `parse`; a module-level function, as spawn imports it by name in each worker)."""
 
-    def __init__(self, workers: int, fn=parse):
+    def __init__(self, workers: int, fn=None):
         self.workers, self.fn = workers, fn
         self._pool: ProcessPoolExecutor | None = None
 
@@ -85,22 +85,25 @@ class Pool:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_worker_start)
-        return self._pool.submit(self.fn, data, name, when)
+        return self._pool.submit(self.fn or parse, data, name, when)
 
     def outcome(self, future: Future) -> tuple:
         """The outcome of a submitted parse. A worker that died (killed, out of memory) breaks
-        the whole pool: this file is reported as DIED, and the pool is started afresh for the
-        others (the caller submits them again, see `lost`)."""
+        the whole pool and loses every parse in it: each is reported as DIED, and the next
+        submit starts a new pool."""
         try:
             return future.result()
         except BrokenProcessPool:
             self.close()
             return ("died", None, DIED)
 
-    @staticmethod
-    def lost(future: Future) -> bool:
-        """Whether a finished parse was lost with a broken pool (and must be submitted again)."""
-        return not future.cancelled() and isinstance(future.exception(), BrokenProcessPool)
+    def alone(self, data: bytes, name: str | None, when) -> tuple:
+        """Parse one file in this pool, then stop it (a file whose parse was lost with a broken
+        pool: DIED now means that this file kills a worker)."""
+        try:
+            return self.outcome(self.submit(data, name, when))
+        finally:
+            self.close()
 
     def close(self, cancel: bool = False) -> None:
         """Stop the workers and wait for them (those parsing finish their file first); `cancel`

@@ -798,15 +798,16 @@ class _Ahead:
 
     def _submit(self, j: int) -> None:
         r = self.ready[j]
-        future = self.futures[j] = self.pool.submit(r.data, os.path.basename(os.fspath(self.files[j])), self.when)
-        r.pending = lambda: self._outcome(future)
+        name = os.path.basename(os.fspath(self.files[j]))
+        future = self.futures[j] = self.pool.submit(r.data, name, self.when)
+        r.pending = lambda: self._outcome(future, r.data, name)
 
-    def _outcome(self, future) -> tuple:
+    def _outcome(self, future, data: bytes, name: str) -> tuple:
         outcome = self.pool.outcome(future)
-        if outcome[0] == "died":  # the pool is gone with the parses in it: they go to a new one
-            for k, other in list(self.futures.items()):
-                if other is not future and other.done() and parallel.Pool.lost(other):
-                    self._submit(k)
+        if outcome[0] == "died":
+            # A worker died and took the pool's other parses with it: each is parsed again in
+            # a worker of its own, so only a file that kills a worker by itself is blamed.
+            outcome = parallel.Pool(1).alone(data, name, self.when)
         return outcome
 
     def close(self, cancel: bool = False) -> None:
