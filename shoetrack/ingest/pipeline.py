@@ -733,7 +733,7 @@ def import_each(store: Store, files: list, *, shoe: Shoe | None = None, when: da
     results and the import log are the same as parsing them one by one here."""
     shoes = all_shoes(store)
     ahead = _Ahead(store, files, shoe, when, parallel.default_workers() if workers is None else workers)
-    done = False
+    cancel = True  # stopped, interrupted or failed: parses not started are dropped
     try:
         for i, path in enumerate(files):
             if stop is not None and stop():
@@ -741,9 +741,10 @@ def import_each(store: Store, files: list, *, shoe: Shoe | None = None, when: da
             yield import_file(store, path, shoe=shoe, when=when, shoes=shoes, sport=sport, ready=ahead.take(i))
             if progress:
                 progress(path)
-        done = True
+        else:
+            cancel = False
     finally:
-        ahead.close(cancel=not done)
+        ahead.close(cancel=cancel)
 
 
 # A pool pays for itself once this many files wait to be parsed: starting two spawn workers costs
