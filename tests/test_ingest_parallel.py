@@ -24,34 +24,35 @@ REAL_PARSE = parallel.parse
 
 
 def archive(folder):
-    """28 files of every kind an import meets: runs in GPX (plain and gzipped), FIT and TCX, the
+    """58 files of every kind an import meets: runs in GPX (plain and gzipped), FIT and TCX, the
     same activity in two formats, a byte-for-byte copy, a file that is no activity, a broken
     one, an empty one, and a GPX with no times (dated by --date)."""
     folder.mkdir()
-    for i in range(20):
+    for i in range(50):
         (folder / f"run{i:02d}.gpx").write_text(gpx(track(T1 - timedelta(days=i), n=120)))
     (folder / "copy.gpx").write_text(gpx(track(T1, n=120)))  # same bytes as run00.gpx
     (folder / "run00-again.tcx").write_text(tcx(T1, 2600, 1190))  # the same run, another format
-    (folder / "z.gpx.gz").write_bytes(gzip.compress(gpx(track(T1 - timedelta(days=30))).encode(), mtime=0))
+    (folder / "z.gpx.gz").write_bytes(gzip.compress(gpx(track(T1 - timedelta(days=60))).encode(), mtime=0))
     (folder / "watch.fit").write_bytes(fit_run())
     (folder / "route.gpx").write_text('<?xml version="1.0"?><gpx version="1.1" '
                                       'xmlns="http://www.topografix.com/GPX/1/1"><wpt lat="1" lon="2"/></gpx>')
     (folder / "broken.fit").write_bytes(b"\x0e\x10" + b"\x00" * 40)
     (folder / "empty.tcx").write_bytes(b"")
-    (folder / "untimed.gpx").write_text(gpx(track(T1 - timedelta(days=40)), times=False))
+    (folder / "untimed.gpx").write_text(gpx(track(T1 - timedelta(days=70)), times=False))
     return folder
 
 
 def dump(db):
-    """Every table, with the import log's times (when each row was written) and the schema's
-    migration times left out."""
+    """Every table, with the times rows were written (`imported_at`, `created_at`, ...) and the
+    schema's migration times left out: all else must be equal."""
     out = db_dump(db)
     del out["_sqlite_migrations"]
     conn = sqlite3.connect(db)
-    cols = [r[1] for r in conn.execute("PRAGMA table_info(files)")]
+    for table, rows in out.items():
+        cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        keep = [i for i, c in enumerate(cols) if not c.endswith("_at")]
+        out[table] = [tuple(row[i] for i in keep) for row in rows]
     conn.close()
-    at = cols.index("imported_at")
-    out["files"] = [row[:at] + row[at + 1:] for row in out["files"]]
     return out
 
 
@@ -84,15 +85,15 @@ def test_pool_gives_the_same_store_and_log_as_one_process(tmp_path, submits):
     one = run_import(tmp_path / "one.db", folder, 1, when=date(2026, 9, 1))
     assert submits == []
     pool = run_import(tmp_path / "pool.db", folder, 2, when=date(2026, 9, 1))
-    assert len(submits) == 28  # every file, read and hashed here, parsed by a worker
+    assert len(submits) == 58  # every file, read and hashed here, parsed by a worker
     assert [f.to_json() for f in pool.files] == [f.to_json() for f in one.files]
     assert (pool.count("imported"), pool.count("duplicate"), pool.count("not-activity"),
-            pool.count("failed")) == (23, 2, 1, 2)
+            pool.count("failed")) == (53, 2, 1, 2)
     assert dump(tmp_path / "pool.db") == dump(tmp_path / "one.db")
     # Again, all known: nothing to parse, so no pool; the same answers.
     again_one = run_import(tmp_path / "one.db", folder, 1)
     again_pool = run_import(tmp_path / "pool.db", folder, 2)
-    assert len(submits) == 28
+    assert len(submits) == 58
     assert [f.to_json() for f in again_pool.files] == [f.to_json() for f in again_one.files]
     assert dump(tmp_path / "pool.db") == dump(tmp_path / "one.db")
 
@@ -118,17 +119,18 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "parse", crash_on_bad)
     folder = tmp_path / "f"
     folder.mkdir()
-    for i in range(16):
+    n = pipeline.POOL_MIN_FILES
+    for i in range(n):
         (folder / f"run{i:02d}.gpx").write_text(gpx(track(T1 - timedelta(days=i))))
-    (folder / "bad.gpx").write_text(gpx(track(T1 - timedelta(days=20))))
+    (folder / "bad.gpx").write_text(gpx(track(T1 - timedelta(days=n + 5))))
     report = run_import(tmp_path / "d.db", folder, 2)
     assert [(os.path.basename(f.path), f.status) for f in report.files if f.status != "imported"] == [
         ("bad.gpx", "failed")]
-    assert report.count("imported") == 16
+    assert report.count("imported") == n
     conn = sqlite3.connect(tmp_path / "d.db")
     assert conn.execute("SELECT reason, retry FROM files WHERE status = 'failed'").fetchall() == [
         (f"{parallel.DIED} {pipeline.RETRY_NOTE}", 1)]
-    assert conn.execute("SELECT count(*) FROM activities").fetchone()[0] == 16
+    assert conn.execute("SELECT count(*) FROM activities").fetchone()[0] == n
     assert multiprocessing.active_children() == []
 
 

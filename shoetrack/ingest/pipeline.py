@@ -747,10 +747,11 @@ def import_each(store: Store, files: list, *, shoe: Shoe | None = None, when: da
         ahead.close(cancel=cancel)
 
 
-# A pool pays for itself once this many files wait to be parsed: starting two spawn workers costs
-# about what parsing 10 typical files costs here (docs/benchmarks.md, archive import). Fewer, and
-# every file is parsed in this process.
-POOL_MIN_FILES = 10
+# Starting two spawn workers costs 0.1-0.2 s; a file of a watch archive takes 2.7 ms to parse on
+# average (GPX 10-20 ms, FIT under 1 ms), half of which a second core saves. So the pool pays
+# for itself from about 50 files of GPX and FIT mixed (docs/benchmarks.md); fewer, and every file
+# is parsed in this process, losing at most the start-up time when they are all GPX.
+POOL_MIN_FILES = 50
 LOOK_AHEAD = 256  # files read ahead at most (bytes kept only for those waiting to be parsed)
 
 
