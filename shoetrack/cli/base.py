@@ -250,6 +250,35 @@ def emit_json(obj) -> None:
     click.echo(json.dumps(obj, indent=2, default=str, ensure_ascii=False))
 
 
+def emit_json_list(items) -> None:
+    """Print the iterable `items` as one JSON array, each item written soon after it is made:
+    the same text as emit_json(list(items)), in flat memory however many rows a table has.
+
+    A flat dict (no list or dict among its values, as a table row is) goes through the C
+    encoder: item separator ",\n    " lays out its keys as indent=2 would inside the array, at
+    a fraction of the pure-Python indenting encoder's time. Anything else is dumped with
+    indent=2 on its own and shifted one level in. Literal newlines occur only between tokens
+    (JSON escapes them inside strings), so both give exactly what one dump of the list gives.
+    """
+    import json
+
+    flat = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",\n    ", ": ")).encode
+    batch, first = [], True
+    for item in items:
+        if isinstance(item, dict) and item and not any(isinstance(v, (dict, list, tuple))
+                                                       for v in item.values()):
+            text = "  {\n    " + flat(item)[1:-1] + "\n  }"
+        else:
+            text = "  " + json.dumps(item, indent=2, default=str, ensure_ascii=False).replace("\n", "\n  ")
+        batch.append(("[\n" if first else ",\n") + text)
+        first = False
+        if len(batch) == 256:
+            click.echo("".join(batch), nl=False)
+            batch.clear()
+    batch.append("[]" if first else "\n]")
+    click.echo("".join(batch))
+
+
 def table(rows: list[list], headers: list[str], *, align: str | None = None) -> None:
     """Plain-text table; `align` is a string of 'l'/'r' per column."""
     if not rows:
