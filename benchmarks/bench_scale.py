@@ -141,6 +141,12 @@ def query_times(db: Path, sql: str, repeat: int) -> tuple[float, float]:
     return min(samples[1:]), statistics.median(samples[1:])
 
 
+# The import log's query as `shoetrack imports` runs it (shoetrack.cli.importing.log_sql), written
+# out so that this script also measures versions from before that function, on their schema.
+LOG_SQL = ("SELECT f.id, f.path, f.format, f.status, f.reason, f.imported_at, f.size, f.sha256,"
+           " f.retry, (SELECT count(*) FROM activities a WHERE a.file_id = f.id) AS activities"
+           " FROM files f{where} ORDER BY f.imported_at DESC, f.id DESC LIMIT 50")
+
 PROBE = ("import sys; sys.argv = ['shoetrack', 'status']; from shoetrack.cli import main\n"
          "try:\n    main()\nexcept SystemExit:\n    pass\n"
          "sys.stderr.write(repr([m for m in ('sqlite_utils', 'numpy') if m in sys.modules]))")
@@ -195,10 +201,9 @@ def main() -> None:
             rows.append({"what": name, "min_s": lo, "median_s": med, "peak_rss_mib": rss,
                          "floor": floor_name, "floor_min_s": flo, "floor_median_s": fmed,
                          "ratio_median": med / fmed})
-        from shoetrack.cli.importing import log_sql
-
-        queries = {"imports query, newest 50": query_times(big, log_sql(False, 50), args.repeat * 4),
-                   "imports query, failed": query_times(big, log_sql(True, 50), args.repeat * 4)}
+        queries = {"imports query, newest 50": query_times(big, LOG_SQL.format(where=""), args.repeat * 4),
+                   "imports query, failed": query_times(big, LOG_SQL.format(where=" WHERE f.status = 'failed'"),
+                                                        args.repeat * 4)}
         probe = subprocess.run([sys.executable, "-c", PROBE], env=env_empty, capture_output=True, text=True)
         numpy_installed = subprocess.run([sys.executable, "-c", "import numpy"], capture_output=True).returncode == 0
     print(f"{args.activities:,} activities; min / median of {args.repeat} runs, each a new process")

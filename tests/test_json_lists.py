@@ -20,11 +20,22 @@ def dumped(obj) -> str:
     return json.dumps(obj, indent=2, default=str, ensure_ascii=False) + "\n"
 
 
-def streamed(items) -> str:
+def streamed(items, rows=False) -> str:
     out = io.StringIO()
     with redirect_stdout(out):
-        emit_json_list(items)
+        emit_json_list(items, rows=rows)
     return out.getvalue()
+
+
+ROW = {"id": 1, "name": "Lundi\nmatin \u2028 “quoted” \\ é }, {", "x": None, "d": 5000.5, "ok": True,
+       "no": False, "big": math.inf, "path": Path("/runs/a.fit")}
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 511, 512, 513, 1500])
+def test_rows_same_text_as_one_dump(n):
+    """SQL rows, encoded a batch at a time (batches of 512)."""
+    items = [{**ROW, "id": i} for i in range(n)]
+    assert streamed(iter(items), rows=True) == dumped(items)
 
 
 @pytest.mark.parametrize("items", [

@@ -99,8 +99,8 @@ def activities_cmd(app: App, shoe_ref, sport, since, until, unassigned, limit, a
         limit=limit or None,
     )
     if as_json:
-        emit_json_list({**r, "ignored": bool(r["ignored"]), "recovered": bool(r["recovered"]),
-                        "sport_inferred": bool(r["sport_inferred"])} for r in found)
+        emit_json_list(({**r, "ignored": bool(r["ignored"]), "recovered": bool(r["recovered"]),
+                         "sport_inferred": bool(r["sport_inferred"])} for r in found), rows=True)
         return
     rows = list(found)  # the table's column widths need every row
     if not rows:

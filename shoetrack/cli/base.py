@@ -250,33 +250,36 @@ def emit_json(obj) -> None:
     click.echo(json.dumps(obj, indent=2, default=str, ensure_ascii=False))
 
 
-def emit_json_list(items) -> None:
-    """Print the iterable `items` as one JSON array, each item written soon after it is made:
-    the same text as emit_json(list(items)), in flat memory however many rows a table has.
+def emit_json_list(items, *, rows: bool = False) -> None:
+    """Print the iterable `items` as one JSON array, written as the items come: the same text as
+    emit_json(list(items)), in flat memory however long a listing is.
 
-    A flat dict (no list or dict among its values, as a table row is) goes through the C
-    encoder: item separator ",\n    " lays out its keys as indent=2 would inside the array, at
-    a fraction of the pure-Python indenting encoder's time. Anything else is dumped with
-    indent=2 on its own and shifted one level in. Literal newlines occur only between tokens
-    (JSON escapes them inside strings), so both give exactly what one dump of the list gives.
+    `rows`: every item is a non-empty dict of scalars, as a SQL row is. Then a batch of them goes
+    through the C encoder in one call, with the item separator ",\n    " that lays out each
+    row's keys as indent=2 does inside an array; the only "},\n    {" in that text is between
+    two rows (values are scalars, and JSON escapes newlines inside strings), and it becomes the
+    indented boundary. About 10x faster than the pure-Python indenting encoder. Other items are
+    dumped with indent=2 one by one and shifted one level in; both give exactly what one dump of
+    the whole list gives.
     """
     import json
+    from itertools import islice
 
-    flat = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",\n    ", ": ")).encode
-    batch, first = [], True
-    for item in items:
-        if isinstance(item, dict) and item and not any(isinstance(v, (dict, list, tuple))
-                                                       for v in item.values()):
-            text = "  {\n    " + flat(item)[1:-1] + "\n  }"
-        else:
-            text = "  " + json.dumps(item, indent=2, default=str, ensure_ascii=False).replace("\n", "\n  ")
-        batch.append(("[\n" if first else ",\n") + text)
-        first = False
-        if len(batch) == 256:
-            click.echo("".join(batch), nl=False)
-            batch.clear()
-    batch.append("[]" if first else "\n]")
-    click.echo("".join(batch))
+    batches = iter(lambda: list(islice(items, 512)), [])
+    first = True
+    if rows:
+        encode = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",\n    ", ": ")).encode
+        for batch in batches:
+            text = encode(batch).replace("},\n    {", "\n  },\n  {\n    ")
+            click.echo(("[\n  {\n    " if first else ",\n  {\n    ") + text[2:-2] + "\n  }", nl=False)
+            first = False
+    else:
+        for batch in batches:
+            text = ",\n".join("  " + json.dumps(item, indent=2, default=str, ensure_ascii=False)
+                               .replace("\n", "\n  ") for item in batch)
+            click.echo(("[\n" if first else ",\n") + text, nl=False)
+            first = False
+    click.echo("[]" if first else "\n]")
 
 
 def table(rows: list[list], headers: list[str], *, align: str | None = None) -> None:

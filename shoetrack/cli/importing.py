@@ -236,7 +236,7 @@ def imports_cmd(app: App, only_failed, limit, as_json):
     Paths under your home folder show as ~/...; control characters in names are escaped."""
     found = app.store.rows(log_sql(only_failed, limit))
     if as_json:
-        emit_json_list({**r, "retry": bool(r["retry"])} for r in found)
+        emit_json_list(({**r, "retry": bool(r["retry"])} for r in found), rows=True)
         return
     rows = list(found)
     if not rows:
