@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from importers.model import Activity  # noqa: E402
 from shoetrack import activities, shoes  # noqa: E402
+from shoetrack.attribution.chooser import Choice  # noqa: E402
 from shoetrack.config import Config  # noqa: E402
 from shoetrack.mileage import compute  # noqa: E402
 from shoetrack.store import open_store  # noqa: E402
@@ -41,7 +42,7 @@ def build(path: Path) -> None:
             act = Activity(start=start + timedelta(hours=8 * i), sport="run",
                            distance_m=rnd.uniform(3000, 21000), source="manual", elapsed_s=3600)
             aid = activities.insert(store, act)
-            activities.set_assignment(store, aid, activities.attribution.Choice(pairs[i % PAIRS], "manual", ""))
+            activities.set_assignment(store, aid, Choice(pairs[i % PAIRS], "manual", ""))
     store.close()
 
 
