@@ -139,6 +139,15 @@ def query(store: Store, *, shoe: Shoe | None = None, sport: str | None = None,
           since: date | None = None, until: date | None = None, unassigned: bool = False,
           limit: int | None = None) -> list[dict]:
     """Activities newest first; since/until are local dates, both inclusive."""
+    return list(rows(store, shoe=shoe, sport=sport, since=since, until=until,
+                     unassigned=unassigned, limit=limit))
+
+
+def rows(store: Store, *, shoe: Shoe | None = None, sport: str | None = None,
+         since: date | None = None, until: date | None = None, unassigned: bool = False,
+         limit: int | None = None):
+    """The rows of query(), one at a time as SQLite finds them (newest first is the order of
+    the activities_start index, so the first row comes before the last is read)."""
     where, params = [], []
     if shoe is not None:
         where.append("g.shoe_id = ?")
@@ -157,4 +166,4 @@ def query(store: Store, *, shoe: Shoe | None = None, sport: str | None = None,
     sql = LIST_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.start DESC, a.id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return store.q(sql, params)
+    return store.rows(sql, params)

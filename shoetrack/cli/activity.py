@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from shoetrack.cli.base import (App, cli, day, distance, emit_json, fmt_dist, json_option, local_day,
+from shoetrack.cli.base import (App, cli, day, distance, emit_json_list, fmt_dist, json_option, local_day,
                                 pass_app, shoe_arg, table)
 from shoetrack.errors import ShoetrackError
 
@@ -89,7 +89,7 @@ def activities_cmd(app: App, shoe_ref, sport, since, until, unassigned, limit, a
     since, until = day(since, "--from"), day(until, "--to")
     if since and until and since > until:
         raise click.UsageError(f"--from {since} is after --to {until}")
-    rows = activities.query(
+    found = activities.rows(
         app.store,
         shoe=shoe_arg(app, shoe_ref) if shoe_ref else None,
         sport=sport_arg(sport),
@@ -99,9 +99,10 @@ def activities_cmd(app: App, shoe_ref, sport, since, until, unassigned, limit, a
         limit=limit or None,
     )
     if as_json:
-        emit_json([{**r, "ignored": bool(r["ignored"]), "recovered": bool(r["recovered"]),
-                    "sport_inferred": bool(r["sport_inferred"])} for r in rows])
+        emit_json_list(({**r, "ignored": bool(r["ignored"]), "recovered": bool(r["recovered"]),
+                         "sport_inferred": bool(r["sport_inferred"])} for r in found), rows=True)
         return
+    rows = list(found)  # the table's column widths need every row
     if not rows:
         click.echo("No activities match.")
         return

@@ -10,6 +10,7 @@ from shoetrack.cli.base import (
     day,
     distance,
     emit_json,
+    emit_json_list,
     fmt_dist,
     json_option,
     local_day,
@@ -190,7 +191,7 @@ def inbox_cmd(app: App, pick, accept, as_json):
         _pick(app, [e.activity["id"] for e in items])
         return
     if as_json:
-        emit_json([e.to_json() for e in items])
+        emit_json_list(e.to_json() for e in items)
         return
     if not items:
         click.echo("The inbox is empty: every shoe activity is on a pair or ignored.")

@@ -7,6 +7,7 @@ import sys
 import click
 
 from shoetrack.cli.base import App, cli, day, emit_json, fmt_dist, json_option, pass_app, plural, shoe_arg, table
+from shoetrack.cli.base import emit_json_list
 
 
 def shown(path: str | None) -> str:
@@ -234,22 +235,33 @@ def export_summary(app: App, results, dry_run: bool) -> None:
 def imports_cmd(app: App, only_failed, limit, as_json):
     """The import log: every file seen (one row per path), its status and reason, newest first.
     Paths under your home folder show as ~/...; control characters in names are escaped."""
-    where = " WHERE f.status = 'failed'" if only_failed else ""
-    sql = ("SELECT f.id, f.path, f.format, f.status, f.reason, f.imported_at, f.size, f.sha256,"
-           " f.retry, (SELECT count(*) FROM activities a WHERE a.file_id = f.id) AS activities"
-           f" FROM files f{where} ORDER BY f.imported_at DESC, f.id DESC")
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    rows = app.store.q(sql)
+    found = app.store.rows(log_sql(only_failed, limit))
     if as_json:
-        emit_json([{**r, "retry": bool(r["retry"])} for r in rows])
+        emit_json_list(({**r, "retry": bool(r["retry"])} for r in found), rows=True)
         return
+    rows = list(found)
     if not rows:
         click.echo("No failed imports." if only_failed else "Nothing imported yet.")
         return
     table([[r["id"], r["imported_at"][:16].replace("T", " "), r["status"], r["format"] or "-",
             r["activities"], shown(r["path"]), shown(r["reason"])] for r in rows],
           ["id", "when (UTC)", "status", "format", "acts", "path", "reason"], align="rlllrll")
-    total = app.store.scalar(f"SELECT count(*) FROM files f{where}")
+    total = app.store.scalar("SELECT count(*) FROM files f" + _log_where(only_failed))
     if total > len(rows):
         click.echo(f"… {total - len(rows)} more (--limit 0)")
+
+
+def _log_where(only_failed: bool) -> str:
+    return " WHERE f.status = 'failed'" if only_failed else ""
+
+
+def log_sql(only_failed: bool, limit: int | None) -> str:
+    """The import log's query, newest first. That is index order (files_imported_at, or
+    files_status_imported_at for the failed ones), so the newest rows come without sorting the
+    whole log, and a listing of every file streams."""
+    sql = ("SELECT f.id, f.path, f.format, f.status, f.reason, f.imported_at, f.size, f.sha256,"
+           " f.retry, (SELECT count(*) FROM activities a WHERE a.file_id = f.id) AS activities"
+           f" FROM files f{_log_where(only_failed)} ORDER BY f.imported_at DESC, f.id DESC")
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return sql
