@@ -5,18 +5,19 @@ layout without the navigation. A screenshot is kept under $SHOETRACK_ARTIFACTS (
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
+import chart_reading as cr
 import pytest
 from conftest_services import require
 
 from importers.model import Activity
 from shoetrack import activities, shoes
 
-pytest.importorskip("matplotlib")
 pytest.importorskip("jinja2")
 
 MI = 1609.344
@@ -24,11 +25,6 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 pytestmark = pytest.mark.tz("UTC")  # the expected days are UTC calendar days
-
-
-@pytest.fixture(autouse=True)
-def env(monkeypatch, tmp_path):
-    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
 
 
 def run(store, shoe, days_ago: float, miles: float, sport="run"):
@@ -84,6 +80,14 @@ def test_report_is_one_self_contained_file(report):
     assert page.pairs == ["Alpha <fast>", "Bravo", "New pair"]  # active pairs, escaped safely
     assert "Alpha &lt;fast&gt;" in html and "Alpha <fast>" not in html
     assert "Hoka Clifton" in html  # the retired pair in the by-model table
+    # The charts the dashboard and `shoetrack chart` draw: valid SVG, each with its own title.
+    pairs, load = cr.svg_in(html, "chart-pairs"), cr.svg_in(html, "chart-load")
+    assert pairs.find(f"{cr.NS}title").text == "Distance per pair over time"
+    assert {"pair-1", "pair-2", "pair-3", "band-0"} <= cr.ids(pairs)
+    assert "Alpha <fast>" in cr.texts(pairs)  # escaped in the HTML, the same name once parsed
+    assert len(cr.bars(load)) == 12
+    every = re.findall(r'\sid="([^"]+)"', html)
+    assert len(every) == len(set(every)), "an id used twice in one page"
 
 
 def test_report_of_an_empty_database(st, tmp_path):

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import chart_reading as cr
 import pytest
 import web_support as ws
 from helpers import db_dump
@@ -275,19 +276,73 @@ def test_pages_show_what_the_cli_shows(web, st):
         assert f'id="spike-{s["id"]}"' in load
 
 
-def test_the_pair_chart_is_drawn_again_when_its_data_changes(web, st):
-    c, _ = web
+def test_the_pair_chart_follows_the_store_from_the_first_view(web, st):
+    """No view shows a chart older than the store: an assignment adds a step at once, an edit
+    of the window moves the band at once."""
+    c, guard = web
+    mi = 1609.344
 
     def chart():
-        page = c.get("/pair/1").get_data(as_text=True)
-        return re.search(r'<figure class="chart" id="chart">(.*?)</figure>', page, re.S).group(1)
+        return cr.svg_in(c.get("/pair/1").get_data(as_text=True), "chart")
 
+    pair = next(p for p in st.json("status", "--all") if p["id"] == 1)
     first = chart()
-    assert '<g id="pair-1">' in first
-    assert chart() == first
+    assert cr.by_id(first, "pair-1").find(f"{cr.NS}title").text == "Pegasus 40"
+    steps = cr.series_points(first, 1)
+    assert len(steps) == 1 + 2 * (pair["activities"] + 1)
+    value, tol = cr.value_at(first), cr.tenth_px(first)
+    assert value(steps[0][1]) == pytest.approx(265, abs=tol)  # the starting distance
+    assert value(steps[-1][1]) == pytest.approx(pair["distance_m"] / mi, abs=tol)
+    band = cr.by_id(first, "band-0")
+    assert value(float(band.get("y"))) == pytest.approx(500, abs=tol)
+    assert value(float(band.get("y")) + float(band.get("height"))) == pytest.approx(300, abs=tol)
+    assert "forecast-1" in cr.ids(first) and "distance (mi)" in cr.texts(first)
+
     entry = st.json("inbox")[0]
     st("activity", "assign", entry["id"], "pegasus")
-    assert chart() != first
+    after = chart()
+    value, tol = cr.value_at(after), cr.tenth_px(after)
+    assert len(cr.series_points(after, 1)) == len(steps) + 2
+    assert value(cr.series_points(after, 1)[-1][1]) == pytest.approx(
+        (pair["distance_m"] + entry["distance_m"]) / mi, abs=tol)
+
+    messages(c, c.post("/pair/1/edit", data=dict(ws_form(c, 1), csrf=guard.csrf, warn="420mi")))
+    edited = chart()
+    value, tol = cr.value_at(edited), cr.tenth_px(edited)
+    band = cr.by_id(edited, "band-0")
+    assert value(float(band.get("y")) + float(band.get("height"))) == pytest.approx(420, abs=tol)
+    assert "warn 420 mi" in cr.texts(edited)
+
+
+def test_charts_are_in_the_units_of_the_settings(built):
+    from shoetrack.config import Config
+
+    c, _ = ws.client(built, config=Config(units="km"))
+    root = cr.svg_in(c.get("/pair/1").get_data(as_text=True), "chart")
+    value, tol = cr.value_at(root), cr.tenth_px(root)
+    band = cr.by_id(root, "band-0")
+    assert value(float(band.get("y"))) == pytest.approx(500 * 1.609344, abs=tol)
+    assert "distance (km)" in cr.texts(root) and "distance (mi)" not in cr.texts(root)
+    load = cr.svg_in(c.get("/load").get_data(as_text=True), "chart")
+    assert "distance on foot (km)" in cr.texts(load)
+
+
+def test_the_load_chart_shows_the_weeks_and_runs_of_its_tables(web, st):
+    c, _ = web
+    page = c.get("/load").get_data(as_text=True)
+    root = cr.svg_in(page, "chart")
+    picture = st.json("load")
+    value, tol = cr.value_at(root), cr.tenth_px(root)
+    bars = cr.bars(root)
+    assert [b.get("id") for b in bars] == [
+        f"week-{w['week_start']}{'-over' if w['over_guideline'] else ''}" for w in picture["weeks"]]
+    for bar, week in zip(bars, picture["weeks"], strict=True):
+        assert value(float(bar.get("y"))) == pytest.approx(week["distance_m"] / 1609.344, abs=tol)
+    assert {i for i in cr.ids(root) if i.startswith("spike-marker-")} == {
+        f"spike-marker-{s['id']}" for s in picture["spikes"]}
+    # Every id on the page once: the chart's and the tables' never collide.
+    every = re.findall(r'\sid="([^"]+)"', page)
+    assert len(every) == len(set(every))
 
 
 # --- the command itself ------------------------------------------------------------------

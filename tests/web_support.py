@@ -34,14 +34,14 @@ def build(st, tmp_path: Path) -> None:
     st("log", "21k", "--date", (today - timedelta(days=2)).isoformat())
 
 
-def settings(db: Path, *, read_only: bool = False, host: str | None = None, **kw):
+def settings(db: Path, *, read_only: bool = False, host: str | None = None, config=None, **kw):
     from shoetrack.config import Config
     from shoetrack.web.db import Settings
     from shoetrack.web.security import Guard
 
     guard = Guard.for_host(host, read_only=read_only)
     guard.bind(PORT)
-    return Settings(db_path=db, config=Config(), guard=guard, **kw)
+    return Settings(db_path=db, config=config or Config(), guard=guard, **kw)
 
 
 def client(db: Path, **kw):

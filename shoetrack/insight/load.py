@@ -33,9 +33,12 @@ class Session:
     distance_m: float
     time_s: float | None
 
-    @property
-    def day(self) -> date:
-        return self.start.astimezone().date()
+    # The local day, computed once: weekly(), spikes() and acute_chronic() each need it, and the
+    # conversion to local time was a third of the load page's time at 10,000 sessions.
+    day: date = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.day = self.start.astimezone().date()
 
 
 @dataclass

@@ -68,12 +68,19 @@ def pair_page(shoe_id: int):
     show_all = request.args.get("all") == "1"
     acts = activities.query(store(), shoe=shoe, limit=None if show_all else ACTIVITY_PAGE)
     raised = [a for a in planning.listing(store()) if a["shoe_id"] == shoe.id]
-    from shoetrack.web import charts
-
     return render("pair.html", st=st, shoe=shoe, acts=acts, show_all=show_all,
                   more=st.activities > len(acts), alerts=raised, window=window,
                   next_limit=next_limit, form=edit_values(shoe), sports=SHOE_SPORTS,
-                  chart=charts.pair(store(), g.settings.config, st))
+                  chart=pair_chart(st))
+
+
+def pair_chart(st) -> str:
+    """The chart `shoetrack chart PAIR` draws, as inline SVG. Drawn on every view, never kept:
+    it takes a few milliseconds (docs/dashboard.md, "Benchmarks"), so nothing can be stale."""
+    from shoetrack.insight import charts
+
+    model = charts.pair_chart(store(), [st.shoe.id], config=g.settings.config, statuses=[st])
+    return charts.to_svg(model)
 
 
 def edit_values(shoe) -> dict:
@@ -94,9 +101,13 @@ def inbox_page():
 
 @retrying
 def load_page():
-    from shoetrack.web import charts
+    from shoetrack.insight import charts
+    from shoetrack.insight.load import compute
 
-    return render("load.html", load=charts.load(store(), g.settings.config))
+    # One computation for the chart and the tables under it, as `shoetrack load` computes it.
+    picture = compute(store(), g.settings.config)
+    chart = charts.to_svg(charts.load_chart(store(), config=g.settings.config, picture=picture))
+    return render("load.html", load=picture, chart=chart)
 
 
 @retrying
