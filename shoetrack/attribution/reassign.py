@@ -85,10 +85,11 @@ def plan(store: Store, shoe: Shoe | None = None, since: date | None = None,
     sql += " ORDER BY a.start, a.id"
     shoes = all_shoes(store)
     by_id = {s.id: s for s in shoes}
+    pairs = chooser.Pairs(shoes)  # each pair's dates parsed once, not once per activity
     rules = chooser.load_rules(store)
     out = []
     for row in store.q(sql, params):
-        choice = chooser.choose(store, row, path=row["file"], shoes=shoes, rules=rules)
+        choice = chooser.choose(store, row, path=row["file"], shoes=pairs, rules=rules)
         new_id = _id(choice.shoe)
         if new_id == row["shoe_id"] and choice.by == row["by"]:
             continue

@@ -31,20 +31,23 @@ from shoetrack.sports import SHOE_SPORTS
 from shoetrack.store import Store
 from shoetrack.units import from_iso, iso
 
+# Local hour -> time of day: early 05-09, morning 09-12, lunchtime 12-14, afternoon 14-18,
+# evening 18-22, night 22-05.
+TIMES_OF_DAY = (("night",) * 5 + ("early",) * 4 + ("morning",) * 3 + ("lunchtime",) * 2
+                + ("afternoon",) * 4 + ("evening",) * 4 + ("night",) * 2)
+# One hour lookup per row: the conversion to local time is most of the cost of reading 100,000
+# activities' history, and a CASE of ranges would convert once per range tried.
+TOD_WHENS = " ".join(f"WHEN '{h:02d}' THEN '{w}'" for h, w in enumerate(TIMES_OF_DAY) if w != "night")
+
 # The feature columns, for history and waiting activities alike (`a` = activities). Local time
 # through SQLite's 'localtime', the same zone local_date uses.
-FEATURES_SQL = """
+FEATURES_SQL = f"""
     a.sport || '/' || coalesce(a.sub_sport, '') AS kind,
     CASE WHEN a.distance_m < 5000 THEN 0 WHEN a.distance_m < 8000 THEN 1
          WHEN a.distance_m < 12000 THEN 2 WHEN a.distance_m < 16000 THEN 3
          WHEN a.distance_m < 21500 THEN 4 WHEN a.distance_m < 30000 THEN 5 ELSE 6 END AS dist,
     CAST(strftime('%w', a.start, 'localtime') AS INTEGER) AS wd,
-    CASE WHEN strftime('%H', a.start, 'localtime') < '05' THEN 'night'
-         WHEN strftime('%H', a.start, 'localtime') < '09' THEN 'early'
-         WHEN strftime('%H', a.start, 'localtime') < '12' THEN 'morning'
-         WHEN strftime('%H', a.start, 'localtime') < '14' THEN 'lunchtime'
-         WHEN strftime('%H', a.start, 'localtime') < '18' THEN 'afternoon'
-         WHEN strftime('%H', a.start, 'localtime') < '22' THEN 'evening' ELSE 'night' END AS tod,
+    CASE strftime('%H', a.start, 'localtime') {TOD_WHENS} ELSE 'night' END AS tod,
     CASE WHEN a.distance_m > 500 AND coalesce(a.moving_s, a.elapsed_s) > 0
          THEN min(16, max(6, CAST(coalesce(a.moving_s, a.elapsed_s) * 1000.0 / a.distance_m / 30 AS INTEGER)))
          ELSE -1 END AS pace,
@@ -115,6 +118,9 @@ class Model:
         self.base = {i: math.log(n + ALPHA) - sum(math.log(n + ALPHA * sizes[f]) for f in MODEL_FEATURES)
                      for i, n in self.total.items()}
         self.blank = math.log(ALPHA) - sum(math.log(ALPHA * sizes[f]) for f in MODEL_FEATURES)
+        # Waiting runs alike (same features, same pairs eligible) get the same answer: a backlog
+        # of thousands asks only for a few hundred distinct ones.
+        self._memo: dict[tuple, Learned | None] = {}
 
     def count(self, group: tuple, key: tuple, shoe_id: int) -> int:
         if len(group) == 1:
@@ -138,11 +144,18 @@ class Model:
 
     def suggest(self, act: dict, eligible: list[Shoe]) -> Learned | None:
         """The pair the history points to for `act` (FEATURES_SQL columns), among `eligible`;
-        None without history on any of them."""
+        None without history on any of them. The answer is shared by runs alike: read it, do
+        not change it."""
+        feats = self.features(act)
+        key = (act["sport"], *(feats[f] for f in MODEL_FEATURES), *(s.id for s in eligible))
+        if key not in self._memo:
+            self._memo[key] = self._suggest(feats, eligible, act["sport"])
+        return self._memo[key]
+
+    def _suggest(self, feats: dict, eligible: list[Shoe], sport: str) -> Learned | None:
         pool = [s for s in eligible if self.total.get(s.id)]
         if not pool:
             return None
-        feats = self.features(act)
         tables = [self.single[f].get(feats[f], {}) for f in MODEL_FEATURES]
         scores = [self.base[s.id] + sum(math.log(t.get(s.id, 0) + ALPHA) for t in tables) for s in pool]
         unseen = len(eligible) - len(pool)  # pairs without history all score self.blank
@@ -154,7 +167,7 @@ class Model:
         kinds = tables[MODEL_FEATURES.index("kind")]
         likely = [s for s, p in zip(pool, shares) if p >= MIN_LIKELY and kinds.get(s.id, 0) >= MIN_SUPPORT]
         if shares[i] >= MIN_POSTERIOR:
-            reason = self._reason(pool[i], feats, [s.id for s in eligible], act["sport"])
+            reason = self._reason(pool[i], feats, [s.id for s in eligible], sport)
             if reason:
                 return Learned(pool[i], reason, shares[i], likely)
         return Learned(None, "", shares[i], likely)
