@@ -35,31 +35,43 @@ from shoetrack.units import from_iso, iso
 # evening 18-22, night 22-05.
 TIMES_OF_DAY = (("night",) * 5 + ("early",) * 4 + ("morning",) * 3 + ("lunchtime",) * 2
                 + ("afternoon",) * 4 + ("evening",) * 4 + ("night",) * 2)
-# One hour lookup per row: the conversion to local time is most of the cost of reading 100,000
-# activities' history, and a CASE of ranges would convert once per range tried.
+# A lookup of the hour ('HH' text), not a CASE of ranges that would convert to local time once
+# per range tried (up to six times a row).
 TOD_WHENS = " ".join(f"WHEN '{h:02d}' THEN '{w}'" for h, w in enumerate(TIMES_OF_DAY) if w != "night")
+DIST_SQL = """CASE WHEN a.distance_m < 5000 THEN 0 WHEN a.distance_m < 8000 THEN 1
+         WHEN a.distance_m < 12000 THEN 2 WHEN a.distance_m < 16000 THEN 3
+         WHEN a.distance_m < 21500 THEN 4 WHEN a.distance_m < 30000 THEN 5 ELSE 6 END"""
+PACE_SQL = """CASE WHEN a.distance_m > 500 AND coalesce(a.moving_s, a.elapsed_s) > 0
+         THEN min(16, max(6, CAST(coalesce(a.moving_s, a.elapsed_s) * 1000.0 / a.distance_m / 30 AS INTEGER)))
+         ELSE -1 END"""
 
 # The feature columns, for history and waiting activities alike (`a` = activities). Local time
 # through SQLite's 'localtime', the same zone local_date uses.
 FEATURES_SQL = f"""
     a.sport || '/' || coalesce(a.sub_sport, '') AS kind,
-    CASE WHEN a.distance_m < 5000 THEN 0 WHEN a.distance_m < 8000 THEN 1
-         WHEN a.distance_m < 12000 THEN 2 WHEN a.distance_m < 16000 THEN 3
-         WHEN a.distance_m < 21500 THEN 4 WHEN a.distance_m < 30000 THEN 5 ELSE 6 END AS dist,
+    {DIST_SQL} AS dist,
     CAST(strftime('%w', a.start, 'localtime') AS INTEGER) AS wd,
     CASE strftime('%H', a.start, 'localtime') {TOD_WHENS} ELSE 'night' END AS tod,
-    CASE WHEN a.distance_m > 500 AND coalesce(a.moving_s, a.elapsed_s) > 0
-         THEN min(16, max(6, CAST(coalesce(a.moving_s, a.elapsed_s) * 1000.0 / a.distance_m / 30 AS INTEGER)))
-         ELSE -1 END AS pace,
+    {PACE_SQL} AS pace,
     a.has_gps AS gps,
     coalesce(a.device, '') AS device"""
 
+# The same features, for the history, in two steps: grouped first by the stored columns and
+# one local-time conversion per row (weekday and hour together, '%w%H'), then those groups (a
+# few thousand) turned into the feature columns and grouped again. Per row that is one
+# conversion instead of two and no text built (155 ms instead of 210 ms for 57,000 choices).
 HISTORY_SQL = f"""
-SELECT g.shoe_id, {FEATURES_SQL}, count(*) AS n
-FROM assignments g JOIN activities a ON a.id = g.activity_id
-WHERE g.by IN ('manual', 'inbox', 'archive') AND a.ignored = 0 AND a.sport IN ({{sports}})
-  AND a.start >= ? AND a.start <= ?
-GROUP BY g.shoe_id, kind, dist, wd, tod, pace, gps, device
+SELECT shoe_id, sport || '/' || coalesce(sub_sport, '') AS kind, dist,
+       CAST(substr(wh, 1, 1) AS INTEGER) AS wd, CASE substr(wh, 2) {TOD_WHENS} ELSE 'night' END AS tod,
+       pace, gps, coalesce(device, '') AS device, sum(n) AS n
+FROM (SELECT g.shoe_id, a.sport, a.sub_sport, {DIST_SQL} AS dist,
+             strftime('%w%H', a.start, 'localtime') AS wh, {PACE_SQL} AS pace, a.has_gps AS gps,
+             a.device, count(*) AS n
+      FROM assignments g JOIN activities a ON a.id = g.activity_id
+      WHERE g.by IN ('manual', 'inbox', 'archive') AND a.ignored = 0 AND a.sport IN ({{sports}})
+        AND a.start >= ? AND a.start <= ?
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8)
+GROUP BY shoe_id, kind, dist, wd, tod, pace, gps, device
 """
 
 ALPHA = 1.0  # Laplace smoothing of every feature count
