@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from typing import NoReturn
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,7 +25,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from shoetrack.errors import ShoetrackError, UsageProblem
-from shoetrack.units import METERS_PER_MILE, parse_distance, parse_duration
+from shoetrack.units import METERS_PER_MILE, format_seconds, parse_distance, parse_duration
 
 APP = "shoetrack"
 # The delivery channels, each a section of the settings table, in the order a digest is queued
@@ -40,7 +41,7 @@ SMTP_SECURITY = ("starttls", "ssl", "none")
 SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
-def _bad(reason: str):
+def _bad(reason: str) -> NoReturn:
     raise UsageProblem(reason)
 
 
@@ -112,7 +113,6 @@ def integer(low: int, high: int) -> Kind:
 def duration(low_s: float, high_s: float) -> Kind:
     """Seconds from "45s", "5m", "1h30m", "2d", "52:30" (the one grammar, units.parse_duration),
     or a bare number of seconds."""
-    from shoetrack.units import format_seconds
 
     span = f"between {format_seconds(low_s)} and {format_seconds(high_s)}"
     show = f"a duration, {format_seconds(low_s)} to {format_seconds(high_s)} (\"90s\", \"5m\", \"1h30m\")"

@@ -24,8 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
 
-from shoetrack.ingest import watch
 from shoetrack.errors import ShoetrackError
+from shoetrack.ingest import watch
+from shoetrack.store import Store
 from shoetrack.units import format_distance, format_seconds, iso
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ JOB_ALERTS = "alerts"
 # coalescing makes several missed runs one.
 MISFIRE_GRACE_S = 12 * 3600
 
-StoreOpener = Callable[[], object]  # returns a new shoetrack.store.Store
+StoreOpener = Callable[[], Store]  # returns a new store, opened for one job
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,14 +126,15 @@ def _retry_due(store, now: datetime) -> bool:
 def _log_scan(report: watch.ScanReport, config, memory: watch.Memory | None) -> None:
     for w in report.watches:
         if w.status != "skipped":
-            if memory is not None and memory.skipped.pop(w.folder, None):
+            if memory is not None and w.folder in memory.skipped:
+                del memory.skipped[w.folder]
                 log.info("watched folder is back: %s", w.folder)
             continue
         # An unplugged watch would otherwise log the same line every few minutes.
         if memory is None or memory.skipped.get(w.folder) != w.reason:
             log.info("skipped %s: %s", w.folder, w.reason)
             if memory is not None:
-                memory.skipped[w.folder] = w.reason
+                memory.skipped[w.folder] = w.reason or ""
     for f in report.files:
         if f.status == "imported":
             pairs = ", ".join(f"{name} +{format_distance(m, config.units)}"

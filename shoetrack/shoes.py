@@ -48,7 +48,7 @@ class Shoe:
     created_at: str
 
     @classmethod
-    def from_row(cls, row: dict) -> "Shoe":
+    def from_row(cls, row: dict) -> Shoe:
         row = dict(row)
         row["default_sports"] = json.loads(row["default_sports"] or "[]")
         return cls(**row)
@@ -186,6 +186,7 @@ def add(store: Store, name: str, *, defaults: tuple[float, float] | None = None,
         cols = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         cur = store.conn.execute(f"INSERT INTO shoes ({cols}) VALUES ({marks})", list(row.values()))
+        assert cur.lastrowid is not None  # an INSERT just ran
         shoe = get(store, cur.lastrowid)
         _check_window(shoe, defaults)
     return shoe

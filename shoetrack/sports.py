@@ -1,14 +1,11 @@
 """Which sports wear shoes, and the names users may type for them."""
 from __future__ import annotations
 
-from importers.model import SPORTS
-
+# The vocabulary is the readers': one definition of which sports exist and which wear shoes.
+# Runs (RUN_SPORTS) are assigned automatically to the sport's default pair; walk and hike only to
+# pairs that are explicitly the default for them, since many runners walk in other shoes.
+from importers.model import RUN_SPORTS, SHOE_SPORTS, SPORTS
 from shoetrack.errors import UsageProblem
-
-# Sports that put distance on a pair. Runs are assigned automatically to the sport default;
-# walk and hike only to pairs that are explicitly default for them (DESIGN.md section 3).
-RUN_SPORTS = ("run", "trail_run", "treadmill_run", "track_run")
-SHOE_SPORTS = RUN_SPORTS + ("walk", "hike")
 
 ALIASES = {
     "running": "run",

@@ -163,12 +163,12 @@ class SMTPServer:
             return
         from aiosmtpd.controller import Controller
 
-        kwargs: dict = dict(
-            hostname=self.host,
-            port=self.port,
-            authenticator=_authenticator,
-            ready_timeout=SERVICE_TIMEOUT,
-        )
+        kwargs: dict = {
+            "hostname": self.host,
+            "port": self.port,
+            "authenticator": _authenticator,
+            "ready_timeout": SERVICE_TIMEOUT,
+        }
         if self.mode == "starttls":
             kwargs.update(
                 tls_context=self._tls,
@@ -652,7 +652,7 @@ class HTTPEndpoint:
         endpoint = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
+            def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 endpoint.requests.append({"path": self.path, "headers": dict(self.headers),
                                           "body": self.rfile.read(length)})

@@ -9,9 +9,9 @@ import pytest
 from importers.model import Activity
 from shoetrack import activities, shoes
 from shoetrack.alerts import planning
+from shoetrack.alerts.outbox import backoff
 from shoetrack.config import Config
 from shoetrack.mileage import compute
-from shoetrack.alerts.outbox import backoff
 
 MI = 1609.344
 
@@ -229,6 +229,7 @@ def test_several_pairs_go_out_as_one_digest_per_channel(store):
     assert desktop["body"] == (
         "Ghost reached its replace distance: 510 mi of 300–500; time for a new pair\n"
         "Pegasus entered its replacement window: 305 mi of 300–500")
+    # The signature separator is "-- " with its trailing space (RFC 3676), kept here as "\x20".
     assert email["body"] == """\
 2 shoe alerts:
 
@@ -249,7 +250,7 @@ Pegasus entered its replacement window.
               cushioning feels flat or your legs complain, and by 500 mi at
               the latest.
 
--- 
+--\x20
 Sent by shoetrack. `shoetrack status` shows every pair; `shoetrack alerts`
 lists the alerts. Hold a pair's reminders with
 shoetrack alerts snooze NAME --days 14

@@ -1,4 +1,4 @@
-"""Attribution (DESIGN.md section 3): precedence, date windows, sports, rules, the inbox and
+"""Attribution: precedence, date windows, sports, rules, the inbox and
 reassign — through the core and through the CLI (including a real terminal for `inbox --pick`)."""
 from __future__ import annotations
 

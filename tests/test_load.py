@@ -79,7 +79,7 @@ def test_weeks_across_dst_changes(store, tz, late, early, before, after):
 def test_change_against_four_prior_weeks_an_empty_week_and_the_flag(store, tz):
     tz("UTC")
     mondays = [utc(2026, 1, 5, 8) + timedelta(weeks=i) for i in range(8)]
-    for monday, km in zip(mondays, [10, 0, 12, 10, 10, 12, 11.45, 11]):
+    for monday, km in zip(mondays, [10, 0, 12, 10, 10, 12, 11.45, 11], strict=True):
         if km:
             add(store, monday, km * KM)
     add(store, mondays[0] + timedelta(days=2), 5, "cycling", moving_s=3000, elapsed_s=3600)
@@ -317,7 +317,7 @@ def test_load_alert_decision(store, tz):
 def test_load_alert_for_a_steep_week(store, tz):
     tz("UTC")
     mondays = [utc(2026, 1, 5, 8) + timedelta(weeks=i) for i in range(5)]
-    for m, km in zip(mondays, [10, 10, 10, 10, 12]):
+    for m, km in zip(mondays, [10, 10, 10, 10, 12], strict=True):
         add(store, m, km * KM)
     now = mondays[-1] + timedelta(hours=2)
     cfg = from_dict({"load": {"alert": True, "alert_spike": 50}})

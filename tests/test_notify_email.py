@@ -24,16 +24,16 @@ BODY = "Your pair Pegasus 40 has 301.2 mi.\nTime to look for a replacement.\n"
 
 
 def settings_for(server, **overrides) -> EmailSettings:
-    values = dict(
-        host=server.host,
-        port=server.port,
-        security=server.mode,
-        username=SMTP_USER,
-        sender=f"shoetrack <{SMTP_USER}>",
-        recipients=["runner@example.net"],
-        cafile=server.cafile,
-        timeout=5.0,
-    )
+    values = {
+        "host": server.host,
+        "port": server.port,
+        "security": server.mode,
+        "username": SMTP_USER,
+        "sender": f"shoetrack <{SMTP_USER}>",
+        "recipients": ["runner@example.net"],
+        "cafile": server.cafile,
+        "timeout": 5.0,
+    }
     values.update(overrides)
     return EmailSettings(**values)
 

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from shoetrack.notify import CHANNELS
+from shoetrack import notify
+from shoetrack.notify import CHANNELS, DeliveryError, one_line
 from shoetrack.units import iso
 
 log = logging.getLogger(__name__)
@@ -99,13 +100,12 @@ def deliver_pending(store, config, now: datetime | None = None, *,
     its first failure in a run, its other deliveries are skipped (a server that is down would
     only make each one wait for its timeout).
     """
-    from shoetrack.notify import senders as real_senders
 
     now = now or datetime.now(timezone.utc)
     # A channel turned off in the config keeps its queued messages (nothing is dropped) but is
     # not tried: they go out if it is turned on again.
     held = set() if senders is not None else set(CHANNELS) - set(config.enabled_channels())
-    senders = senders if senders is not None else real_senders(config)
+    senders = senders if senders is not None else notify.senders(config)
     rows = store.q("SELECT * FROM deliveries WHERE status != 'sent' ORDER BY id")
     broken: dict[str, str] = {}
     out: list[Attempt] = []
@@ -131,7 +131,6 @@ def deliver_pending(store, config, now: datetime | None = None, *,
 
 def _attempt(store, row: dict, sender, now: datetime) -> Attempt | None:
     """Claim one delivery, send it and record the outcome; None when another process has it."""
-    from shoetrack.notify import DeliveryError, one_line
 
     attempts = _claim(store, row, now)
     if attempts is None:

@@ -31,8 +31,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from shoetrack.notify import CHANNELS
+from shoetrack import shoes
+from shoetrack.alerts import outbox
+from shoetrack.alerts.levels import advice, headline, pace_text, rank, sentence
 from shoetrack.errors import ShoetrackError
+from shoetrack.insight.alerting import raise_load_alerts
+from shoetrack.mileage import PairStatus, compute
+from shoetrack.notify import CHANNELS
 from shoetrack.units import format_distance, from_iso, iso, to_units
 
 # Wear levels in the order a pair passes them; reminder and age stand apart.
@@ -46,7 +51,7 @@ class Due:
     """An alert to record. `notify` is False for a lower wear level covered by a higher one
     reached at the same time (recorded as passed, never sent). distance_m in meters."""
 
-    status: object  # mileage.PairStatus
+    status: PairStatus
     level: str
     message: str
     notify: bool = True
@@ -70,7 +75,6 @@ class Plan:
 
 def reached(st, today: date) -> dict[str, bool]:
     """Which levels a pair is at or past (ignoring history, snooze and retirement)."""
-    from shoetrack.alerts.levels import rank
 
     r = rank(st.state)
     age = False
@@ -93,7 +97,6 @@ def plan(statuses, history: list[dict], now: datetime, *, units: str = "mi") -> 
     `alerts` table (id, shoe_id, level, distance_m, raised_at, rearmed_at). `units` only shapes
     the message texts.
     """
-    from shoetrack.alerts.levels import sentence
 
     today = now.astimezone().date()
     rows_by_shoe: dict[int, list[dict]] = defaultdict(list)
@@ -160,7 +163,6 @@ def raise_due(store, config, now: datetime | None = None) -> Raised:
     transaction (BEGIN IMMEDIATE): a crash leaves either everything or nothing, so an alert is
     never recorded without its deliveries, and two checks at the same instant take turns, so
     the second sees what the first raised and raises nothing twice."""
-    from shoetrack.mileage import compute
 
     now = now or datetime.now(timezone.utc)
     stamp = iso(now)
@@ -191,7 +193,6 @@ def raise_due(store, config, now: datetime | None = None) -> Raised:
         if result.notified:
             _queue(store, config, result, notify_ids, statuses, now)
     # The optional training-load alert (off by default) shares the check and the outbox.
-    from shoetrack.insight.alerting import raise_load_alerts
 
     result.load = raise_load_alerts(store, config, result.channels, now)
     return result
@@ -202,7 +203,6 @@ def _queue(store, config, result: Raised, notify_ids: list[int], statuses, now: 
     still holds unsent messages (turned off, or its server down): those are folded into the new
     digest, so what a channel missed arrives as one message, with the current level of each
     pair instead of a stale one it has since passed."""
-    from shoetrack.alerts import outbox
 
     today = now.astimezone().date()
     by_shoe = {st.shoe.id: st for st in statuses}
@@ -220,7 +220,6 @@ def _queue(store, config, result: Raised, notify_ids: list[int], statuses, now: 
 def _fold(new: list[Due], earlier: list[dict], by_shoe: dict) -> list[Due]:
     """The alerts of one digest: the new ones, plus the earlier unsent ones of each pair that a
     new, higher wear level does not supersede (their text as raised; in pair order)."""
-    from shoetrack.alerts.levels import rank
 
     top: dict[int, int] = {}
     for d in new:
@@ -251,7 +250,6 @@ def check(store, config, now: datetime | None = None, *, force: bool = False) ->
     """The alert check the daemon and `shoetrack alerts check` both run: raise what is due at
     `now` (UTC), then deliver the outbox. `force` (a person is watching) tries every queued
     message now; otherwise failed ones wait for their backoff."""
-    from shoetrack.alerts import outbox
 
     now = now or datetime.now(timezone.utc)
     raised = raise_due(store, config, now)
@@ -261,7 +259,6 @@ def check(store, config, now: datetime | None = None, *, force: bool = False) ->
 def snooze(store, shoe, days: int | None, now: datetime | None = None):
     """Hold the pair's reminders for `days` days from `now` (UTC); days=None clears the snooze.
     Returns the new snoozed_until (ISO UTC) or None."""
-    from shoetrack.shoes import get
 
     if days is not None and not 1 <= days <= 3650:
         raise ShoetrackError("--days must be between 1 and 3650")
@@ -269,7 +266,7 @@ def snooze(store, shoe, days: int | None, now: datetime | None = None):
     until = iso(now + timedelta(days=days)) if days is not None else None
     with store.write():
         store.conn.execute("UPDATE shoes SET snoozed_until = ? WHERE id = ?", (until, shoe.id))
-    return get(store, shoe.id).snoozed_until
+    return shoes.get(store, shoe.id).snoozed_until
 
 
 def listing(store) -> list[dict]:
@@ -307,7 +304,6 @@ def listing(store) -> list[dict]:
 
 def title(dues: list[Due]) -> str:
     """Short title of a digest: the headline for one alert, else a count of pairs."""
-    from shoetrack.alerts.levels import headline
 
     names = list(dict.fromkeys(d.status.shoe.name for d in dues))
     if len(dues) == 1:
@@ -334,10 +330,10 @@ def compose(channel: str, dues: list[Due], units: str, today: date) -> tuple[str
 
 
 def _email_block(d: Due, units: str, today: date) -> str:
-    from shoetrack.alerts.levels import advice, headline, pace_text
 
     st = d.status
-    fd = lambda m: format_distance(m, units, 0)
+    def fd(m):
+        return format_distance(m, units, 0)
     lines = [headline(d.level, st.shoe.name) + ".", ""]
     lines.append(f"  Distance:   {fd(st.total_m)} (warn at {fd(st.warn_m)}, "
                  f"replace at {fd(st.replace_m)})")
@@ -345,7 +341,7 @@ def _email_block(d: Due, units: str, today: date) -> str:
         target, when = (st.warn_m, st.forecast_warn) if d.level == "approaching" else (
             st.replace_m, st.forecast_replace)
         pace = pace_text(st, when, units, today)
-        forecast = (f"{fd(target)} around {when.isoformat()}, {pace}" if pace
+        forecast = (f"{fd(target)} around {when.isoformat()}, {pace}" if pace and when
                     else "no runs on it in the last 6 weeks to forecast from")
         lines.append(f"  Forecast:   {forecast}")
     elif d.level in ("replace", "reminder"):
@@ -354,7 +350,7 @@ def _email_block(d: Due, units: str, today: date) -> str:
         worn = (f"you run ~{rate:.0f} {units}/week on it" if st.rate_m_per_day > 0
                 else "not worn in the last 6 weeks")
         lines.append(f"  Forecast:   past the replace distance by {fd(over)}; {worn}")
-    else:
+    elif st.shoe.purchased_on:  # an age alert needs a purchase date
         bought = date.fromisoformat(st.shoe.purchased_on)
         lines.append(f"  Age:        bought {bought.isoformat()}, {(today - bought).days} days ago "
                      f"(limit {st.shoe.max_age_days} days)")

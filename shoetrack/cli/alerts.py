@@ -21,7 +21,7 @@ from shoetrack.cli.base import (
     shoe_arg,
     table,
 )
-from shoetrack.notify import CHANNELS
+from shoetrack.config import CHANNELS
 from shoetrack.errors import ShoetrackError
 
 

@@ -1,6 +1,7 @@
 """`shoetrack import` and `shoetrack imports` (the import log)."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -61,7 +62,7 @@ def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_jso
     with notices.watch(app) as levels:
         if show_bar and files:
             with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
-                                   show_pos=True, item_show_func=lambda p: shown(pipeline.escaped(p.name)) if p else None) as bar:
+                                   show_pos=True, item_show_func=lambda p: shown(pipeline.escaped(os.path.basename(p))) if p else None) as bar:
                 report = pipeline.import_paths(app.store, paths, shoe=shoe, when=when_day, dry_run=dry_run,
                                              sport=sport, progress=lambda p: bar.update(1, p), files=files)
         else:

@@ -41,7 +41,7 @@ def render() -> str:
         "",
     ]
     out += ["## shoetrack", "", "```", _help(("shoetrack",)), "```", ""]
-    for path, cmd in _commands(cli, ("shoetrack",)):
+    for path, _cmd in _commands(cli, ("shoetrack",)):
         out += [f"## {' '.join(path)}", "", "```", _help(path), "```", ""]
     return "\n".join(out)
 

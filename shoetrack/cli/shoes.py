@@ -222,6 +222,7 @@ def shoe_retire(app: App, name, on):
 
     s = shoes.retire(app.store, shoe_arg(app, name), day(on, "--date"))
     click.echo(f"Retired {s.name} from {s.retired_on}.")
+    assert s.retired_on  # retire() has just set it
     later = activities.query(app.store, shoe=s, since=date.fromisoformat(s.retired_on))
     chosen = [a for a in later if a["assigned_by"] in ("manual", "inbox", "archive")]
     if chosen:

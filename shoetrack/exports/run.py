@@ -9,17 +9,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from shoetrack.ingest import pipeline
 from shoetrack import shoes as shoes_mod
+from shoetrack.config import DEFAULT_REPLACE_M, DEFAULT_WARN_M
 from shoetrack.errors import ShoetrackError
-from shoetrack.exports import kind_of
+from shoetrack.exports import apple, garmin, kind_of, strava
 from shoetrack.exports.archive import Archive, ArchiveError, MemberError, gunzip, open_export
 from shoetrack.exports.common import is_activity_name
 from shoetrack.exports.model import Gear, Plan, Record
+from shoetrack.ingest import pipeline
 from shoetrack.shoes import Shoe
 from shoetrack.sports import family
 from shoetrack.store import Store
-from shoetrack.units import iso
+from shoetrack.units import iso, local_date
 
 JOIN_WINDOW_S = 300  # a FIT file and its Garmin summary start within a few minutes
 
@@ -41,7 +42,6 @@ class ExportResult:
 
 
 def _parser(kind: str):
-    from shoetrack.exports import apple, garmin, strava
 
     return {"strava": strava.plan, "garmin": garmin.plan, "apple": apple.plan}[kind]
 
@@ -220,7 +220,6 @@ def _create(store: Store, g: Gear, start: date | None) -> Shoe:
     if g.replace_at_m:
         # The export's replace distance comes with no warn distance: keep the default window's
         # proportion (300 of 500 mi), so the window ends below it whatever the config says.
-        from shoetrack.config import DEFAULT_REPLACE_M, DEFAULT_WARN_M
 
         values["warn_at_m"] = g.replace_at_m * DEFAULT_WARN_M / DEFAULT_REPLACE_M
     if start:
@@ -231,7 +230,6 @@ def _create(store: Store, g: Gear, start: date | None) -> Shoe:
 
 
 def _first_use(plan: Plan) -> dict[str, date]:
-    from shoetrack.units import local_date
 
     first: dict[str, date] = {}
     for r in plan.records:

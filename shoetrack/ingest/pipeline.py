@@ -24,6 +24,7 @@ from importers import MAX_BYTES
 from shoetrack import activities
 from shoetrack.attribution import chooser
 from shoetrack.errors import ShoetrackError
+from shoetrack.ingest import parallel
 from shoetrack.shoes import Shoe, all_shoes
 from shoetrack.sports import family, wears_shoes
 from shoetrack.store import Store
@@ -52,27 +53,37 @@ def absolute(path: str | Path) -> Path:
 
     Folding `link/..` by text would name another file than the system opens when `link` is a
     symlink; such a path is resolved instead."""
-    joined = os.path.join(os.getcwd(), os.path.expanduser(os.fspath(path)))
+    return Path(_absolute_text(path))
+
+
+def _absolute_text(path: str | Path) -> str:
+    """`absolute()` as text: string operations only, as it runs once per file imported."""
+    text = os.path.expanduser(os.fspath(path))
+    joined = text if os.path.isabs(text) else os.path.join(os.getcwd(), text)
     folded = os.path.normpath(joined)
-    if ".." in Path(joined).parts:
+    parts = joined.replace(os.altsep, os.sep).split(os.sep) if os.altsep else joined.split(os.sep)
+    if ".." in parts:
         try:
             same = os.path.samefile(folded, joined)  # stat() only: safe on a FIFO
         except OSError:
             same = not os.path.exists(joined)
         if not same:
-            return Path(os.path.realpath(joined))
-    return Path(folded)
+            return os.path.realpath(joined)
+    return folded
 
 
 def stored_path(path: str | Path) -> str:
     """The text stored for a path: absolute, and a name that is not valid UTF-8 (which Python
     carries as surrogate escapes, and SQLite cannot store) written with \\x escapes instead."""
-    return escaped(absolute(path))
+    return escaped(_absolute_text(path))
 
 
 def escaped(path: str | Path) -> str:
     """A path as valid UTF-8 text: bytes that are not UTF-8 written as \\xNN."""
-    return os.fsencode(os.fspath(path)).decode("utf-8", "backslashreplace")
+    text = os.fspath(path)
+    if isinstance(text, str) and text.isascii():  # nearly every name: nothing to escape
+        return text
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
 def shown(path: str | None) -> str:
@@ -95,52 +106,63 @@ def is_activity_file(path: str | Path) -> bool:
 # Finding and reading files
 
 
-def walk(folder: str | Path, recursive: bool = True) -> list[Path]:
-    """Activity files under `folder`, sorted, hidden entries skipped, subfolders too when
-    `recursive`. Folder symlinks are followed, each real folder once, so a link back up the
-    tree cannot loop. Entries that are not regular files (a FIFO named run.fit, a symlink loop)
-    are listed too: the import logs why it skips them. Raises OSError when `folder` itself
-    cannot be read (a scan must not mistake an unreadable folder for an empty one)."""
-    root = Path(folder)
-    found: list[Path] = []
+def walk(folder: str | Path, recursive: bool = True) -> list[str]:
+    """Activity files under `folder` (paths as text: `folder` joined with each name), sorted by
+    folder then name, hidden entries skipped, subfolders too when `recursive`. Folder symlinks
+    are followed, each real folder once, so a link back up the tree cannot loop. Entries that
+    are not regular files (a FIFO named run.fit, a symlink loop) are listed too: the import logs
+    why it skips them. Raises OSError when `folder` itself cannot be read (a scan must not
+    mistake an unreadable folder for an empty one). The one walk of both import and watch scans:
+    text paths and os.scandir only, as it runs over every file of every watched folder."""
+    root = os.fspath(folder)
+    found: list[str] = []
     seen: set[tuple[int, int]] = set()
-    stack = [root]
-    while stack:
-        d = stack.pop()
+    todo = [iter([root])]  # folders' entries still to visit, sorted by name, depth first
+    while todo:
+        d = next(todo[-1], None)
+        if d is None:
+            todo.pop()
+            continue
         try:
             st = os.stat(d)
             if (st.st_dev, st.st_ino) in seen:
                 continue
             seen.add((st.st_dev, st.st_ino))
             with os.scandir(d) as it:
-                entries = list(it)
+                entries = sorted((e.name, e) for e in it if not e.name.startswith("."))
         except OSError:
             if d is root:
                 raise
             continue  # an unreadable or vanished subfolder: the rest of the tree still imports
-        for e in entries:
-            if e.name.startswith("."):
-                continue
-            try:
-                is_dir = e.is_dir()  # follows a symlink; a looping link is not a folder
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if recursive:
-                    stack.append(Path(e.path))
-            elif is_activity_file(e.name):
-                found.append(Path(e.path))
-    return sorted(found)
+        # Depth first in name order, files and folders together: the order pathlib sorts paths
+        # in ("a/x.fit" before "a-b.fit"), without splitting every path to sort it.
+        todo.append(_visit(entries, found, recursive))
+    return found
 
 
-def collect(paths: Iterable[str | Path]) -> list[Path]:
+def _visit(entries, found: list[str], recursive: bool):
+    """Walk one folder's sorted entries: add activity files to `found`, yield subfolders."""
+    for name, e in entries:
+        try:
+            is_dir = e.is_dir()  # follows a symlink; a looping link is not a folder
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if recursive:
+                yield e.path
+        elif name.lower().endswith(SUFFIXES):
+            found.append(e.path)
+
+
+def collect(paths: Iterable[str | Path]) -> list[str]:
     """Files to import (absolute, see `absolute()`): each file given, and activity files under
-    each folder (see `walk`). A path that does not exist raises ShoetrackError; a special file
-    given by name is kept, for the import to log why it is skipped."""
-    out: list[Path] = []
+    each folder (see `walk`), each real file once. A path that does not exist raises
+    ShoetrackError; a special file given by name is kept, for the import to log why it is
+    skipped."""
+    out: list[str] = []
     for p in paths:
-        p = absolute(p)
-        if p.is_dir():
+        p = _absolute_text(p)
+        if os.path.isdir(p):
             try:
                 out.extend(walk(p))
             except OSError as e:
@@ -150,12 +172,25 @@ def collect(paths: Iterable[str | Path]) -> list[Path]:
         else:
             raise ShoetrackError(f"no such file or folder: {shown(stored_path(p))}")
     seen, unique = set(), []
+    folders: dict[str, str] = {}
     for p in out:
-        key = os.path.realpath(p)  # never raises, even on a symlink loop
+        key = _real(p, folders)
         if key not in seen:
             seen.add(key)
             unique.append(p)
     return unique
+
+
+def _real(path: str, folders: dict[str, str]) -> str:
+    """os.path.realpath(path), resolving each folder once (`folders` caches them): the real path
+    of a name that is not a symlink is its folder's real path joined with the name."""
+    if os.path.islink(path):
+        return os.path.realpath(path)  # never raises, even on a symlink loop
+    head, tail = os.path.split(path)
+    real = folders.get(head)
+    if real is None:
+        real = folders[head] = os.path.realpath(head)
+    return os.path.join(real, tail)
 
 
 class Unreadable(Exception):
@@ -356,40 +391,77 @@ def _record_failure(store: Store, f: _File, reason: str, retry: bool = False) ->
 # One file
 
 
-def import_file(store: Store, path: Path, *, shoe: Shoe | None = None, when: date | None = None,
-                shoes: list[Shoe] | None = None, sport: str | None = None) -> FileResult:
+def import_file(store: Store, path: str | Path, *, shoe: Shoe | None = None, when: date | None = None,
+                shoes: list[Shoe] | None = None, sport: str | None = None,
+                ready: _Ready | None = None) -> FileResult:
     """Import one file in one transaction (the caller may hold an outer one for a dry run).
 
     `shoe`: the runner's pair for every activity, also for a file imported before; `sport`: the
-    sport for activities whose file does not say it (inferred by the reader, or "other").
+    sport for activities whose file does not say it (inferred by the reader, or "other");
+    `ready`: the file already read, hashed and perhaps being parsed (see `_Ahead`).
     Another process holding the database makes a failure to retry, never an exception that
     would stop the files after this one.
     """
     f = _File(stored_path(path), os.path.basename(os.fspath(path)))
     try:
-        return _import(store, f, path, shoe, when, shoes, sport)
+        return _import(store, f, path, shoe, when, shoes, sport, ready)
     except (ShoetrackError, sqlite3.OperationalError) as e:
         if not is_locked(e):
             raise
         return _record_failure(store, f, str(e), retry=True)
 
 
-def _import(store: Store, f: _File, path: Path, shoe, when, shoes, sport) -> FileResult:
-    """import_file's steps: read and hash, seen before, parse, store."""
+@dataclass
+class _Ready:
+    """One file read and hashed ahead of its turn: its stat, sha256 and log row then, its bytes
+    while it may need parsing, and the parse handed to a worker, if any."""
+
+    st: os.stat_result | None = None
+    sha: str | None = None
+    prev: dict | None = None
+    data: bytes | None = None
+    error: Unreadable | None = None
+    pending: Callable[[], tuple] | None = None  # the parse outcome from a worker, waited for
+    fresh: bool = True  # `prev` is still the path's row: no earlier entry of the batch wrote it
+
+
+def _needs_parse(prev: dict | None, sha: str, shoe) -> bool:
+    """Whether bytes must be parsed: not the same bytes as logged under this path, or a
+    duplicate seen again with --shoe (parsed again, to find the activities it duplicates)."""
+    same = prev is not None and prev["sha256"] == sha and prev["status"] in DONE
+    return not (same and (prev["status"] == "imported" or shoe is None))
+
+
+def _read(store: Store, spath: str, path, shoe, keep: bool = False) -> _Ready:
+    """Read and hash a file, and look up its log row; its bytes are kept if they need parsing."""
     try:
         data, st = read_file(path)
     except Unreadable as e:
-        f.stat(e.st)
+        return _Ready(error=e)
+    sha = hashlib.sha256(data).hexdigest()
+    prev = _previous(store, spath, sha)
+    return _Ready(st, sha, prev, data if keep or _needs_parse(prev, sha, shoe) else None)
+
+
+def _import(store: Store, f: _File, path, shoe, when, shoes, sport, ready: _Ready | None) -> FileResult:
+    """import_file's steps: read and hash, seen before, parse, store."""
+    r = ready or _read(store, f.path, path, shoe, keep=True)
+    if r.error is not None:
+        f.stat(r.error.st)
         f.prev = _previous(store, f.path, None)
-        return _record_failure(store, f, e.reason, e.retry)
-    f.stat(st)
-    f.sha = hashlib.sha256(data).hexdigest()
-    f.prev = _previous(store, f.path, f.sha)
-    same = f.prev is not None and f.prev["sha256"] == f.sha and f.prev["status"] in DONE
-    # A duplicate seen again with --shoe is parsed again, to find the activities it duplicates.
-    if same and (f.prev["status"] == "imported" or shoe is None):
+        return _record_failure(store, f, r.error.reason, r.error.retry)
+    f.stat(r.st)
+    f.sha = r.sha
+    f.prev = r.prev if r.fresh else _previous(store, f.path, f.sha)
+    if not _needs_parse(f.prev, f.sha, shoe):
         return _seen_before(store, f, shoe)
-    acts = _parse(store, f, data, when)
+    if r.pending is not None:
+        outcome = r.pending()
+    else:
+        if r.data is None:  # read ahead as seen before, but an earlier entry changed that
+            r = _read(store, f.path, path, shoe, keep=True)
+        outcome = parallel.parse(r.data, f.name, when)
+    acts = _parsed(store, f, outcome)
     if isinstance(acts, FileResult):
         return acts
     inferred = _set_sport(acts, sport)
@@ -443,20 +515,26 @@ def _put_on(store: Store, ids: list[int], shoe: Shoe) -> list[str]:
 
 def _parse(store: Store, f: _File, data: bytes, when: date | None):
     """The file's activities, or the FileResult that says why there are none."""
-    import importers
+    return _parsed(store, f, parallel.parse(data, f.name, when))
 
-    try:
-        f.fmt = importers.detect(data)
-        return importers.read_bytes(data, name=f.name, date=when)
-    except importers.NotAnActivity as e:
+
+def _parsed(store: Store, f: _File, outcome: tuple):
+    """The activities of a parse outcome (see parallel.parse), or the FileResult that says why
+    there are none, logged."""
+    kind, f.fmt, value = outcome[:3]
+    if kind == "ok":
+        return value
+    if kind == "not-activity":
         with store.write():
-            _log_row(store, f, "not-activity", str(e))
-        return FileResult(f.path, "not-activity", str(e), format=f.fmt)
-    except importers.ParseError as e:
-        return _record_failure(store, f, str(e))
-    except Exception as e:  # a reader bug must not stop the other files; keep the traceback in the log
-        log.exception("unexpected error reading %s", f.path)
-        return _record_failure(store, f, f"unexpected error (please report): {type(e).__name__}: {e}")
+            _log_row(store, f, "not-activity", value)
+        return FileResult(f.path, "not-activity", value, format=f.fmt)
+    if kind == "parse-error":
+        return _record_failure(store, f, value)
+    if kind == "died":
+        return _record_failure(store, f, value, retry=True)
+    # A reader bug must not stop the other files; keep the traceback in the log.
+    log.error("unexpected error reading %s\n%s", f.path, outcome[3])
+    return _record_failure(store, f, f"unexpected error (please report): {value}")
 
 
 def _set_sport(acts: list, sport: str | None) -> list[bool]:
@@ -625,19 +703,18 @@ def _choose(store, row, shoe, path, shoes, rules, before: dict | None = None) ->
 
 def import_paths(store: Store, paths: Iterable[str | Path], *, shoe: Shoe | None = None,
                  when: date | None = None, dry_run: bool = False, sport: str | None = None,
-                 progress: Callable[[Path], None] | None = None,
-                 files: list[Path] | None = None) -> Report:
+                 progress: Callable[[str], None] | None = None,
+                 files: list[str | Path] | None = None, workers: int | None = None) -> Report:
     """Import files and folders. dry_run does all the work inside one transaction and rolls it
-    back, so its report is exactly what a real run would do."""
+    back, so its report is exactly what a real run would do. `workers`: processes that parse
+    (see `_Ahead`); default one per core, 1 parses in this process only."""
     files = files if files is not None else collect(paths)
     report = Report(dry_run=dry_run)
 
     def run():
-        shoes = all_shoes(store)
-        for f in files:
-            report.files.append(import_file(store, f, shoe=shoe, when=when, shoes=shoes, sport=sport))
-            if progress:
-                progress(f)
+        for result in import_each(store, files, shoe=shoe, when=when, sport=sport, progress=progress,
+                                  workers=workers):
+            report.files.append(result)
 
     if dry_run:
         with store.trial():
@@ -645,6 +722,99 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, shoe: Shoe | None
     else:
         run()
     return report
+
+
+def import_each(store: Store, files: list, *, shoe: Shoe | None = None, when: date | None = None,
+                sport: str | None = None, progress: Callable[[str], None] | None = None,
+                stop: Callable[[], bool] | None = None, workers: int | None = None):
+    """Import `files` in order, one transaction each, yielding each FileResult; `stop` is asked
+    before each file (a daemon shutting down). Files are read ahead and parsed by worker
+    processes when there are enough of them (see `_Ahead`); this process alone writes, so the
+    results and the import log are the same as parsing them one by one here."""
+    shoes = all_shoes(store)
+    ahead = _Ahead(store, files, shoe, when, parallel.default_workers() if workers is None else workers)
+    cancel = True  # stopped, interrupted or failed: parses not started are dropped
+    try:
+        for i, path in enumerate(files):
+            if stop is not None and stop():
+                break
+            yield import_file(store, path, shoe=shoe, when=when, shoes=shoes, sport=sport, ready=ahead.take(i))
+            if progress:
+                progress(path)
+        else:
+            cancel = False
+    finally:
+        ahead.close(cancel=cancel)
+
+
+# Starting two spawn workers costs 0.1-0.2 s; a file of a watch archive takes 2.7 ms to parse on
+# average (GPX 10-20 ms, FIT under 1 ms), half of which a second core saves. So the pool pays
+# for itself from about 50 files of GPX and FIT mixed (docs/benchmarks.md); fewer, and every file
+# is parsed in this process, losing at most the start-up time when they are all GPX.
+POOL_MIN_FILES = 50
+LOOK_AHEAD = 256  # files read ahead at most (bytes kept only for those waiting to be parsed)
+
+
+class _Ahead:
+    """Reads, hashes and looks up files ahead of their turn, and hands those that need parsing
+    to a worker pool, keeping `2 x workers` parses in flight. The pool starts only once
+    POOL_MIN_FILES files wait to be parsed within LOOK_AHEAD files: a re-import of known files,
+    or a handful of new ones, never starts it."""
+
+    def __init__(self, store: Store, files: list, shoe, when, workers: int):
+        self.store, self.files, self.shoe, self.when = store, files, shoe, when
+        self.pool = parallel.Pool(workers) if workers > 1 and len(files) >= POOL_MIN_FILES else None
+        self.ready: dict[int, _Ready] = {}
+        self.next = 0  # the next file to read ahead
+        self.waiting: list[int] = []  # files read ahead whose bytes wait to be parsed, in order
+        self.futures: dict = {}  # file -> its parse in the pool
+        self.paths: set[str] = set()
+
+    def take(self, i: int) -> _Ready | None:
+        """File `i` read ahead (None without a pool: it is read in its turn)."""
+        if self.pool is None:
+            return None
+        want = 2 * self.pool.workers if self.pool.started else POOL_MIN_FILES
+        while self.next < len(self.files) and self.next < i + LOOK_AHEAD and len(self.waiting) < want:
+            self._read(self.next)
+            self.next += 1
+        if self.pool.started or len(self.waiting) >= POOL_MIN_FILES:
+            for j in self.waiting:
+                if j not in self.futures:
+                    self._submit(j)
+        # else too few wait: file i, if it needs parsing, is parsed here in its turn
+        self.futures.pop(i, None)
+        if self.waiting and self.waiting[0] == i:
+            self.waiting.pop(0)
+        return self.ready.pop(i)
+
+    def _read(self, j: int) -> None:
+        path = self.files[j]
+        spath = stored_path(path)
+        r = _read(self.store, spath, path, self.shoe, keep=spath in self.paths)
+        r.fresh = spath not in self.paths  # listed twice: the first one may change its row
+        self.paths.add(spath)
+        self.ready[j] = r
+        if r.data is not None:
+            self.waiting.append(j)
+
+    def _submit(self, j: int) -> None:
+        r = self.ready[j]
+        name = os.path.basename(os.fspath(self.files[j]))
+        future = self.futures[j] = self.pool.submit(r.data, name, self.when)
+        r.pending = lambda: self._outcome(future, r.data, name)
+
+    def _outcome(self, future, data: bytes, name: str) -> tuple:
+        outcome = self.pool.outcome(future)
+        if outcome[0] == "died":
+            # A worker died and took the pool's other parses with it: each is parsed again in
+            # a worker of its own, so only a file that kills a worker by itself is blamed.
+            outcome = parallel.Pool(1).alone(data, name, self.when)
+        return outcome
+
+    def close(self, cancel: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.close(cancel=cancel)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,10 +14,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import stat
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+from importers import MAX_BYTES
 
 from shoetrack.ingest import pipeline
 from shoetrack.errors import ShoetrackError, UsageProblem
@@ -193,7 +196,7 @@ def settled(size: int, mtime: float, now_s: float, settle_s: float, seen: Sighti
     return seen is not None and (seen.size, seen.mtime) == (size, mtime) and now_s - seen.since >= settle_s
 
 
-def list_files(folder: Path, recursive: bool) -> list[Path]:
+def list_files(folder: str | Path, recursive: bool) -> list[str]:
     """Activity files in `folder` (see pipeline.walk: sorted, hidden entries skipped, special
     files listed so the import logs them). Raises OSError when the folder cannot be read."""
     return pipeline.walk(folder, recursive)
@@ -272,9 +275,15 @@ def _listing(w: Watch, result: WatchResult) -> list[Path] | None:
         return None
 
 
-def _state(path: Path):
+def _state(path: str):
     """(size, mtime) as the import log records them: of the file, or of the link or special
     file that the import skips (so a FIFO is logged once, not at every scan). None if gone."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        st = None
+    if st is not None and stat.S_ISREG(st.st_mode) and st.st_size <= MAX_BYTES:
+        return st.st_size, st.st_mtime  # nearly every file: one stat, as probe() would do
     try:
         st = pipeline.probe(path)
     except pipeline.Unreadable as e:
@@ -282,11 +291,13 @@ def _state(path: Path):
     return None if st is None else (st.st_size, st.st_mtime)
 
 
-def _waiting(state: _Scan, paths: list[Path], result: WatchResult) -> list[Path]:
-    """The files of one watch to read now: new or changed, and settled."""
-    todo: list[Path] = []
+def _waiting(state: _Scan, paths: list[str], result: WatchResult) -> list[str]:
+    """The files of one watch to read now: new or changed, and settled. The walk gives absolute,
+    folded paths (the watch's folder is stored so), so each is its stored path once escaped."""
+    todo: list[str] = []
+    known = state.index["state"]
     for path in paths:
-        spath = pipeline.stored_path(path)
+        spath = pipeline.escaped(path)
         if spath in state.done:
             continue
         state.done.add(spath)
@@ -295,7 +306,7 @@ def _waiting(state: _Scan, paths: list[Path], result: WatchResult) -> list[Path]
             continue  # gone since the listing (moved away mid-scan): nothing to import
         result.found += 1
         size, mtime = seen_now
-        if (spath, size, mtime) in state.index["state"]:
+        if (spath, size, mtime) in known:
             state.report.unchanged += 1
             continue
         prev = state.memory.files.get(spath) if state.memory else None
@@ -313,31 +324,28 @@ def _waiting(state: _Scan, paths: list[Path], result: WatchResult) -> list[Path]
     return todo
 
 
-def _import(state: _Scan, w: Watch, todo: list[Path], result: WatchResult, stop) -> None:
-    for path in todo:
-        if stop is not None and stop.is_set():
-            result.status = "interrupted"
-            state.report.interrupted = True
-            return
-        if state.shoes is None:
-            from shoetrack.shoes import all_shoes
-
-            state.shoes = all_shoes(state.store)
-        state.report.files.append(pipeline.import_file(state.store, path, shoes=state.shoes, sport=w.sport))
+def _import(state: _Scan, w: Watch, todo: list[str], result: WatchResult, stop) -> None:
+    """Import the watch's files in order (parsed by worker processes when there are many, see
+    pipeline.import_each); `stop` is checked before each file."""
+    if not todo:
+        return
+    halt = (lambda: stop.is_set()) if stop is not None else None
+    for file in pipeline.import_each(state.store, todo, sport=w.sport, stop=halt):
+        state.report.files.append(file)
         result.new += 1
+    if stop is not None and stop.is_set() and result.new < len(todo):
+        result.status = "interrupted"
+        state.report.interrupted = True
 
 
 def _index(store) -> dict:
-    """The import log as a rescan index: (path, size, mtime) of every file in a final state, and
-    the rows per path (to recognise a file that was only touched). A transient failure (`retry`)
-    is not final: the next scan reads the file again."""
+    """The import log as a rescan index: (path, size, mtime) of every file in a final state. A
+    transient failure (`retry`) is not final: the next scan reads the file again. One query of
+    three columns, as tuples: it runs over the whole log at every scan."""
     marks = ",".join("?" * len(FINAL))
-    rows = store.q(f"SELECT id, path, size, mtime, sha256 FROM files WHERE status IN ({marks})"
-                   " AND size IS NOT NULL AND retry = 0", FINAL)
-    by_path: dict[str, list[dict]] = {}
-    for r in rows:
-        by_path.setdefault(r["path"], []).append(r)
-    return {"state": {(r["path"], r["size"], r["mtime"]) for r in rows}, "by_path": by_path}
+    rows = store.conn.execute(f"SELECT path, size, mtime FROM files WHERE status IN ({marks})"
+                              " AND size IS NOT NULL AND retry = 0", FINAL).fetchall()
+    return {"state": set(rows)}
 
 
 def _touched(store, index, path: Path, spath: str, size: int, mtime: float) -> bool:
@@ -347,7 +355,9 @@ def _touched(store, index, path: Path, spath: str, size: int, mtime: float) -> b
     Without this, ingest reports such a file as "already imported" without updating its row,
     and every scan would read and hash it again.
     """
-    rows = [r for r in index["by_path"].get(spath, ()) if r["size"] == size and r["sha256"]]
+    marks = ",".join("?" * len(FINAL))
+    rows = store.q(f"SELECT id, sha256 FROM files WHERE path = ? AND size = ? AND sha256 IS NOT NULL"
+                   f" AND status IN ({marks}) AND retry = 0", (spath, size, *FINAL))
     if not rows:
         return False
     try:

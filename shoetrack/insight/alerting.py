@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from shoetrack.alerts import outbox
+from shoetrack.insight.load import compute, week_of
+from shoetrack.insight.settings import load_settings
+from shoetrack.units import format_distance, iso
+
 RECENT = timedelta(days=7)
 
 
@@ -23,8 +28,6 @@ class LoadAlert:
 def due(picture, settings, recorded: set[str], now: datetime, *, units: str = "mi") -> list[LoadAlert]:
     """The pure decision. `picture`: load.Load at `now` (UTC); `settings`: LoadSettings;
     `recorded`: keys already alerted. Nothing when the alert is off."""
-    from shoetrack.insight.load import week_of
-    from shoetrack.units import format_distance
 
     if not settings.alert:
         return []
@@ -71,10 +74,6 @@ def compose(channel: str, alerts: list[LoadAlert]) -> tuple[str, str]:
 def raise_load_alerts(store, config, channels: list[str], now: datetime | None = None) -> list[LoadAlert]:
     """Record the load alerts due at `now` (UTC) and queue one message per channel in `channels`,
     in one transaction. Returns what was raised (nothing when `[load] alert` is off)."""
-    from shoetrack.alerts import outbox
-    from shoetrack.insight.load import compute
-    from shoetrack.insight.settings import load_settings
-    from shoetrack.units import iso
 
     settings = load_settings(config)
     if not settings.alert:

@@ -10,6 +10,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from shoetrack.insight.settings import WEEKDAYS, load_settings
 from shoetrack.sports import RUN_SPORTS, SHOE_SPORTS
 from shoetrack.units import from_iso
 
@@ -114,7 +115,6 @@ class Load:
     week_start_day: int = 0
 
     def to_json(self) -> dict:
-        from shoetrack.insight.settings import WEEKDAYS
 
         return {
             "week_start_day": WEEKDAYS[self.week_start_day],
@@ -227,7 +227,6 @@ def acute_chronic(items: list[Session], today: date) -> Ratio | None:
 
 def compute(store, config, *, now: datetime | None = None, weeks: int | None = 12) -> Load:
     """The load picture at `now` (UTC): the last `weeks` weeks (None: all) and their spikes."""
-    from shoetrack.insight.settings import load_settings
 
     now = now or datetime.now(timezone.utc)
     settings = load_settings(config)

@@ -12,6 +12,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from shoetrack.errors import ShoetrackError
+from shoetrack.insight import charts, load, rotation
+from shoetrack.insight.charts import MISSING
+from shoetrack.insight.settings import WEEKDAYS
+from shoetrack.mileage import compute
+from shoetrack.units import format_distance, format_duration, from_iso
 
 MILES_PER_KM = 1000 / 1609.344
 
@@ -49,10 +54,8 @@ def environment():
     try:
         from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
     except ImportError:
-        from shoetrack.insight.charts import MISSING
 
         raise ShoetrackError(MISSING) from None
-    from shoetrack.units import format_distance, format_duration, from_iso
 
     env = Environment(loader=PackageLoader("shoetrack", "templates"),
                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined)
@@ -77,9 +80,6 @@ def environment():
 
 def context(store, config, *, now: datetime | None = None) -> dict:
     """Everything report.html shows, computed at `now` (UTC)."""
-    from shoetrack.insight import charts, load, rotation
-    from shoetrack.insight.settings import WEEKDAYS
-    from shoetrack.mileage import compute
 
     now = now or datetime.now(timezone.utc)
     picture = load.compute(store, config, now=now)

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from shoetrack.mileage import PairStatus, compute
 from shoetrack.units import iso, local_date
 
 ROTATION_DAYS = 30
@@ -21,7 +22,7 @@ class PairUse:
     pair was worn), days since last worn (None: never), total_m and cost_per_km (None: no cost
     or no distance)."""
 
-    status: object  # mileage.PairStatus
+    status: PairStatus
     recent_m: float
     share: float | None
     days_since_worn: int | None
@@ -67,7 +68,6 @@ def _recent(store, now: datetime) -> dict[int, float]:
 
 def rotation(store, config, *, now: datetime | None = None) -> Rotation:
     """Every active pair's share of the last 30 days' distance on pairs, most worn first."""
-    from shoetrack.mileage import compute
 
     now = now or datetime.now(timezone.utc)
     today = now.astimezone().date()
@@ -102,7 +102,7 @@ class Retired:
     """A retired pair's life: distance reached against its replace target (fraction), days from
     purchase to retirement (None without a purchase date), cost per km."""
 
-    status: object
+    status: PairStatus
     of_target: float
     days: int | None
 
@@ -125,7 +125,6 @@ class Retired:
 
 def retired(store, config, *, now: datetime | None = None) -> list[Retired]:
     """Every retired pair, latest retirement first."""
-    from shoetrack.mileage import compute
 
     out = []
     for st in compute(store, config, include_retired=True, now=now):
@@ -133,7 +132,7 @@ def retired(store, config, *, now: datetime | None = None) -> list[Retired]:
         if not s.retired:
             continue
         days = None
-        if s.purchased_on:
+        if s.purchased_on and s.retired_on:
             days = (date.fromisoformat(s.retired_on) - date.fromisoformat(s.purchased_on)).days
         out.append(Retired(st, st.total_m / st.replace_m, days))
     out.sort(key=lambda r: (r.status.shoe.retired_on, r.status.shoe.id), reverse=True)
@@ -146,10 +145,10 @@ def by_model(pairs: list[Retired]) -> list[dict]:
     groups: dict[str, list[Retired]] = defaultdict(list)
     for r in pairs:
         groups[r.model].append(r)
-    out = []
+    out: list[dict] = []
     for model, rs in groups.items():
         costed = [r for r in rs if r.status.shoe.cost]
-        spent = sum(r.status.shoe.cost for r in costed)
+        spent = sum(r.status.shoe.cost or 0.0 for r in costed)
         days = [r.days for r in rs if r.days is not None]
         out.append({
             "model": model,
@@ -161,5 +160,5 @@ def by_model(pairs: list[Retired]) -> list[dict]:
             if spent else None,
             "names": [r.status.shoe.name for r in rs],
         })
-    out.sort(key=lambda g: (-g["mean_distance_m"], g["model"].lower()))
+    out.sort(key=lambda g: (-float(g["mean_distance_m"]), str(g["model"]).lower()))
     return out

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 
-from shoetrack.notify import DeliveryError, one_line
+from shoetrack.notify.base import DeliveryError, one_line
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,12 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from shoetrack.config import SMTP_PORTS
-from shoetrack.notify import DeliveryError, one_line, redact
+from shoetrack.config import SETTINGS, SMTP_PORTS
+from shoetrack.errors import UsageProblem
+from shoetrack.notify.base import DeliveryError, one_line, redact
 
 if TYPE_CHECKING:
+    import smtplib
     from email.message import EmailMessage
 
 log = logging.getLogger(__name__)
@@ -79,8 +81,6 @@ class EmailSettings:
 
 def _typed(section: dict) -> dict:
     """Every ``[email]`` setting typed (defaults filled in); ValueError names a bad key."""
-    from shoetrack.config import SETTINGS
-    from shoetrack.errors import UsageProblem
 
     known = {s.name: s for s in SETTINGS if s.section == "email"}
     unknown = sorted(set(section) - set(known))
@@ -217,7 +217,7 @@ class _Session:
     """The SMTP connection being used and the step it is at, for the error message."""
 
     def __init__(self) -> None:
-        self.smtp = None
+        self.smtp: smtplib.SMTP | None = None
         self.stage = "connect"
 
 

@@ -16,7 +16,8 @@ import logging
 import re
 from urllib.parse import parse_qsl, urlsplit
 
-from shoetrack.notify import DeliveryError, one_line, redact
+from shoetrack.config import redact_url
+from shoetrack.notify.base import DeliveryError, one_line, redact
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,6 @@ class PushSender:
         return redact(text, *self._secrets)
 
     def where(self) -> str:
-        from shoetrack.config import redact_url
 
         return ", ".join(redact_url(u) for u in self._urls)
 
@@ -101,7 +101,6 @@ class PushSender:
         return False
 
     def _failed_text(self, failed: list[int]) -> str:
-        from shoetrack.config import redact_url
 
         names = ", ".join(f"{redact_url(self._urls[i - 1])} (URL {i})" for i in failed)
         return f"{names}: {self._last_reason}"
