@@ -82,11 +82,13 @@ class Pairs:
     def eligible(self, day: date, *, by_hand: bool = False) -> list[Shoe]:
         """As `eligible(shoes, day, by_hand=...)`."""
         span = bisect_right(self._cuts, day)
-        return self._cached(("eligible", span, by_hand), lambda: eligible(self.shoes, day, by_hand=by_hand))
+        return self._cached(("eligible", span, by_hand),
+                            lambda: eligible(self.shoes, day, by_hand=by_hand))
 
     def by_id(self, day: date, by_hand: bool) -> dict[int, Shoe]:
         span = bisect_right(self._cuts, day)
-        return self._cached(("by_id", span, by_hand), lambda: {s.id: s for s in self.eligible(day, by_hand=by_hand)})
+        return self._cached(("by_id", span, by_hand),
+                            lambda: {s.id: s for s in self.eligible(day, by_hand=by_hand)})
 
     def defaults(self, day: date, by_hand: bool, sport: str) -> list[Shoe]:
         """`defaults_for` among the pairs eligible on `day`."""
@@ -101,7 +103,8 @@ class Pairs:
 
         def make():
             ids = {s.id for s in self.eligible(day, by_hand=by_hand)}
-            return [s for s in self.shoes if s.id not in ids and s.first_day > day and not s.retired_by(day)]
+            return [s for s in self.shoes
+                    if s.id not in ids and s.first_day > day and not s.retired_by(day)]
         return self._cached(("later", span, by_hand), make)
 
 
@@ -181,8 +184,9 @@ def rule_matches(rule: dict, act: dict, path: str | None, day: date | None = Non
     return not rule.get("path_pattern") or path_matches(rule["path_pattern"], path)
 
 
-def choose(store: Store, act: dict, *, path: str | None = None, shoes: list[Shoe] | Pairs | None = None,
-           rules: list[dict] | None = None, day: date | None = None) -> Choice:
+def choose(store: Store, act: dict, *, path: str | None = None,
+           shoes: list[Shoe] | Pairs | None = None, rules: list[dict] | None = None,
+           day: date | None = None) -> Choice:
     """Automatic choice for an activity row (dict with start, sport, distance_m, device, source).
 
     Rules and defaults among the pairs in use that day; for a run logged by hand, pairs of
@@ -226,7 +230,8 @@ def _pick(pairs: Pairs, day: date, hand: bool, act: dict, path: str | None, rule
     return Choice(None, None, f"several pairs are default for {sport} ({names})")
 
 
-def predating(later: list[Shoe], act: dict, path: str | None, rules: list[dict], day: date) -> list[Shoe]:
+def predating(later: list[Shoe], act: dict, path: str | None, rules: list[dict],
+              day: date) -> list[Shoe]:
     """Of `later` (pairs whose first day comes after the activity's local `day` and not retired
     by then), those a rule or default would give it if their first day were earlier."""
     if not later:
