@@ -10,7 +10,7 @@ each command as a runner runs it, a new process, repeated; min and median are pr
 its floor measured in the same run:
 
 - ``status`` on an empty store vs ``python -c "import click, sqlite3"`` (start-up);
-- ``inbox --json``, ``reassign --from``, ``activities --json --limit 0`` (and its peak RSS) and
+- ``inbox --json``, ``inbox`` (the table), ``reassign --from``, ``activities --json --limit 0`` (and its peak RSS) and
   ``imports`` (newest 50, and the failed ones) at N, each vs a new process that runs the same
   SELECT with sqlite3 alone.
 
@@ -178,6 +178,10 @@ def main() -> None:
             ("status, empty store", exe + ["status"], env_empty,
              [sys.executable, "-c", "import click, sqlite3"], "python -c 'import click, sqlite3'"),
             ("inbox --json", exe + ["inbox", "--json"], env_big,
+             sql_floor(big, "SELECT a.* FROM activities a LEFT JOIN assignments s ON s.activity_id = a.id "
+                            "WHERE s.activity_id IS NULL AND a.sport IN ('run','trail_run','treadmill_run','walk')"),
+             "sqlite3 SELECT of the waiting runs"),
+            ("inbox", exe + ["inbox"], env_big,
              sql_floor(big, "SELECT a.* FROM activities a LEFT JOIN assignments s ON s.activity_id = a.id "
                             "WHERE s.activity_id IS NULL AND a.sport IN ('run','trail_run','treadmill_run','walk')"),
              "sqlite3 SELECT of the waiting runs"),

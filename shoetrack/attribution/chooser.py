@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -54,6 +55,57 @@ def eligible(shoes: list[Shoe], day: date, *, by_hand: bool = False) -> list[Sho
     if by_hand:
         return [s for s in shoes if s.worn_by_hand_on(day)]
     return [s for s in shoes if s.in_use_on(day)]
+
+
+class Pairs:
+    """The pairs, with the days on which any of them starts or stops being eligible worked out
+    once. Between two such days the eligible pairs are the same, so `reassign` and the inbox,
+    which ask about thousands of activities, compute each set once instead of parsing every
+    pair's dates for every activity. The lists it returns are shared: read them, do not change
+    them."""
+
+    def __init__(self, shoes: list[Shoe]):
+        self.shoes = list(shoes)
+        cuts = set()
+        for s in self.shoes:
+            cuts.add(s.first_day)
+            cuts.update(date.fromisoformat(d) for d in (s.purchased_on, s.retired_on) if d)
+        self._cuts = sorted(cuts)
+        self._memo: dict[tuple, object] = {}
+
+    def _cached(self, key: tuple, make):
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = make()
+        return found
+
+    def eligible(self, day: date, *, by_hand: bool = False) -> list[Shoe]:
+        """As `eligible(shoes, day, by_hand=...)`."""
+        span = bisect_right(self._cuts, day)
+        return self._cached(("eligible", span, by_hand),
+                            lambda: eligible(self.shoes, day, by_hand=by_hand))
+
+    def by_id(self, day: date, by_hand: bool) -> dict[int, Shoe]:
+        span = bisect_right(self._cuts, day)
+        return self._cached(("by_id", span, by_hand),
+                            lambda: {s.id: s for s in self.eligible(day, by_hand=by_hand)})
+
+    def defaults(self, day: date, by_hand: bool, sport: str) -> list[Shoe]:
+        """`defaults_for` among the pairs eligible on `day`."""
+        span = bisect_right(self._cuts, day)
+        return self._cached(("defaults", span, by_hand, sport),
+                            lambda: defaults_for(self.eligible(day, by_hand=by_hand), sport))
+
+    def later(self, day: date, by_hand: bool) -> list[Shoe]:
+        """Pairs not eligible on `day` whose first day comes after it and that are not retired
+        by then (the ones an activity may predate)."""
+        span = bisect_right(self._cuts, day)
+
+        def make():
+            ids = {s.id for s in self.eligible(day, by_hand=by_hand)}
+            return [s for s in self.shoes
+                    if s.id not in ids and s.first_day > day and not s.retired_by(day)]
+        return self._cached(("later", span, by_hand), make)
 
 
 def by_hand(act: dict) -> bool:
@@ -107,9 +159,9 @@ def device_matches(pattern: str, device: str | None) -> bool:
     return pat in dev
 
 
-def rule_matches(rule: dict, act: dict, path: str | None) -> bool:
+def rule_matches(rule: dict, act: dict, path: str | None, day: date | None = None) -> bool:
     """Whether a rules row matches an activity row (meters, both bounds inclusive; weekday of
-    the local date, Monday = 0).
+    the local date, Monday = 0). `day`: the activity's local date, when the caller has it.
 
     A rule without a sport applies to the run sports only: walks and hikes go automatically only
     to pairs that are default for them, or through a rule that names walk or hike.
@@ -127,64 +179,64 @@ def rule_matches(rule: dict, act: dict, path: str | None) -> bool:
         return False
     if rule.get("weekdays"):
         days = json.loads(rule["weekdays"])
-        if local_date(act["start"]).weekday() not in days:
+        if (day or local_date(act["start"])).weekday() not in days:
             return False
     return not rule.get("path_pattern") or path_matches(rule["path_pattern"], path)
 
 
-def choose(store: Store, act: dict, *, path: str | None = None, shoes: list[Shoe] | None = None,
-           rules: list[dict] | None = None) -> Choice:
+def choose(store: Store, act: dict, *, path: str | None = None,
+           shoes: list[Shoe] | Pairs | None = None, rules: list[dict] | None = None,
+           day: date | None = None) -> Choice:
     """Automatic choice for an activity row (dict with start, sport, distance_m, device, source).
 
     Rules and defaults among the pairs in use that day; for a run logged by hand, pairs of
-    unknown purchase date count as in use before the day they were added."""
+    unknown purchase date count as in use before the day they were added. `shoes`: the pairs
+    (a `Pairs` when choosing for many activities); `day`: the activity's local date, if known."""
     if act.get("ignored"):
         return Choice(None, None, "ignored")
     sport = act["sport"]
     if not wears_shoes(sport):
         return Choice(None, None, f"{sport} is cross-training: it never counts on shoes")
-    day = local_date(act["start"])
-    every = shoes if shoes is not None else all_shoes(store)
+    day = day or local_date(act["start"])
+    pairs = shoes if isinstance(shoes, Pairs) else Pairs(shoes if shoes is not None else all_shoes(store))
     if rules is None:
         rules = load_rules(store)
-    pool = eligible(every, day, by_hand=by_hand(act))
-    found = _pick(pool, act, path, rules)
+    hand = by_hand(act)
+    found = _pick(pairs, day, hand, act, path, rules)
     if found.shoe is None:
-        ids = {s.id for s in pool}
-        early = predating([s for s in every if s.id not in ids], act, path, rules)
+        early = predating(pairs.later(day, hand), act, path, rules, day)
         if early:
             found.reason += "; " + first_day_hint(early[0])
             found.predates = early
     return found
 
 
-def _pick(shoes: list[Shoe], act: dict, path: str | None, rules: list[dict]) -> Choice:
-    by_id = {s.id: s for s in shoes}
-    for rule in rules:
-        if rule_matches(rule, act, path):
-            shoe = by_id.get(rule["shoe_id"])
-            if shoe is None:
-                continue  # the rule's pair was not in use that day: fall through
-            return Choice(shoe, f"rule:{rule['id']}", f"rule {rule['id']}")
+def _pick(pairs: Pairs, day: date, hand: bool, act: dict, path: str | None, rules: list[dict]) -> Choice:
+    if rules:
+        by_id = pairs.by_id(day, hand)
+        for rule in rules:
+            if rule_matches(rule, act, path, day):
+                shoe = by_id.get(rule["shoe_id"])
+                if shoe is None:
+                    continue  # the rule's pair was not in use that day: fall through
+                return Choice(shoe, f"rule:{rule['id']}", f"rule {rule['id']}")
     sport = act["sport"]
-    candidates = defaults_for(shoes, sport)
+    candidates = pairs.defaults(day, hand, sport)
     if len(candidates) == 1:
         return Choice(candidates[0], "default", f"default for {sport}")
-    day = local_date(act["start"])
     if not candidates:
         return Choice(None, None, f"no pair in use on {day} is default for {sport}")
     names = ", ".join(s.name for s in candidates)
     return Choice(None, None, f"several pairs are default for {sport} ({names})")
 
 
-def predating(shoes: list[Shoe], act: dict, path: str | None, rules: list[dict]) -> list[Shoe]:
-    """Of `shoes` (pairs not eligible for the activity), those a rule or default would give it
-    if their first day were earlier: not retired by its date, first day after it."""
-    day = local_date(act["start"])
-    later = [s for s in shoes if s.first_day > day and not s.retired_by(day)]
+def predating(later: list[Shoe], act: dict, path: str | None, rules: list[dict],
+              day: date) -> list[Shoe]:
+    """Of `later` (pairs whose first day comes after the activity's local `day` and not retired
+    by then), those a rule or default would give it if their first day were earlier."""
     if not later:
         return []
-    ids = {r["shoe_id"] for r in rules if rule_matches(r, act, path)}
+    ids = {r["shoe_id"] for r in rules if rule_matches(r, act, path, day)}
     defaults = {s.id for s in defaults_for(later, act["sport"])}
     return [s for s in later if s.id in ids or s.id in defaults]
 

@@ -16,6 +16,7 @@ hand `by='manual'`: both are a person's choice, so `reassign` never changes them
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from shoetrack import activities
 from shoetrack.attribution import chooser, suggest
@@ -60,6 +61,7 @@ class Entry:
     activity: dict
     suggestion: Suggestion | None
     waiting: str
+    day: date  # the activity's local date
     choices: list[Shoe] = field(default_factory=list)
     predates: list[Shoe] = field(default_factory=list)
 
@@ -69,7 +71,7 @@ class Entry:
         return {
             "id": a["id"],
             "start": a["start"],
-            "date": local_date(a["start"]).isoformat(),
+            "date": self.day.isoformat(),
             "sport": a["sport"],
             "distance_m": a["distance_m"],
             "name": a["name"],
@@ -88,6 +90,7 @@ class _Context:
 
     def __init__(self, store: Store, waiting: list[dict]):
         self.shoes = all_shoes(store)
+        self.pairs = chooser.Pairs(self.shoes)  # each pair's dates parsed once, not per activity
         self.rules = chooser.load_rules(store)
         self.model = suggest.load(store, waiting[0]["start"], waiting[-1]["start"])
         worn = {r["shoe_id"]: r["d"] for r in store.q(
@@ -117,11 +120,12 @@ def _suggest(act: dict, ctx: _Context, choices: list[Shoe], auto: chooser.Choice
 
 
 def _entry(store: Store, act: dict, ctx: _Context) -> Entry:
-    choices = chooser.eligible(ctx.shoes, local_date(act["start"]), by_hand=True)
-    auto = chooser.choose(store, act, path=act["file"], shoes=ctx.shoes, rules=ctx.rules)
+    day = local_date(act["start"])
+    choices = list(ctx.pairs.eligible(day, by_hand=True))
+    auto = chooser.choose(store, act, path=act["file"], shoes=ctx.pairs, rules=ctx.rules, day=day)
     # An automatic choice that exists now means the activity predates the pair or rule behind it.
     waiting = auto.reason if auto.shoe is None else "added before its rule or pair existed, or unassigned by hand"
-    return Entry(act, _suggest(act, ctx, choices, auto), waiting, choices, auto.predates)
+    return Entry(act, _suggest(act, ctx, choices, auto), waiting, day, choices, auto.predates)
 
 
 def entries(store: Store, *, activity_ids: list[int] | None = None) -> list[Entry]:

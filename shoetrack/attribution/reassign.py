@@ -37,6 +37,7 @@ class Change:
     new_shoe: Shoe | None
     new_by: str | None
     why: str
+    day: date  # the activity's local date
 
     @property
     def moves(self) -> bool:
@@ -48,7 +49,7 @@ class Change:
         return {
             "activity_id": a["id"],
             "start": a["start"],
-            "date": local_date(a["start"]).isoformat(),
+            "date": self.day.isoformat(),
             "sport": a["sport"],
             "distance_m": a["distance_m"],
             "old_shoe": self.old_shoe.name if self.old_shoe else None,
@@ -85,17 +86,19 @@ def plan(store: Store, shoe: Shoe | None = None, since: date | None = None,
     sql += " ORDER BY a.start, a.id"
     shoes = all_shoes(store)
     by_id = {s.id: s for s in shoes}
+    pairs = chooser.Pairs(shoes)  # each pair's dates parsed once, not once per activity
     rules = chooser.load_rules(store)
     out = []
     for row in store.q(sql, params):
-        choice = chooser.choose(store, row, path=row["file"], shoes=shoes, rules=rules)
+        day = local_date(row["start"])
+        choice = chooser.choose(store, row, path=row["file"], shoes=pairs, rules=rules, day=day)
         new_id = _id(choice.shoe)
         if new_id == row["shoe_id"] and choice.by == row["by"]:
             continue
         change = Change(
             activity={k: row[k] for k in ("id", "start", "sport", "distance_m", "name", "file")},
             old_shoe=by_id.get(row["shoe_id"]), old_by=row["by"],
-            new_shoe=choice.shoe, new_by=choice.by, why=choice.reason,
+            new_shoe=choice.shoe, new_by=choice.by, why=choice.reason, day=day,
         )
         if shoe is not None and shoe.id not in (row["shoe_id"], new_id):
             continue

@@ -1,4 +1,4 @@
-"""Attribution rules: add, list, remove, move (DESIGN.md section 3).
+"""Attribution rules: add, list, remove, move (docs/attribution.md).
 
 Rules are tried in order of `position` (1..n, kept contiguous); the first whose conditions all
 match an activity puts it on its pair, if that pair is in use on the activity's date; otherwise

@@ -196,7 +196,7 @@ def inbox_cmd(app: App, pick, accept, as_json):
     if not items:
         click.echo("The inbox is empty: every shoe activity is on a pair or ignored.")
         return
-    table([[e.activity["id"], local_day(e.activity["start"]), e.activity["sport"],
+    table([[e.activity["id"], e.day.isoformat(), e.activity["sport"],
             fmt_dist(app, e.activity["distance_m"]), e.activity["name"] or "",
             e.suggestion.shoe.name if e.suggestion else "-",
             e.suggestion.reason if e.suggestion else e.waiting] for e in items],
@@ -344,7 +344,7 @@ def reassign_cmd(app: App, shoe_ref, since, until, sport, do_apply, as_json):
     if not changes:
         click.echo("Nothing to change: every automatic choice in range is up to date.")
         return
-    table([[c.activity["id"], local_day(c.activity["start"]), c.activity["sport"],
+    table([[c.activity["id"], c.day.isoformat(), c.activity["sport"],
             fmt_dist(app, c.activity["distance_m"]),
             f"{c.old_shoe.name} ({c.old_by})" if c.old_shoe else "-",
             c.new_shoe.name if c.new_shoe else "(inbox)", c.why] for c in changes],
