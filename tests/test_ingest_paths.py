@@ -226,7 +226,7 @@ def test_inferred_sport_is_stored_shown_and_overridden(st, tmp_path, pairs):
     [a] = st.json("activities")
     assert a["sport_inferred"] is True and a["sport"] == "cycling"
     assert "sport inferred: cycling" in r.stdout
-    assert f"#1: sport inferred: cycling; if wrong: `shoetrack activity sport 1 SPORT`" in r.stdout
+    assert "#1: sport inferred: cycling; if wrong: `shoetrack activity sport 1 SPORT`" in r.stdout
     st("activity", "delete", "1")
     (tmp_path / "ride2.gpx").write_text(ride.read_text().replace("Morning Run", "Ride 2"))  # other bytes
     st("import", tmp_path / "ride2.gpx", "--sport", "run")

@@ -6,14 +6,25 @@ import sys
 
 import click
 
-from shoetrack.cli.base import App, cli, day, emit_json, fmt_dist, json_option, pass_app, plural, shoe_arg, table
-from shoetrack.cli.base import emit_json_list
+from shoetrack.cli.base import (
+    App,
+    cli,
+    day,
+    emit_json,
+    emit_json_list,
+    fmt_dist,
+    json_option,
+    pass_app,
+    plural,
+    shoe_arg,
+    table,
+)
 
 
 def shown(path: str | None) -> str:
     # Not imported at module level: ingest pulls in the store and attribution, which commands
     # that never import should not load at start-up.
-    from shoetrack.ingest.pipeline import shown as readable
+    from shoetrack.ingest.paths import shown as readable
 
     return readable(path)
 
@@ -49,9 +60,10 @@ def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_jso
       shoetrack import ride.gpx --sport cycling
       shoetrack import old-run.fit --shoe pegasus
     """
-    from shoetrack.ingest import pipeline
     from shoetrack.cli import notices
     from shoetrack.cli.activity import sport_arg
+    from shoetrack.ingest import pipeline
+    from shoetrack.ingest.paths import escaped
 
     shoe = shoe_arg(app, shoe_ref) if shoe_ref else None
     sport = sport_arg(sport)
@@ -63,7 +75,7 @@ def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_jso
     with notices.watch(app) as levels:
         if show_bar and files:
             with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
-                                   show_pos=True, item_show_func=lambda p: shown(pipeline.escaped(os.path.basename(p))) if p else None) as bar:
+                                   show_pos=True, item_show_func=lambda p: shown(escaped(os.path.basename(p))) if p else None) as bar:
                 report = pipeline.import_paths(app.store, paths, shoe=shoe, when=when_day, dry_run=dry_run,
                                              sport=sport, progress=lambda p: bar.update(1, p), files=files)
         else:
@@ -160,10 +172,10 @@ def import_with_exports(app: App, paths, shoe, when_day, sport, dry_run, progres
     import sqlite3
 
     from shoetrack import exports
-    from shoetrack.ingest import pipeline
     from shoetrack.cli import notices
     from shoetrack.errors import ShoetrackError, UsageProblem
     from shoetrack.exports.run import import_export
+    from shoetrack.ingest import pipeline
 
     if shoe is not None:
         raise UsageProblem("--shoe does not apply to an export: its own gear names each pair")

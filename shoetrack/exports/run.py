@@ -17,6 +17,7 @@ from shoetrack.exports.archive import Archive, ArchiveError, MemberError, gunzip
 from shoetrack.exports.common import is_activity_name
 from shoetrack.exports.model import Gear, Plan, Record
 from shoetrack.ingest import pipeline
+from shoetrack.ingest.paths import stored_path
 from shoetrack.shoes import Shoe
 from shoetrack.sports import family
 from shoetrack.store import Store
@@ -61,7 +62,7 @@ def import_export(store: Store, path: str | Path, *, progress: Callable[[str], N
                   total: Callable[[int], None] | None = None) -> ExportResult:
     """Import one export (zip or folder). Never raises for a bad export: a refused archive or
     an unreadable table is one failed line, a damaged member fails alone."""
-    result = ExportResult(pipeline.stored_path(path))
+    result = ExportResult(stored_path(path))
     try:
         with open_export(path, label=result.path) as arc:
             plan = read_plan(arc)

@@ -2,6 +2,7 @@
 
 - `pipeline`: one file from disk to activities (safe read, hash, already logged, duplicate,
   insert, attribution), the folder walk, and the import log.
+- `paths`: paths as stored (absolute, escaped) and as shown in tables.
 - `parallel`: parsing in a pool of worker processes while the importing process alone writes.
 - `watch`: watched folders, scanned for new or changed files that have settled.
 """

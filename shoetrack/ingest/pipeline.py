@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from importers import MAX_BYTES
-
 from shoetrack import activities
 from shoetrack.attribution import chooser
 from shoetrack.errors import ShoetrackError
 from shoetrack.ingest import parallel
+from shoetrack.ingest.paths import SUFFIXES, absolute_text, shown, stored_path
 from shoetrack.shoes import Shoe, all_shoes
 from shoetrack.sports import family, wears_shoes
 from shoetrack.store import Store
@@ -32,7 +32,6 @@ from shoetrack.units import iso
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
 DUP_WINDOW_S = 60
 DUP_DISTANCE = 0.02
 SAME_FILE = "already imported (same file)"  # the reason for a file seen again, byte for byte
@@ -44,62 +43,6 @@ _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR,
 
 # ---------------------------------------------------------------------------------------------
 # Paths
-
-
-def absolute(path: str | Path) -> Path:
-    """`path` made absolute against the current folder, with `~` expanded and `..` folded, but
-    symlinks NOT resolved: a rule such as `*/Trail/*` is written against the path the runner
-    sees, and a Trail folder that is a symlink to a disk elsewhere must still match it.
-
-    Folding `link/..` by text would name another file than the system opens when `link` is a
-    symlink; such a path is resolved instead."""
-    return Path(_absolute_text(path))
-
-
-def _absolute_text(path: str | Path) -> str:
-    """`absolute()` as text: string operations only, as it runs once per file imported."""
-    text = os.path.expanduser(os.fspath(path))
-    joined = text if os.path.isabs(text) else os.path.join(os.getcwd(), text)
-    folded = os.path.normpath(joined)
-    parts = joined.replace(os.altsep, os.sep).split(os.sep) if os.altsep else joined.split(os.sep)
-    if ".." in parts:
-        try:
-            same = os.path.samefile(folded, joined)  # stat() only: safe on a FIFO
-        except OSError:
-            same = not os.path.exists(joined)
-        if not same:
-            return os.path.realpath(joined)
-    return folded
-
-
-def stored_path(path: str | Path) -> str:
-    """The text stored for a path: absolute, and a name that is not valid UTF-8 (which Python
-    carries as surrogate escapes, and SQLite cannot store) written with \\x escapes instead."""
-    return escaped(_absolute_text(path))
-
-
-def escaped(path: str | Path) -> str:
-    """A path as valid UTF-8 text: bytes that are not UTF-8 written as \\xNN."""
-    text = os.fspath(path)
-    if isinstance(text, str) and text.isascii():  # nearly every name: nothing to escape
-        return text
-    return os.fsencode(text).decode("utf-8", "backslashreplace")
-
-
-def shown(path: str | None) -> str:
-    """A stored path as people read it: `~/...` under the home folder, and control characters
-    (a newline in a file name would split a table row) escaped."""
-    if not path:
-        return ""
-    home = os.path.expanduser("~").rstrip(os.sep)
-    if home and path.startswith(home + os.sep):
-        path = "~" + path[len(home):]
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in path)
-
-
-def is_activity_file(path: str | Path) -> bool:
-    name = os.path.basename(os.fspath(path)).lower()
-    return name.endswith(SUFFIXES) and not name.startswith(".")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,7 +104,7 @@ def collect(paths: Iterable[str | Path]) -> list[str]:
     skipped."""
     out: list[str] = []
     for p in paths:
-        p = _absolute_text(p)
+        p = absolute_text(p)
         if os.path.isdir(p):
             try:
                 out.extend(walk(p))

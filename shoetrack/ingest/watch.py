@@ -21,9 +21,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from importers import MAX_BYTES
-
-from shoetrack.ingest import pipeline
 from shoetrack.errors import ShoetrackError, UsageProblem
+from shoetrack.ingest import pipeline
+from shoetrack.ingest.paths import escaped
 from shoetrack.units import iso
 
 log = logging.getLogger(__name__)
@@ -297,7 +297,7 @@ def _waiting(state: _Scan, paths: list[str], result: WatchResult) -> list[str]:
     todo: list[str] = []
     known = state.index["state"]
     for path in paths:
-        spath = pipeline.escaped(path)
+        spath = escaped(path)
         if spath in state.done:
             continue
         state.done.add(spath)
