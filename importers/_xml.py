@@ -124,14 +124,52 @@ def iter_end(data: bytes, what: str, tags: tuple[str, ...], keep=None):
                 yield [el for event, el in parser.read_events() if event == "end"]
             if root is not None:
                 removed += _prune(root, keep)
-                if removed > MAX_ELEMENTS:
-                    raise ParseError(f"refused: {what} with more than {MAX_ELEMENTS:,} XML elements")
+                count_removed(removed, what)
         parser.close()
         yield [el for event, el in parser.read_events() if event == "end"]
     except etree.XMLSyntaxError as exc:
         raise ParseError(f"{what} is not well-formed XML: {_first_line(exc)}") from None
     except (LookupError, ValueError, UnicodeError) as exc:
         raise ParseError(f"unsupported XML encoding: {_first_line(exc)}") from None
+
+
+def iter_tree(data: bytes, what: str, root_tag: str):
+    """Feed ``data`` in 64 KiB pieces and yield the document's root element after each piece
+    (None until the root has started), then once more after the end of the input.
+
+    For readers that take what they need from the tree themselves and remove what they have
+    read (see ``count_removed``): no events reach Python except the root's start, so the parse
+    runs at C speed. Whitespace-only text between elements is not kept (every text a reader
+    uses is stripped). ``root_tag`` is the root's lxml tag pattern ("{*}TrainingCenterDatabase");
+    ``check_prolog`` must have passed (a DOCTYPE is refused again on the root's start).
+    """
+    etree = _etree()
+    parser = etree.XMLPullParser(events=("start",), tag=root_tag, remove_comments=True,
+                                 remove_pis=True, remove_blank_text=True, **_SAFE)
+    root = None
+    try:
+        for i in range(0, len(data) or 1, _FEED):
+            parser.feed(data[i : i + _FEED])
+            for _event, el in parser.read_events():
+                if root is None:
+                    root = el.getroottree().getroot()
+                    _refuse_doctype(root)
+            yield root
+        parser.close()
+        for _event, el in parser.read_events():
+            if root is None:
+                root = el.getroottree().getroot()
+        yield root
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"{what} is not well-formed XML: {_first_line(exc)}") from None
+    except (LookupError, ValueError, UnicodeError) as exc:
+        raise ParseError(f"unsupported XML encoding: {_first_line(exc)}") from None
+
+
+def count_removed(total: int, what: str) -> None:
+    """Refuse a document once ``total`` removed elements exceed ``MAX_ELEMENTS``."""
+    if total > MAX_ELEMENTS:
+        raise ParseError(f"refused: {what} with more than {MAX_ELEMENTS:,} XML elements")
 
 
 def _prune(root, keep) -> int:
