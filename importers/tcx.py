@@ -22,6 +22,7 @@ from .model import Activity, NotAnActivity, ParseError, Undatable
 from .sports import text_sport
 from .validate import check
 
+
 class _Act:
     """What one ``<Activity>`` held; filled while its content streams past."""
 
