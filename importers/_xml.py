@@ -133,8 +133,13 @@ def iter_end(data: bytes, what: str, tags: tuple[str, ...], keep=None):
         raise ParseError(f"unsupported XML encoding: {_first_line(exc)}") from None
 
 
+# iter_tree's pieces: larger than iter_end's, as its reader pays per piece (a sweep of the open
+# path, XPath calls) rather than per element; 256 KiB of input holds at most 64k elements.
+_TREE_FEED = 1 << 18
+
+
 def iter_tree(data: bytes, what: str, root_tag: str):
-    """Feed ``data`` in 64 KiB pieces and yield the document's root element after each piece
+    """Feed ``data`` in 256 KiB pieces and yield the document's root element after each piece
     (None until the root has started), then once more after the end of the input.
 
     For readers that take what they need from the tree themselves and remove what they have
@@ -148,8 +153,9 @@ def iter_tree(data: bytes, what: str, root_tag: str):
                                  remove_pis=True, remove_blank_text=True, **_SAFE)
     root = None
     try:
-        for i in range(0, len(data) or 1, _FEED):
-            parser.feed(data[i : i + _FEED])
+        step = _TREE_FEED
+        for i in range(0, len(data) or 1, step):
+            parser.feed(data[i : i + step])
             for _event, el in parser.read_events():
                 if root is None:
                     root = el.getroottree().getroot()

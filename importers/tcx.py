@@ -281,8 +281,7 @@ class _Reader:
                     # The old path leaves here, into the children being removed: let go of
                     # it first (lxml would move a removed element that Python still holds, and
                     # its whole subtree, into a document of its own instead of freeing it).
-                    for e in old[depth + 1 :]:
-                        started.discard(id(e))
+                    started.difference_update(map(id, old[depth + 1 :]))
                     del old[depth + 1 :]
                 del node[: n - 1]
                 self.removed += n - 1

@@ -433,7 +433,7 @@ def test_device_name_encodings_and_line_ends(encoding, name, taken):
 
 # --- pieces of input ------------------------------------------------------------------------------
 #
-# The reader reads and removes the finished part of the tree after each 64 KiB piece of input; the
+# The reader reads and removes the finished part of the tree after each 256 KiB piece of input; the
 # documents above fit in one piece. Fed in small pieces, every boundary falls somewhere odd (inside
 # a text, a tag, an open text field, between a trackpoint's children), and each must read the same.
 
@@ -441,7 +441,7 @@ def test_device_name_encodings_and_line_ends(encoding, name, taken):
 def small_pieces(request, monkeypatch):
     from importers import _xml
 
-    monkeypatch.setattr(_xml, "_FEED", request.param)
+    monkeypatch.setattr(_xml, "_TREE_FEED", request.param)
     return request.param
 
 
@@ -461,12 +461,12 @@ def test_garmin_hour_in_small_pieces(small_pieces):
 def test_generated_tcx_in_small_pieces(data, piece):
     from importers import _xml
 
-    saved = _xml._FEED
-    _xml._FEED = piece
+    saved = _xml._TREE_FEED
+    _xml._TREE_FEED = piece
     try:
         same_as_exact(data)
     finally:
-        _xml._FEED = saved
+        _xml._TREE_FEED = saved
 
 
 @pytest.mark.corpus
@@ -476,5 +476,5 @@ def test_corpus_tcx_in_small_pieces(rel, monkeypatch):
         pytest.skip(f"corpus not found at {CORPUS}")
     from importers import _xml
 
-    monkeypatch.setattr(_xml, "_FEED", 509)
+    monkeypatch.setattr(_xml, "_TREE_FEED", 509)
     same_as_exact((CORPUS / rel).read_bytes())
