@@ -351,13 +351,19 @@ def crc16(data, start: int = 0, end: int | None = None) -> int:
     return (c >> 8) ^ _CRC8[(c ^ b[1]) & 0xFF]
 
 
-try:
-    # Optional accelerator (the `fast` extra): CRC-16/ARC in compiled code, ~35x faster than
-    # crc16 below on a 1 MB file (docs/benchmarks-importers.md). tests/test_importers_fit.py
-    # checks both give the same value on every corpus file.
-    from fastcrc.crc16 import arc as _arc
-except ImportError:  # pure Python then: the reader needs nothing compiled but lxml
-    _arc = None
+def _compiled_crc():
+    """fastcrc's CRC-16/ARC, the optional accelerator (the `fast` extra): compiled code, ~35x
+    faster than ``crc16`` on a 1 MB file (docs/benchmarks-importers.md); None when not installed
+    (the reader needs nothing compiled but lxml). tests/test_importers_fit.py checks both give
+    the same value on every corpus file."""
+    try:
+        from fastcrc.crc16 import arc
+    except ImportError:
+        return None
+    return arc
+
+
+_arc = _compiled_crc()
 
 
 def file_crc(data, start: int = 0, end: int | None = None) -> int:

@@ -10,10 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from importer_fixtures import START, fit_run, fitwriter
 
 import importers
 from importers import NotAnActivity, ParseError, Undatable, fit
-from importer_fixtures import START, fit_run, fitwriter
 
 
 def test_road_run_exact_values():
