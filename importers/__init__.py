@@ -78,12 +78,13 @@ def detect(data: bytes) -> str:
         return "fit"
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<") or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        from ._xml import root_name
+        from ._xml import remember_root, root_name
 
         root = root_name(data)
         fmt = _XML_ROOTS.get(root)
         if fmt is None:
             raise ParseError(f"unknown XML format: root element <{root[:40]}>")
+        remember_root(data, root)  # the reader's own prolog check takes it from there
         return fmt
     raise ParseError("unknown format: not FIT, GPX, TCX or gzip")
 

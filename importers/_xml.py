@@ -10,7 +10,9 @@ windows-1252), a UTF-8 BOM is accepted, and an undeclared namespace prefix is an
 
 Memory stays flat: ``iter_end`` hands the reader only the elements it asks for, and after each
 64 KiB of input removes every finished element, so the tree never holds more than the open
-elements (at most 256 deep) plus what one piece of input can hold. The element count is capped as
+elements (at most 256 deep) plus what one piece of input can hold. ``iter_tree`` hands the reader
+the tree itself after each 256 KiB piece, for a reader that reads and removes the finished part
+on its own (TCX), with the same cap. The element count is capped as
 well (see ``MAX_ELEMENTS``), so a small gzip of millions of empty elements is refused after a
 linear, C-speed pass instead of being walked for minutes.
 """
@@ -48,12 +50,21 @@ def _refuse_doctype(root) -> None:
         raise ParseError("refused: XML with a DOCTYPE (entity declarations are not accepted)")
 
 
+# detect() has just found the root of the bytes a reader is about to parse: it leaves the answer
+# here, and the reader's check_prolog takes it instead of starting a second parser (a third of
+# the time of reading a 6 KB file). Identity, not equality: the same immutable bytes object.
+_known: tuple | None = None
+
+
 def root_name(data: bytes) -> str:
     """Local name of the root element, parsing only up to it; refuses a DOCTYPE.
 
     The data is fed in chunks that double in size (4 KiB, 8 KiB, ...), so a document whose root
     comes late (a long comment or attribute first) still costs one linear pass.
     """
+    known = _known
+    if known is not None and known[0] is data:
+        return known[1]
     etree = _etree()
     parser = etree.XMLPullParser(events=("start",), **_SAFE)
     pos, step = 0, 4096
@@ -88,7 +99,19 @@ def _has_doctype(head: bytes) -> bool:
     return any(d in head for d in _DOCTYPES)
 
 
-check_prolog = root_name
+def remember_root(data: bytes, name: str) -> None:
+    global _known
+    _known = (data, name)
+
+
+def check_prolog(data: bytes) -> str:
+    """``root_name(data)``, or what ``remember_root`` was just told about these bytes."""
+    global _known
+    known = _known
+    if known is not None and known[0] is data:
+        _known = None  # used once: the bytes are not kept alive after their read
+        return known[1]
+    return root_name(data)
 
 
 _FEED = 1 << 16
@@ -124,14 +147,58 @@ def iter_end(data: bytes, what: str, tags: tuple[str, ...], keep=None):
                 yield [el for event, el in parser.read_events() if event == "end"]
             if root is not None:
                 removed += _prune(root, keep)
-                if removed > MAX_ELEMENTS:
-                    raise ParseError(f"refused: {what} with more than {MAX_ELEMENTS:,} XML elements")
+                count_removed(removed, what)
         parser.close()
         yield [el for event, el in parser.read_events() if event == "end"]
     except etree.XMLSyntaxError as exc:
         raise ParseError(f"{what} is not well-formed XML: {_first_line(exc)}") from None
     except (LookupError, ValueError, UnicodeError) as exc:
         raise ParseError(f"unsupported XML encoding: {_first_line(exc)}") from None
+
+
+# iter_tree's pieces: larger than iter_end's, as its reader pays per piece (a sweep of the open
+# path, XPath calls) rather than per element; 256 KiB of input holds at most 64k elements.
+_TREE_FEED = 1 << 18
+
+
+def iter_tree(data: bytes, what: str, root_tag: str):
+    """Feed ``data`` in 256 KiB pieces and yield the document's root element after each piece
+    (None until the root has started), then once more after the end of the input.
+
+    For readers that take what they need from the tree themselves and remove what they have
+    read (see ``count_removed``): no events reach Python except the root's start, so the parse
+    runs at C speed. Whitespace-only text between elements is not kept (every text a reader
+    uses is stripped). ``root_tag`` is the root's lxml tag pattern ("{*}TrainingCenterDatabase");
+    ``check_prolog`` must have passed (a DOCTYPE is refused again on the root's start).
+    """
+    etree = _etree()
+    parser = etree.XMLPullParser(events=("start",), tag=root_tag, remove_comments=True,
+                                 remove_pis=True, remove_blank_text=True, **_SAFE)
+    root = None
+    try:
+        step = _TREE_FEED
+        for i in range(0, len(data) or 1, step):
+            parser.feed(data[i : i + step])
+            for _event, el in parser.read_events():
+                if root is None:
+                    root = el.getroottree().getroot()
+                    _refuse_doctype(root)
+            yield root
+        parser.close()
+        for _event, el in parser.read_events():
+            if root is None:
+                root = el.getroottree().getroot()
+        yield root
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"{what} is not well-formed XML: {_first_line(exc)}") from None
+    except (LookupError, ValueError, UnicodeError) as exc:
+        raise ParseError(f"unsupported XML encoding: {_first_line(exc)}") from None
+
+
+def count_removed(total: int, what: str) -> None:
+    """Refuse a document once ``total`` removed elements exceed ``MAX_ELEMENTS``."""
+    if total > MAX_ELEMENTS:
+        raise ParseError(f"refused: {what} with more than {MAX_ELEMENTS:,} XML elements")
 
 
 def _prune(root, keep) -> int:

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import math
 from array import array
+from functools import lru_cache
 
 from . import _xml, infer
 from .model import Activity, NotAnActivity, ParseError, Undatable
 from .sports import text_sport
 from .validate import check
+
 
 class _Act:
     """What one ``<Activity>`` held; filled while its content streams past."""
@@ -52,17 +54,76 @@ def _number(text: str, what: str) -> float:
     return v
 
 
+# What the reader reacts to, by local name in any namespace (Garmin redeclares the default
+# namespace inside extensions): a text field counts only under its TCX parent (its text is the
+# text before its first child, stripped); the rest changes which activity content belongs to.
+_TEXT_FIELDS = frozenset((("Activity", "Id"), ("Lap", "TotalTimeSeconds"), ("Lap", "DistanceMeters"),
+                          ("Trackpoint", "Time"), ("Trackpoint", "DistanceMeters"), ("Creator", "Name")))
+_NAMES = ("Activity", "Lap", "Trackpoint", "Position", "Course", "Transition", "Id",
+          "TotalTimeSeconds", "DistanceMeters", "Time", "Name")
+# "Track" is walked too: its trackpoints are what bulk reading takes in one go.
+_WALK = tuple("{*}" + n for n in (*_NAMES, "Track"))
+
+
+# Bulk reading. Almost all of a TCX is runs of trackpoints whose only effect is through their
+# direct Time, DistanceMeters and Position children. ``_Reader.bulk`` reads all the children of
+# one element at once when they are such a run: every child a Trackpoint in the parent's
+# namespace, no Activity, Lap, Course, Transition or Creator below the parent, every Trackpoint,
+# Time, DistanceMeters and Position (in any namespace) a child or grandchild of that shape, and
+# one text only (no child element) in Time and DistanceMeters. Then libxml2's XPath gives the texts in document order
+# (name tests in one namespace are pointer comparisons there) and Python only converts them;
+# anything else is walked element by element.
+_FIVE = tuple("{*}" + n for n in ("Activity", "Lap", "Course", "Transition", "Creator"))
+_TPS = tuple("{*}" + n for n in ("Trackpoint", "Time", "DistanceMeters", "Position"))
+
+
+@lru_cache(maxsize=16)
+def _run_xpaths(ns: str):
+    """(SHAPE, COUNT, TIMES, DISTS, POS) for trackpoints in namespace ``ns``: SHAPE is 0 for a
+    run of that shape; COUNT is how many Trackpoints and their Time, DistanceMeters and
+    Position children it holds; the others from the element itself, or from one trackpoint
+    (TIMES and DISTS)."""
+    from lxml import etree
+
+    p, nsmap = ("t:", {"t": ns}) if ns else ("", None)
+    tp = f"{p}Trackpoint"
+    shape = (f"count(*) - count({tp}) + count({tp}/{p}Time/*) + count({tp}/{p}DistanceMeters/*)"
+             f" + count({tp}/{p}Time/text()[2]) + count({tp}/{p}DistanceMeters/text()[2])")
+    count = (f"count({tp}) + count({tp}/{p}Time) + count({tp}/{p}DistanceMeters)"
+             f" + count({tp}/{p}Position)")
+
+    def xp(path, **kw):
+        return etree.XPath(path, namespaces=nsmap, **kw)
+
+    return (xp(shape), xp(count),
+            xp(f"{tp}/{p}Time/text()[1]", smart_strings=False),
+            xp(f"{tp}/{p}DistanceMeters/text()[1]", smart_strings=False),
+            xp(f"count({tp}/{p}Position)"),
+            xp(f"{p}Time/text()[1]", smart_strings=False),
+            xp(f"{p}DistanceMeters/text()[1]", smart_strings=False))
+
+
 class _Reader:
-    """Streaming state. Everything inside an ``<Activity>`` accumulates in ``acc`` and becomes
-    that activity when its end tag arrives; content outside any activity (a transition's laps,
-    a course's trackpoints) is dropped where its container ends."""
+    """The reading rules as a state machine over the start and end of the elements in
+    ``_NAMES``, in document order: an ``<Activity>`` starts a new activity, whose content
+    counts until it (or a ``<Transition>``) ends; content outside any activity is dropped.
+
+    The tree is read as it is removed: after each piece of input, every finished element
+    (all but the last child at each level of the open path) is read and removed, so memory
+    stays flat; an element first met on the open path starts there, and ends when it is removed
+    or at the end of the document."""
 
     def __init__(self):
-        self.root = None
+        from lxml import etree
+
         self.acts: list[_Act] = []
         self.counts = {"Course": 0, "Transition": 0}
-        self.acc = _Act()
-        self.local: dict[str, str] = {}  # tag -> local name
+        self.cur: _Act | None = None
+        self.text_el = None  # the text field being read: elements inside it are ignored
+        self.local: dict = {}  # tag -> local name
+        self.chain: list = []  # the open path after the last sweep (already started)
+        self.removed = 0
+        self.iterwalk = etree.iterwalk
 
     def name(self, el) -> str:
         tag = el.tag
@@ -75,81 +136,201 @@ class _Reader:
         parent = el.getparent()
         return None if parent is None else self.name(parent)
 
-    def text(self, el, ln: str) -> None:
-        """A text field (Id, TotalTimeSeconds, DistanceMeters, Time, Name) in its place."""
-        value = el.text
-        if not value or not (value := value.strip()):
+    def start(self, el, ln: str) -> None:
+        if self.text_el is not None:
             return
         parent = self.parent_name(el)
-        a = self.acc
-        if parent == "Trackpoint":
-            if ln == "Time":
-                a.tp_time = value
-            elif ln == "DistanceMeters":
-                d = a.tp_dist = _number(value, "distance")
+        a = self.cur
+        if (parent, ln) in _TEXT_FIELDS:
+            self.text_el = el
+        elif ln == "Activity":
+            a = self.cur = _Act()
+            a.sport = el.get("Sport")
+            self.acts.append(a)
+        elif ln == "Lap" and a is not None and parent == "Activity":
+            a.laps += 1
+            if a.lap_start is None:
+                a.lap_start = el.get("StartTime")
+        elif ln == "Position" and a is not None and parent == "Trackpoint":
+            a.has_pos = True
+        elif ln in self.counts:
+            self.counts[ln] += 1
+            if ln == "Transition":
+                self.cur = None  # its laps belong to no activity
+
+    def end(self, el, ln: str) -> None:
+        a = self.cur
+        if self.text_el is not None:
+            if el is not self.text_el:
+                return
+            self.text_el = None
+            value = el.text
+            if a is not None and value and (value := value.strip()):
+                self.text(el, ln, value, a)
+        elif ln == "Trackpoint":
+            if a is not None:
+                if a.tp_time is not None and a.tp_dist is not None:
+                    a.samples.append((a.tp_time, a.tp_dist))
+                a.tp_time = a.tp_dist = None
+        elif ln == "Activity" or ln == "Transition":
+            self.cur = None
+
+    def text(self, el, ln: str, value: str, a: _Act) -> None:
+        """A text field's (non-empty, stripped) value."""
+        parent = self.parent_name(el)
+        if ln == "Id":
+            a.id = value
+        elif ln == "TotalTimeSeconds":
+            a.lap_time += _number(value, "lap time")
+        elif ln == "DistanceMeters":
+            d = _number(value, "distance")
+            if parent == "Lap":
+                a.lap_dist += d
+                a.laps_with_dist += 1
+            else:
+                a.tp_dist = d
                 if a.tp_max_dist is None or d > a.tp_max_dist:
                     a.tp_max_dist = d
-        elif parent == "Lap" and ln == "TotalTimeSeconds":
-            a.lap_time += _number(value, "lap time")
-        elif parent == "Lap" and ln == "DistanceMeters":
-            a.lap_dist += _number(value, "distance")
-            a.laps_with_dist += 1
-        elif parent == "Activity" and ln == "Id":
-            a.id = value
-        elif parent == "Creator" and ln == "Name":
+        elif ln == "Time":
+            a.last_tp_time = a.tp_time = value
+        elif ln == "Name":
             grand = el.getparent().getparent()
             if grand is not None and self.name(grand) == "Activity":
                 a.device = value
 
-    def trackpoint(self) -> None:
-        a = self.acc
-        if a.tp_time:
-            a.last_tp_time = a.tp_time
-            if a.tp_dist is not None:
-                a.samples.append((a.tp_time, a.tp_dist))
-        a.tp_time = a.tp_dist = None
+    # --- reading the tree -------------------------------------------------------------------
 
-    def container(self, el, ln: str) -> None:
-        """The end of an Activity, Lap, Position, Transition, Course or the root."""
-        a = self.acc
-        if ln == "Activity":
-            a.sport = el.get("Sport")
-            self.acts.append(a)
-            self.acc = _Act()
-        elif ln == "Lap" and self.parent_name(el) == "Activity":
-            a.laps += 1
-            if a.lap_start is None:
-                a.lap_start = el.get("StartTime")
-        elif ln == "Position" and self.parent_name(el) == "Trackpoint":
-            a.has_pos = True
-        elif ln in self.counts:
-            self.counts[ln] += 1
-            self.acc = _Act()  # a transition's laps and a course's points are no activity's
+    def walk(self, el, started: set) -> None:
+        """Every element of ``el``'s subtree, in document order (those in ``started`` have
+        started already); a ``<Track>`` whose trackpoints can be read in bulk is."""
+        walker = self.iterwalk(el, events=("start", "end"), tag=_WALK)
+        for event, e in walker:
+            ln = self.local.get(e.tag) or self.name(e)
+            if ln == "Track":
+                if event == "start" and len(e) and self.bulk(e):
+                    walker.skip_subtree()
+            elif event == "end":
+                self.end(e, ln)
+            elif id(e) not in started:
+                self.start(e, ln)
+
+    def bulk(self, parent, open_last: bool = False) -> bool:
+        """Read all the children of ``parent`` in one go if they are a plain run of trackpoints
+        (see ``_run_xpaths``); False, having read nothing, otherwise. ``open_last``: the last
+        child may still be open; its texts are left for when it is removed (its Position, if
+        any, counts now: the same activity would count it then)."""
+        act = self.cur
+        if self.text_el is not None:
+            return False  # a text field is open (around or inside): the walk knows which
+        if act is not None and not (act.sport or "").strip():
+            return False  # the sport will be inferred: walk for each point's (time, distance)
+        for e in parent.iter(_FIVE):
+            if e is not parent:
+                return False
+        shape, count, times, dists, pos, last_times, last_dists = _run_xpaths(
+            _xml.split_tag(parent.tag)[0][1:-1])
+        if shape(parent) or count(parent) != sum(1 for _ in parent.iter(_TPS)) - (
+                self.name(parent) in _TPS_NAMES):
+            return False
+        if act is None:
+            return True  # outside any activity: nothing counts
+        ts, texts = times(parent), dists(parent)
+        if open_last:
+            last = parent[-1]
+            if n := len(last_times(last)):
+                del ts[-n:]
+            if n := len(last_dists(last)):
+                del texts[-n:]
+        for t in reversed(ts):
+            if t := t.strip():
+                act.last_tp_time = t
+                break
+        texts = [t for t in map(str.strip, texts) if t]
+        if texts:
+            try:
+                ds = list(map(float, texts))
+                ok = all(map(math.isfinite, ds))
+            except ValueError:
+                ok = False
+            if not ok:
+                for t in texts:  # the first bad one, with its message
+                    _number(t, "distance")
+            top = max(ds)
+            if act.tp_max_dist is None or top > act.tp_max_dist:
+                act.tp_max_dist = top
+        if not act.has_pos and pos(parent):
+            act.has_pos = True
+        return True
+
+    def sweep(self, root, final: bool) -> None:
+        """Read and remove every finished element (all but the last child at each level of the
+        open path, top down, which is document order); start the elements newly on the path.
+        ``final``: the document has ended, so the path ends too, innermost first."""
+        old = self.chain  # the open path of the last sweep: started already
+        started = {id(e) for e in old}
+        chain = [root]
+        node = root
+        depth = 0
+        while True:
+            n = len(node)
+            if n == 0:
+                break
+            if n > 1:
+                self.region(node, started)
+                if depth + 1 < len(old) and old[depth + 1] is not node[-1]:
+                    # The old path leaves here, into the children being removed: let go of
+                    # it first (lxml would move a removed element that Python still holds, and
+                    # its whole subtree, into a document of its own instead of freeing it).
+                    started.difference_update(map(id, old[depth + 1 :]))
+                    del old[depth + 1 :]
+                del node[: n - 1]
+                self.removed += n - 1
+                _xml.count_removed(self.removed, "TCX")
+            node = node[0]
+            depth += 1
+            chain.append(node)
+            if id(node) not in started:
+                ln = self.local.get(node.tag) or self.name(node)
+                if ln in _STARTS:
+                    self.start(node, ln)
+        self.chain = chain
+        if final:
+            for e in reversed(chain):
+                ln = self.local.get(e.tag) or self.name(e)
+                if ln in _STARTS:
+                    self.end(e, ln)
+
+    def region(self, node, started: set) -> None:
+        """All the children of ``node`` but the last, which are finished (the last may not be)."""
+        if self.bulk(node, open_last=True):
+            return
+        for e in node.iter(_WALK):
+            if e is not node:
+                break
+        else:
+            return  # nothing the reader reacts to (a long run of such is a hostile file's)
+        last = node[-1]
+        for child in node.iterchildren():
+            if child is last:
+                break
+            self.walk(child, started)
 
 
-_TEXTS = frozenset(("Id", "TotalTimeSeconds", "DistanceMeters", "Time", "Name"))
-_CONTAINERS = frozenset(("Activity", "Lap", "Position", "Transition", "Course"))
-_TAGS = tuple("{*}" + t for t in sorted(_TEXTS | _CONTAINERS | {"Trackpoint", "TrainingCenterDatabase"}))
+_STARTS = frozenset(_NAMES)
+_TPS_NAMES = frozenset(("Trackpoint", "Time", "DistanceMeters", "Position"))
 
 
 def _parse(data: bytes):
-    """(root local name, activities, {"Course": n, "Transition": n}) in one streaming pass.
-
-    Elements are matched by local name in any namespace (Garmin redeclares the default
-    namespace inside extensions); text fields count only in their TCX parent."""
+    """(root local name, activities, {"Course": n, "Transition": n}) in one streaming pass."""
+    root = _xml.check_prolog(data)
     r = _Reader()
-    r.root = _xml.check_prolog(data)
-    local = r.local
-    for batch in _xml.iter_end(data, "TCX", _TAGS):
-        for el in batch:
-            ln = local.get(el.tag) or r.name(el)
-            if ln in _TEXTS:
-                r.text(el, ln)
-            elif ln == "Trackpoint":
-                r.trackpoint()
-            elif ln in _CONTAINERS:
-                r.container(el, ln)
-    return r.root, r.acts, r.counts
+    tree = None
+    for tree in _xml.iter_tree(data, "TCX", "{*}" + root):
+        if tree is not None:
+            r.sweep(tree, final=False)
+    if tree is not None:
+        r.sweep(tree, final=True)
+    return root, r.acts, r.counts
 
 
 def _time(text: str | None, what: str):

@@ -1,16 +1,19 @@
 """FIT reader on files written by examples/fitwriter.py: exact values, edge cases, CRC."""
 from __future__ import annotations
 
+import dataclasses
 import gzip
+import json
 import os
 import struct
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from importer_fixtures import START, fit_run, fitwriter
 
 import importers
 from importers import NotAnActivity, ParseError, Undatable, fit
-from importer_fixtures import START, fit_run, fitwriter
 
 
 def test_road_run_exact_values():
@@ -165,6 +168,66 @@ def test_crc_of_block_with_its_crc_is_zero():
     data = fit_run()
     assert fit.crc16(data) == 0
     assert struct.unpack("<H", data[-2:])[0] == fit.crc16(data, 0, len(data) - 2)
+
+
+# --- the optional compiled CRC (the `fast` extra) ------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def _corpus_fit() -> list[bytes]:
+    manifest = CORPUS / "manifest.json"
+    if not manifest.is_file():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"corpus missing at {CORPUS} (CI=true)")
+        pytest.skip(f"corpus not found at {CORPUS}")
+    out = []
+    for e in json.loads(manifest.read_text())["files"]:
+        if e["format"] == "fit":
+            raw = (CORPUS / e["file"]).read_bytes()
+            out.append(gzip.decompress(raw) if e["compression"] == "gzip" else raw)
+    return out
+
+
+@pytest.mark.corpus
+def test_compiled_crc_equals_pure_python_on_every_corpus_fit_file():
+    arc = pytest.importorskip("fastcrc.crc16").arc
+    files = _corpus_fit()
+    assert len(files) == 23
+    for data in files:
+        n = len(data)
+        for start, end in ((0, n), (0, max(0, n - 2)), (0, min(n, 12)), (min(n, 14), max(0, n - 2)),
+                           (n // 3, n // 2)):
+            assert arc(data[start:end]) == fit.crc16(data, start, end) == fit.file_crc(data, start, end)
+
+
+@pytest.mark.corpus
+def test_reader_reads_the_same_without_the_compiled_crc(monkeypatch):
+    pytest.importorskip("fastcrc")
+    assert fit._arc is not None
+
+    def outcome(data):
+        try:
+            return [dataclasses.asdict(a) for a in importers.read_bytes(data)]
+        except ParseError as exc:
+            return (type(exc), str(exc))
+
+    files = _corpus_fit()
+    fast = [outcome(d) for d in files]
+    monkeypatch.setattr(fit, "_arc", None)
+    assert [outcome(d) for d in files] == fast
+    mismatch = [o for o in fast if isinstance(o, list) and any(
+        "file CRC mismatch" in w for a in o for w in a["warnings"])]
+    assert mismatch  # the corpus has a file whose CRC is wrong: both paths must see it
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4095, 65534, 200001])
+def test_file_crc_matches_the_definition_with_and_without_the_accelerator(n, monkeypatch):
+    data = os.urandom(n)
+    want = fit.crc16_reference(data)
+    assert fit.file_crc(data) == want
+    monkeypatch.setattr(fit, "_arc", None)
+    assert fit.file_crc(data) == want
 
 
 # --- sessions without a distance, duplicated sessions, a header without a data size ----------

@@ -429,3 +429,52 @@ def test_device_name_encodings_and_line_ends(encoding, name, taken):
     codec = {"windows-1252": "cp1252"}.get(encoding, encoding)
     assert same_as_exact(doc.encode(codec)) == taken
     assert tcx.read_bytes(doc.encode(codec))[0].device == name.strip().replace("\r\n", "\n")
+
+
+# --- pieces of input ------------------------------------------------------------------------------
+#
+# The reader reads and removes the finished part of the tree after each 256 KiB piece of input; the
+# documents above fit in one piece. Fed in small pieces, every boundary falls somewhere odd (inside
+# a text, a tag, an open text field, between a trackpoint's children), and each must read the same.
+
+@pytest.fixture(params=[1, 7, 61, 509, 4096])
+def small_pieces(request, monkeypatch):
+    from importers import _xml
+
+    monkeypatch.setattr(_xml, "_TREE_FEED", request.param)
+    return request.param
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_fixture_docs_in_small_pieces(name, small_pieces):
+    same_as_exact(FIXTURES[name])
+
+
+def test_garmin_hour_in_small_pieces(small_pieces):
+    if small_pieces < 61:
+        pytest.skip("one byte at a time is slow for 400 KB; the fixtures cover it")
+    assert same_as_exact(garmin_hour())
+
+
+@settings(max_examples=60, **HYPOTHESIS)
+@given(tcx_document(), st.sampled_from([1, 3, 17, 64, 200]))
+def test_generated_tcx_in_small_pieces(data, piece):
+    from importers import _xml
+
+    saved = _xml._TREE_FEED
+    _xml._TREE_FEED = piece
+    try:
+        same_as_exact(data)
+    finally:
+        _xml._TREE_FEED = saved
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("rel", _corpus_tcx() or ["<no corpus>"])
+def test_corpus_tcx_in_small_pieces(rel, monkeypatch):
+    if rel == "<no corpus>":
+        pytest.skip(f"corpus not found at {CORPUS}")
+    from importers import _xml
+
+    monkeypatch.setattr(_xml, "_TREE_FEED", 509)
+    same_as_exact((CORPUS / rel).read_bytes())

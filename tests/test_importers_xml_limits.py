@@ -81,6 +81,45 @@ def test_millions_of_elements_inside_one_track_point_keep_memory_flat():
     assert out["grew_mb"] < 80
 
 
+def test_tcx_gzip_of_15_million_empty_elements_is_refused_with_flat_memory():
+    """The TCX reader removes what it has read itself (importers/_xml.py iter_tree): the same
+    cap and the same flat memory as the GPX reader's."""
+    out = child('''
+        c = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        parts = [c.compress(b'<?xml version="1.0"?><TrainingCenterDatabase><Activities>')]
+        block = b"<a/>" * 250_000
+        parts += [c.compress(block) for _ in range(60)]
+        parts += [c.compress(b"</Activities></TrainingCenterDatabase>"), c.flush()]
+        gz = b"".join(parts)
+        out = read(gz)
+        out["gz_kb"] = len(gz) // 1024
+        print(json.dumps(out))
+    ''')
+    assert out["gz_kb"] < 200
+    assert out["error"] == f"refused: TCX with more than {_xml.MAX_ELEMENTS:,} XML elements"
+    assert out["grew_mb"] < 120
+
+
+def test_tcx_millions_of_elements_inside_one_trackpoint_keep_memory_flat():
+    out = child('''
+        head = (b'<TrainingCenterDatabase><Activities><Activity Sport="Running">'
+                b'<Id>2026-03-14T07:30:00Z</Id><Lap><Track><Trackpoint>'
+                b'<Time>2026-03-14T07:30:00Z</Time><DistanceMeters>0</DistanceMeters>')
+        junk = b"<e/>" * 3_000_000
+        tail = (b'</Trackpoint><Trackpoint><Time>2026-03-14T07:30:30Z</Time><Position/>'
+                b'<DistanceMeters>111</DistanceMeters></Trackpoint></Track></Lap></Activity>'
+                b'</Activities></TrainingCenterDatabase>')
+        data = head + junk + tail
+        out = read(data)
+        if "ok" in out:
+            a = importers.read_bytes(data)[0]
+            out.update(distance=a.distance_m, elapsed=a.elapsed_s, gps=a.has_gps)
+        print(json.dumps(out))
+    ''')
+    assert out["ok"] == 1 and out["elapsed"] == 30.0 and out["distance"] == 111.0 and out["gps"]
+    assert out["grew_mb"] < 80
+
+
 class _CountingEtree:
     """lxml.etree with an XMLPullParser that counts the bytes fed to it."""
 
