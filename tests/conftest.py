@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -12,6 +13,11 @@ from click.testing import CliRunner
 # Real SMTP / D-Bus / HTTP services as fixtures. tests/ has no __init__.py, so pytest puts it on
 # sys.path and the plugin and the helper modules import by their bare names.
 pytest_plugins = ["conftest_services"]
+
+# examples/ holds the FIT writer and the sample generator, which the fixtures build files with.
+EXAMPLES = str(Path(__file__).resolve().parents[1] / "examples")
+if EXAMPLES not in sys.path:
+    sys.path.insert(0, EXAMPLES)
 
 SHARED = Path(os.environ.get("SHOETRACK_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 

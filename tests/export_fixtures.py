@@ -8,14 +8,12 @@ import csv
 import gzip
 import io
 import json
-import sys
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-import fitwriter
+import fitwriter  # examples/, on sys.path through conftest
 
 # activities.csv as Strava wrote it in 2022 (94 columns): the names before "Athlete Weight" are
 # the summary, shown in the display unit; the later copies are SI.

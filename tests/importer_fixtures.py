@@ -1,16 +1,13 @@
 """Shared helpers for the importer tests: the FIT writer from examples/ and small builders."""
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import fitwriter  # lives in examples/ (on sys.path through conftest), shared with examples/generate.py
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data" / "importers"
-if str(REPO / "examples") not in sys.path:
-    sys.path.insert(0, str(REPO / "examples"))
-
-import fitwriter  # noqa: E402  (lives in examples/, shared with examples/generate.py)
 
 START = datetime(2026, 3, 14, 7, 30, tzinfo=timezone.utc)
 
@@ -48,3 +45,33 @@ def line_points(n=101, *, lat0=46.0, lon0=14.5, dlat=0.0001, start="2026-03-14T0
     return [(round(lat0 + i * dlat, 7), lon0,
              datetime.fromtimestamp(t0 + i * step_s, timezone.utc).strftime(fmt))
             for i in range(n)]
+
+
+# Hostile XML prologs: entity expansion, an external entity, a plain DOCTYPE.
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<gpx version="1.1" creator="&lol3;"><trk><trkseg><trkpt lat="1" lon="1"/></trkseg></trk></gpx>"""
+EXTERNAL = """<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<gpx version="1.1" creator="&x;"></gpx>"""
+PLAIN_DOCTYPE = """<?xml version="1.0"?><!DOCTYPE gpx><gpx version="1.1"></gpx>"""
+
+
+TCX_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
+
+
+def tcx_activity(sport="Running", id_="2026-03-14T07:30:00Z", laps=((5000.0, 1500.0), (5000.5, 1490.25)),
+                 positions=True, creator="Forerunner 965"):
+    lap_xml = []
+    for i, (dist, secs) in enumerate(laps):
+        pos = "<Position><LatitudeDegrees>46.0</LatitudeDegrees><LongitudeDegrees>14.5</LongitudeDegrees></Position>" if positions else ""
+        lap_xml.append(f'<Lap StartTime="{id_}"><TotalTimeSeconds>{secs}</TotalTimeSeconds><DistanceMeters>{dist}</DistanceMeters>'
+                       f'<Track><Trackpoint><Time>{id_}</Time>{pos}<DistanceMeters>{dist}</DistanceMeters></Trackpoint></Track></Lap>')
+    return (f'<Activity Sport="{sport}"><Id>{id_}</Id>{"".join(lap_xml)}'
+            f'<Creator><Name>{creator}</Name></Creator></Activity>')
+
+
+def tcx_doc(body: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><TrainingCenterDatabase xmlns="{TCX_NS}">{body}'
+            f'<Author><Name>Garmin Connect</Name></Author></TrainingCenterDatabase>').encode()

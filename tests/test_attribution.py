@@ -881,6 +881,7 @@ def test_migration_0003_reads_old_filled_in_purchase_dates_as_unknown(tmp_path):
     import sqlite3
 
     import sqlite_utils
+
     from shoetrack.store import MIGRATIONS, open_store
 
     path = tmp_path / "old.db"

@@ -13,7 +13,6 @@ from helpers import db_dump
 
 from shoetrack.notify.desktop import NO_SESSION_BUS
 
-
 pytestmark = pytest.mark.tz("UTC")  # the expected days are UTC calendar days
 
 

@@ -2,7 +2,6 @@
 from datetime import datetime
 
 import pytest
-
 from helpers import db_dump
 
 MI = 1609.344

@@ -1,6 +1,5 @@
 """`shoetrack shoe ...` through the CLI: every subcommand and its errors."""
 import pytest
-
 from helpers import db_dump
 
 MI = 1609.344

@@ -7,7 +7,6 @@ import json
 import os
 
 import pytest
-
 from conftest import SHARED
 from helpers import db_dump
 

@@ -15,13 +15,13 @@ from datetime import time as clock
 from pathlib import Path
 
 import pytest
-from test_cli_import import T1, gpx, track
+from builders import T1, gpx, track
 
 from shoetrack import daemon, notify
 from shoetrack.alerts import outbox
-from shoetrack.ingest import watch
 from shoetrack.config import Config, from_dict
 from shoetrack.errors import ShoetrackError
+from shoetrack.ingest import watch
 from shoetrack.store import open_store
 
 HOUR_AGO = time.time() - 3600

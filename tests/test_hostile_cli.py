@@ -20,7 +20,6 @@ from helpers import db_dump
 from shoetrack.cli import cli
 
 
-
 def gpx_run(start: datetime, points: int = 60) -> str:
     """A GPX run of `points` points 10 s and ~22 m apart, starting at `start` (UTC)."""
     pts = "".join(

@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import timedelta
 
-from test_cli_import import T1, gpx, track
+from builders import T1, gpx, track
 
 
 def test_kill_9_mid_import(tmp_path):

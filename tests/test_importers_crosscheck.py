@@ -6,9 +6,9 @@ from datetime import timezone
 from pathlib import Path
 
 import pytest
+from importer_fixtures import fit_run, gpx_doc, line_points
 
 import importers
-from importer_fixtures import fit_run, gpx_doc, line_points
 
 try:  # the reference parsers come with the `test` extra
     import fitparse

@@ -16,11 +16,10 @@ import zlib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from importer_fixtures import START, fit_run, fitwriter, gpx_doc, line_points, tcx_activity, tcx_doc
 
 import importers
 from importers import ParseError
-from importer_fixtures import START, fit_run, fitwriter, gpx_doc, line_points
-from test_importers_xml import tcx_activity, tcx_doc
 
 EXAMPLES = int(os.environ.get("SHOETRACK_FUZZ_EXAMPLES", "200"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,

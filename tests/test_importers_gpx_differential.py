@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from importer_fixtures import gpx_doc, line_points
-from test_importers_xml import BILLION_LAUGHS, EXTERNAL, PLAIN_DOCTYPE
+from importer_fixtures import BILLION_LAUGHS, EXTERNAL, PLAIN_DOCTYPE, gpx_doc, line_points
 from xml_reference import XMLError, gpx_summary
 
 import importers

@@ -6,8 +6,7 @@ import gzip
 from datetime import datetime, timezone
 
 import pytest
-from importer_fixtures import gpx_doc, line_points
-from test_importers_xml import tcx_doc
+from importer_fixtures import gpx_doc, line_points, tcx_doc
 
 import importers
 from importers import ParseError, infer

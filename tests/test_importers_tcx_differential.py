@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_importers_xml import TCX_NS, tcx_activity, tcx_doc
+from importer_fixtures import TCX_NS, tcx_activity, tcx_doc
 from xml_reference import XMLError, tcx_parse
 
 from importers import ParseError, tcx

@@ -5,11 +5,19 @@ import time
 from datetime import date, datetime, timezone
 
 import pytest
+from importer_fixtures import (
+    BILLION_LAUGHS,
+    EXTERNAL,
+    PLAIN_DOCTYPE,
+    gpx_doc,
+    line_points,
+    tcx_activity,
+    tcx_doc,
+)
 
 import importers
 from importers import NotAnActivity, ParseError, Undatable
 from importers.gpx import haversine_m
-from importer_fixtures import gpx_doc, line_points
 
 STEP = haversine_m(46.0, 14.5, 46.0001, 14.5)  # one 0.0001-degree step north, ~11.12 m
 
@@ -128,14 +136,6 @@ def test_gpx_implausible_dates_and_speeds():
         read_gpx(bad_time)
 
 
-BILLION_LAUGHS = """<?xml version="1.0"?>
-<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
-<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
-<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
-<gpx version="1.1" creator="&lol3;"><trk><trkseg><trkpt lat="1" lon="1"/></trkseg></trk></gpx>"""
-EXTERNAL = """<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY x SYSTEM "file:///etc/passwd">]>
-<gpx version="1.1" creator="&x;"></gpx>"""
-PLAIN_DOCTYPE = """<?xml version="1.0"?><!DOCTYPE gpx><gpx version="1.1"></gpx>"""
 
 
 @pytest.mark.parametrize("doc", [BILLION_LAUGHS, EXTERNAL, PLAIN_DOCTYPE])
@@ -170,23 +170,6 @@ def test_gpx_reader_is_not_quadratic():
     assert a.distance_m == pytest.approx(2 * STEP)
 
 
-TCX_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
-
-
-def tcx_activity(sport="Running", id_="2026-03-14T07:30:00Z", laps=((5000.0, 1500.0), (5000.5, 1490.25)),
-                 positions=True, creator="Forerunner 965"):
-    lap_xml = []
-    for i, (dist, secs) in enumerate(laps):
-        pos = "<Position><LatitudeDegrees>46.0</LatitudeDegrees><LongitudeDegrees>14.5</LongitudeDegrees></Position>" if positions else ""
-        lap_xml.append(f'<Lap StartTime="{id_}"><TotalTimeSeconds>{secs}</TotalTimeSeconds><DistanceMeters>{dist}</DistanceMeters>'
-                       f'<Track><Trackpoint><Time>{id_}</Time>{pos}<DistanceMeters>{dist}</DistanceMeters></Trackpoint></Track></Lap>')
-    return (f'<Activity Sport="{sport}"><Id>{id_}</Id>{"".join(lap_xml)}'
-            f'<Creator><Name>{creator}</Name></Creator></Activity>')
-
-
-def tcx_doc(body: str) -> bytes:
-    return (f'<?xml version="1.0" encoding="UTF-8"?><TrainingCenterDatabase xmlns="{TCX_NS}">{body}'
-            f'<Author><Name>Garmin Connect</Name></Author></TrainingCenterDatabase>').encode()
 
 
 def test_tcx_run_exact_values():

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from test_cli_import import T1, gpx, track
+from builders import T1, gpx, track
 
 from shoetrack.ingest import watch
 
@@ -174,7 +174,6 @@ def test_locked_database_is_retried_by_the_next_scan(store, config, tmp_path, pe
 
 def test_one_size_cap():
     import importers
-
     from shoetrack.ingest import pipeline
 
     assert not hasattr(pipeline, "MAX_FILE_BYTES")

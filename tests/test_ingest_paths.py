@@ -9,11 +9,11 @@ import os
 import time
 from datetime import timedelta
 
-import importers
 import pytest
-from test_cli_import import T1, T2, gpx, length, track
-
+from builders import T1, T2, gpx, length, track
 from helpers import db_dump
+
+import importers
 
 
 @pytest.fixture

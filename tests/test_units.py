@@ -3,8 +3,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from shoetrack.errors import UsageProblem
-from shoetrack.units import (format_distance, format_duration, parse_distance, parse_duration,
-                             parse_when)
+from shoetrack.units import (
+    format_distance,
+    format_duration,
+    parse_distance,
+    parse_duration,
+    parse_when,
+)
 
 
 @pytest.mark.parametrize("text,unit,meters", [

@@ -11,10 +11,10 @@ import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from test_cli_import import T1, gpx, track
+from builders import T1, gpx, track
 
-from shoetrack.ingest import pipeline, watch
 from shoetrack.errors import ShoetrackError, UsageProblem
+from shoetrack.ingest import pipeline, watch
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 HOUR_AGO = NOW.timestamp() - 3600
