@@ -101,3 +101,15 @@ def test_no_import_cycles():
     for node in sorted(graph):
         visit(node)
     assert [" -> ".join(c) for c in cycles] == []
+
+
+def test_no_test_module_imports_another():
+    """Shared builders live in fixture modules (builders, helpers, importer_fixtures, ...), so a
+    test module can be run, moved or deleted alone."""
+    offenders = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0].startswith("test_")]
+    assert offenders == []
