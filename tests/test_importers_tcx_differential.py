@@ -128,7 +128,7 @@ def _fixture_docs():
         "nan": tcx_doc(f"<Activities>{tcx_activity(laps=(('nan', 10),))}</Activities>"),
         "no_id": tcx_doc(f"<Activities>{tcx_activity(id_='')}</Activities>"),
         "empty": tcx_doc(""),
-        # tests/test_cli_import.py's tcx() (a lap without a track)
+        # tests/builders.py's tcx() (a lap without a track)
         "cli_import": (
             '<?xml version="1.0" encoding="UTF-8"?>\n<TrainingCenterDatabase '
             f'xmlns="{TCX_NS}"><Activities><Activity Sport="Running"><Id>2026-10-03T07:00:30Z</Id>'

@@ -13,9 +13,9 @@ import time
 from datetime import timedelta
 
 import pytest
+from builders import T1, gpx, tcx, track
 from helpers import db_dump
 from importer_fixtures import fit_run
-from test_cli_import import T1, gpx, tcx, track
 
 from shoetrack.ingest import parallel, pipeline
 from shoetrack.store import open_store

@@ -174,7 +174,7 @@ def test_import_shoe_of_a_file_imported_before_assigns_it(st, tmp_path, pairs):
 
 
 def test_import_shoe_of_the_same_run_in_another_format(st, tmp_path, pairs):
-    from test_cli_import import tcx
+    from builders import tcx
 
     st("import", _write(tmp_path / "a.gpx", gpx(track(T1))))
     st("import", _write(tmp_path / "a.tcx", tcx(T1, length(track(T1)), 590)))  # a duplicate

@@ -216,9 +216,8 @@ def test_an_unchanged_form_changes_nothing(web, built):
 
 def test_edit_and_rename_match_the_cli(web, built, st, tmp_path):
     c, guard = web
-    from test_web_browser import copy_db
 
-    twin = copy_db(built, tmp_path / "twin.db")
+    twin = ws.copy_db(built, tmp_path / "twin.db")
     form = dict(ws_form(c, 1), csrf=guard.csrf, name="Pegasus 40 (old)", replace="520mi", cost="129.5",
                 max_age="8", default_for=["run", "treadmill_run"])
     lines = messages(c, c.post("/pair/1/edit", data=form))

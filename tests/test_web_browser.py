@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -78,17 +77,6 @@ def live(built, browser, artifacts):
         w.close()
 
 
-def copy_db(src: Path, dst: Path) -> Path:
-    """A consistent copy of a WAL database (the backup API, not a file copy)."""
-    a, b = sqlite3.connect(src), sqlite3.connect(dst)
-    try:
-        a.backup(b)
-    finally:
-        a.close()
-        b.close()
-    return dst
-
-
 def test_every_page_loads_with_no_errors(live, st):
     status = st.json("status", "--all")
     inbox = st.json("inbox")
@@ -124,7 +112,7 @@ def test_every_page_loads_with_no_errors(live, st):
 
 
 def test_inbox_clicks_change_the_store_as_the_cli_does(live, st, built, tmp_path):
-    twin = copy_db(built, tmp_path / "twin.db")
+    twin = ws.copy_db(built, tmp_path / "twin.db")
     inbox = st.json("inbox")
     first, second = inbox[0], inbox[1]
     other = next(c for c in second["choices"] if c != second["suggestion"]["shoe"])
@@ -148,7 +136,7 @@ def test_inbox_clicks_change_the_store_as_the_cli_does(live, st, built, tmp_path
 
 
 def test_accept_all_matches_inbox_accept(live, st, built, tmp_path):
-    twin = copy_db(built, tmp_path / "twin.db")
+    twin = ws.copy_db(built, tmp_path / "twin.db")
     before = ws.assignments(built)
     page = live.go("/inbox")
     page.locator("#accept-all button").click()
@@ -160,7 +148,7 @@ def test_accept_all_matches_inbox_accept(live, st, built, tmp_path):
 
 
 def test_retire_and_edit_by_clicking_match_the_cli(live, st, built, tmp_path):
-    twin = copy_db(built, tmp_path / "twin.db")
+    twin = ws.copy_db(built, tmp_path / "twin.db")
     peg = next(p for p in st.json("status") if p["name"] == "Pegasus 40")
     page = live.go(f"/pair/{peg['id']}")
     page.fill("#edit input[name=warn]", "abc")

@@ -103,3 +103,14 @@ def shoes(db: Path) -> list[tuple]:
         return conn.execute("SELECT * FROM shoes ORDER BY id").fetchall()
     finally:
         conn.close()
+
+
+def copy_db(src: Path, dst: Path) -> Path:
+    """A consistent copy of a WAL database (the backup API, not a file copy)."""
+    a, b = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        a.backup(b)
+    finally:
+        a.close()
+        b.close()
+    return dst
