@@ -259,8 +259,8 @@ def main() -> None:
     for label, mix in (("a Garmin export, all FIT", (1, 0, 0)), ("this archive", (0.8, 0.15, 0.05)),
                        ("FIT 65 %, GPX 25 %, TCX 10 %", (0.65, 0.25, 0.10)),
                        ("a phone-app archive, all GPX", (0, 1, 0))):
-        o = sum(w * per_file[f][0] for w, f in zip(mix, (".fit", ".gpx", ".tcx")))
-        r = sum(w * per_file[f][1] for w, f in zip(mix, (".fit", ".gpx", ".tcx")))
+        o = sum(w * per_file[f][0] for w, f in zip(mix, (".fit", ".gpx", ".tcx"), strict=True))
+        r = sum(w * per_file[f][1] for w, f in zip(mix, (".fit", ".gpx", ".tcx"), strict=True))
         print(f"  mix {label}: {r / o:.0f}x")
     tmp.cleanup()
 

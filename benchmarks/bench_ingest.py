@@ -93,7 +93,7 @@ def run(cmd, env=None):
 
 
 def report(label: str, runs: list[float], floors: list[float]) -> None:
-    ratios = [r / f for r, f in zip(runs, floors)]
+    ratios = [r / f for r, f in zip(runs, floors, strict=True)]
     print(f"{label}: min {min(runs):.3f} s, median {statistics.median(runs):.3f} s; "
           f"floor min {min(floors):.3f} s; ratio min {min(ratios):.1f}x, median {statistics.median(ratios):.1f}x")
 
@@ -112,16 +112,16 @@ def bench_import(base: Path, files: int, repeat: int) -> None:
         env["SHOETRACK_DB"] = str(db)
         cmd = [sys.executable, "-m", "shoetrack", "import", "--no-progress", str(archive)]
         floors_first.append(timed(lambda: run(floor)))
-        first.append(timed(lambda: run(cmd, env)))
+        first.append(timed(lambda cmd=cmd: run(cmd, env)))
         floors_again.append(timed(lambda: run(floor)))
-        again.append(timed(lambda: run(cmd, env)))
+        again.append(timed(lambda cmd=cmd: run(cmd, env)))
         db.unlink()
     report(f"first import, {files} files (pool)", first, floors_first)
     report(f"re-import, {files} known files", again, floors_again)
     one, floors_one = [], []
     for i in range(repeat):  # the same import parsed in this process only, for the pool's gain
         floors_one.append(timed(lambda: run(floor)))
-        one.append(timed(lambda: in_process(archive, base / f"one{i}.db", workers=1)))
+        one.append(timed(lambda i=i: in_process(archive, base / f"one{i}.db", workers=1)))
     report(f"first import, {files} files (one process, in-process)", one, floors_one)
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shoetrack.store import open_store  # noqa: E402
+from shoetrack.store import open_store
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 

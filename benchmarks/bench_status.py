@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from importers.model import Activity  # noqa: E402
-from shoetrack import activities, shoes  # noqa: E402
-from shoetrack.attribution.chooser import Choice  # noqa: E402
-from shoetrack.config import Config  # noqa: E402
-from shoetrack.mileage import compute  # noqa: E402
-from shoetrack.store import open_store  # noqa: E402
+from importers.model import Activity
+from shoetrack import activities, shoes
+from shoetrack.attribution.chooser import Choice
+from shoetrack.config import Config
+from shoetrack.mileage import compute
+from shoetrack.store import open_store
 
 PAIRS, ACTIVITIES, REPEAT = 20, 5000, 15
 

@@ -26,10 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from importers.model import Activity  # noqa: E402
-from shoetrack import activities, shoes  # noqa: E402
+from importers.model import Activity
+from shoetrack import activities, shoes
 from shoetrack.attribution import chooser, inbox
-from shoetrack.store import open_store  # noqa: E402
+from shoetrack.store import open_store
 
 START = date(2024, 1, 1)
 DAYS = 2 * 365
@@ -113,7 +113,7 @@ def _setup(store, pairs, replaced):
     made = {}
     for name in pairs + [new for new, _ in replaced.values()]:
         values = {"purchased_on": START, "default_sports": ["run"]}
-        for old, (new, at_day) in replaced.items():
+        for new, at_day in replaced.values():
             if name == new:
                 values["purchased_on"] = START + timedelta(days=at_day)
         made[name] = shoes.add(store, name, **values)

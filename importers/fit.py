@@ -124,7 +124,7 @@ def _build_decoder(fields, big_endian: bool, want: dict):
 def _values(decoder, data, offset: int) -> dict:
     unpack, keys = decoder
     out = {}
-    for (key, invalid, kind), v in zip(keys, unpack(data, offset)):
+    for (key, invalid, kind), v in zip(keys, unpack(data, offset), strict=True):
         if kind == 0:
             if v != invalid:
                 out[key] = v
@@ -259,8 +259,8 @@ def _definition(data, pos: int, end: int, h: int, part: _Part, recover: bool, ca
         want = _wanted(gnum, part, recover)
         dec = None
         if want:
-            f = raw[4 : 4 + 3 * nf]
-            dec = _build_decoder(zip(f[0::3], f[1::3], f[2::3]), big, want)
+            f = raw[4 : 4 + 3 * nf]  # a truncated definition gives fewer triples: zip stops at the last whole one
+            dec = _build_decoder(zip(f[0::3], f[1::3], f[2::3], strict=False), big, want)
         d = cache[(raw, h & 0x20)] = (size, gnum, dec)
     return d, p
 

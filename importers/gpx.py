@@ -133,7 +133,7 @@ class _Reader:
             _first_error(lat_raw, lon_raw, time_raw, first)  # the first bad point, in order
             raise
         if None in us or (self.cur is not None and not self.prev_timed):
-            for lat, lon, u in zip(lats, lons, us):
+            for lat, lon, u in zip(lats, lons, us, strict=True):
                 self._point(lat, lon, u)
         else:
             self._bulk(lats, lons, us)
@@ -182,7 +182,7 @@ class _Reader:
         gaps = list(map(float.__sub__, ts[1:], ts))
         cuts = [k + 1 for k, g in enumerate(gaps) if g > OUTING_GAP_S]
         bounds = [0, *cuts, len(ts)]
-        for a, b in zip(bounds, bounds[1:]):
+        for a, b in zip(bounds, bounds[1:], strict=False):
             if a or not carried:
                 s = self._stretch()
                 s.first_t = ts[a]
@@ -193,10 +193,10 @@ class _Reader:
             s.points += new
             s.timed += new
             s.distance += math.fsum(ds[lo - 1 : b - 1])
-            moving = [(d / g, g) for d, g in zip(ds[lo - 1 : b - 1], gaps[lo - 1 : b - 1])
+            moving = [(d / g, g) for d, g in zip(ds[lo - 1 : b - 1], gaps[lo - 1 : b - 1], strict=True)
                       if g > 0 and d / g >= MOVING_SPEED_MS]
             if moving:
-                sp, gp = zip(*moving)
+                sp, gp = zip(*moving, strict=True)
                 s.speeds.extend(sp)
                 s.gaps.extend(gp)
                 s.moving += math.fsum(gp)
@@ -244,7 +244,7 @@ def _times(time_raw: list, first: int) -> list:
 
 def _first_error(lat_raw: list, lon_raw: list, time_raw: list, first: int) -> None:
     """Raise the error of the first bad point, checking each point as a whole, in order."""
-    for i, (la, lo, t) in enumerate(zip(lat_raw, lon_raw, time_raw), first):
+    for i, (la, lo, t) in enumerate(zip(lat_raw, lon_raw, time_raw, strict=True), first):
         attrs = {k: v for k, v in (("lat", la), ("lon", lo)) if v is not None}
         _coord(attrs, "lat", -90.0, 90.0, i)
         _coord(attrs, "lon", -180.0, 180.0, i)
@@ -261,7 +261,7 @@ def _distances(lats: list, lons: list) -> list:
     ps = [x * _RAD for x in lats]
     cs = list(map(cos, ps))
     return [_R2 * asin(sqrt(a if a < 1.0 else 1.0))
-            for p1, p2, c1, c2, l1, l2 in zip(ps, ps[1:], cs, cs[1:], lons, lons[1:])
+            for p1, p2, c1, c2, l1, l2 in zip(ps, ps[1:], cs, cs[1:], lons, lons[1:], strict=False)
             for a in (sin((p2 - p1) / 2) ** 2 + c1 * c2 * sin((l2 - l1) * _RAD / 2) ** 2,)]
 
 

@@ -25,7 +25,7 @@ def median_speed(speeds, gaps) -> float | None:
     if not total:
         return None
     acc = 0.0
-    for speed, gap in sorted(zip(speeds, gaps)):
+    for speed, gap in sorted(zip(speeds, gaps, strict=True)):
         acc += gap
         if acc >= total / 2:
             return speed

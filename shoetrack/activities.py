@@ -5,7 +5,6 @@ import math
 from datetime import date, datetime, timedelta, timezone
 
 from importers.model import Activity
-
 from shoetrack.attribution import chooser
 from shoetrack.errors import ShoetrackError, UsageProblem
 from shoetrack.shoes import Shoe

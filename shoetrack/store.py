@@ -53,7 +53,7 @@ class Store:
         memory). The query runs when this is called, so its errors surface here."""
         cur = self.conn.execute(sql, params)
         cols = [c[0] for c in cur.description]
-        return (dict(zip(cols, row)) for row in cur)
+        return (dict(zip(cols, row, strict=True)) for row in cur)
 
     def one(self, sql: str, params=()):
         rows = self.q(sql, params)

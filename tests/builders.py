@@ -37,7 +37,7 @@ def tcx(start, meters, seconds, sport="Running"):
 
 
 def length(points):
-    return sum(haversine(a[:2], b[:2]) for a, b in zip(points, points[1:]))
+    return sum(haversine(a[:2], b[:2]) for a, b in zip(points, points[1:], strict=False))
 
 
 T1 = datetime(2026, 10, 3, 7, 0, tzinfo=timezone.utc)

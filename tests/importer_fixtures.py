@@ -64,7 +64,7 @@ TCX_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
 def tcx_activity(sport="Running", id_="2026-03-14T07:30:00Z", laps=((5000.0, 1500.0), (5000.5, 1490.25)),
                  positions=True, creator="Forerunner 965"):
     lap_xml = []
-    for i, (dist, secs) in enumerate(laps):
+    for dist, secs in laps:
         pos = "<Position><LatitudeDegrees>46.0</LatitudeDegrees><LongitudeDegrees>14.5</LongitudeDegrees></Position>" if positions else ""
         lap_xml.append(f'<Lap StartTime="{id_}"><TotalTimeSeconds>{secs}</TotalTimeSeconds><DistanceMeters>{dist}</DistanceMeters>'
                        f'<Track><Trackpoint><Time>{id_}</Time>{pos}<DistanceMeters>{dist}</DistanceMeters></Trackpoint></Track></Lap>')

@@ -514,7 +514,9 @@ def test_manual_and_inbox_choices_survive_reassign_apply(st):
 
 def test_reassign_filters(history):
     st = history
-    ids = lambda *a: [c["activity_id"] for c in st.json("reassign", *a)["changes"]]
+    def ids(*a):
+        return [c["activity_id"] for c in st.json("reassign", *a)["changes"]]
+
     assert ids() == [1, 4, 5]
     assert ids("--shoe", "walkers") == [4]
     assert ids("--shoe", "race") == [1, 5]
@@ -646,7 +648,7 @@ def test_inbox_accept(rotation):
         "#5 2026-03-05 run 5.0 mi -> Nova (least worn of Nova, Pegasus)\n"
         "Assigned 4 activities; 1 without a suggestion stay in the inbox.\n")
     # Exactly the listed suggestions were taken.
-    assert {k: v for k, v in assignments(st.db).items()} == {
+    assert assignments(st.db) == {
         e["id"]: (e["suggestion"]["shoe"], "inbox") for e in listed if e["suggestion"]}
     assert [e["id"] for e in st.json("inbox")] == [2]
     # Each suggestion counted the ones before it: the rotation is spread, not piled on Nova.

@@ -47,7 +47,7 @@ def test_import_folder_summary_and_exit_status(st, folder):
 
 def test_reimport_changes_nothing(st, folder):
     st("import", folder, code=1)
-    before = {k: v for k, v in db_dump(st.db).items()}
+    before = db_dump(st.db)
     r = st("import", folder, code=1)  # the broken file still fails
     assert r.stdout.splitlines()[0] == "Imported 0 files (0 activities); 3 duplicate, 0 not an activity, 1 failed."
     after = db_dump(st.db)

@@ -90,7 +90,7 @@ def test_corpus_file(entry):
             assert acts[0].start == _utc(ex["first_record_time"])
             return
         assert len(acts) == ex["num_sessions"] == len(sessions)
-        for a, s in zip(acts, sessions):
+        for a, s in zip(acts, sessions, strict=True):
             assert a.sport == _canonical_fit(s["sport"], s["sub_sport"])
             assert a.sub_sport == s["sub_sport"]
             assert a.start == _utc(s["start_time"])
@@ -127,7 +127,7 @@ def test_corpus_file(entry):
     elif fmt == "tcx":
         details = ex["activities_detail"]
         assert len(acts) == len(details)
-        for a, d in zip(acts, details):
+        for a, d in zip(acts, details, strict=True):
             assert a.sport == text_sport(d["sport"])
             assert a.start == _utc(d["id"])
             assert a.distance_m == pytest.approx(d["lap_distance_sum"], abs=0.0005)

@@ -54,7 +54,7 @@ def test_fit_sessions_match_fitparse(name):
     ours = importers.read_bytes(data)
     ref = fitparse_sessions(data)
     assert len(ours) == len(ref)
-    for a, s in zip(ours, ref):
+    for a, s in zip(ours, ref, strict=True):
         assert a.start == s["start_time"].replace(tzinfo=timezone.utc)
         assert a.distance_m == pytest.approx(s["total_distance"], abs=0.005)
         assert a.elapsed_s == pytest.approx(s["total_elapsed_time"], abs=0.0005)

@@ -143,7 +143,7 @@ def test_random_bytes_behind_a_fit_header(data):
 def test_mutations_keep_memory_bounded():
     tracemalloc.start()
     try:
-        for name, seed in SEEDS.items():
+        for seed in SEEDS.values():
             for i in range(0, len(seed), max(1, len(seed) // 50)):
                 data = bytearray(seed)
                 data[i] ^= 0xFF

@@ -28,7 +28,7 @@ def trk(points, name=None, type_=None) -> str:
 
 
 def path_m(points) -> float:
-    return sum(haversine_m(a[0], a[1], b[0], b[1]) for a, b in zip(points, points[1:]))
+    return sum(haversine_m(a[0], a[1], b[0], b[1]) for a, b in zip(points, points[1:], strict=False))
 
 
 def test_three_tracks_on_three_days_are_three_activities():
@@ -37,7 +37,7 @@ def test_three_tracks_on_three_days_are_three_activities():
     assert [a.start for a in acts] == [datetime(2026, 3, d, 7, 30, tzinfo=timezone.utc) for d in (14, 15, 16)]
     assert [a.session_index for a in acts] == [0, 1, 2]
     assert [a.name for a in acts] == ["Day 1", "Day 2", "Day 3"]
-    for a, p in zip(acts, days):
+    for a, p in zip(acts, days, strict=True):
         assert a.distance_m == pytest.approx(path_m(p), rel=1e-12)
         assert a.elapsed_s == 100.0 and a.extra["points"] == 21 and a.extra["gpx_outings"] == 3
 

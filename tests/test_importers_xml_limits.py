@@ -130,7 +130,7 @@ class _CountingEtree:
     def __getattr__(self, name):
         return getattr(self._etree, name)
 
-    def XMLPullParser(self, *a, **kw):  # noqa: N802 - lxml's name
+    def XMLPullParser(self, *a, **kw):
         parser = self._etree.XMLPullParser(*a, **kw)
         outer = self
 

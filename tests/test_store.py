@@ -23,7 +23,7 @@ def test_migrations_from_empty_and_idempotent(tmp_path):
     path = tmp_path / "new" / "deep" / "s.db"  # parent folders are created
     s = open_store(path)
     names = set(s.db.table_names())
-    assert TABLES <= names
+    assert names >= TABLES
     applied = [m.name for m in MIGRATIONS.applied(s.db)]
     assert applied == [m.name for m in MIGRATIONS._migrations]
     assert s.scalar("PRAGMA journal_mode") == "wal"
@@ -169,30 +169,26 @@ def test_database_from_a_newer_version_is_refused_untouched(tmp_path, future_row
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -1.0, 2e6])
 def test_constraints_refuse_bad_distances(store, value):
-    with pytest.raises(sqlite3.IntegrityError):
-        with store.write():
-            store.conn.execute(
-                "INSERT INTO activities (start, sport, distance_m, source, created_at)"
-                " VALUES ('2026-01-01T00:00:00Z', 'run', ?, 'manual', 'x')", (value,))
+    with pytest.raises(sqlite3.IntegrityError), store.write():
+        store.conn.execute(
+            "INSERT INTO activities (start, sport, distance_m, source, created_at)"
+            " VALUES ('2026-01-01T00:00:00Z', 'run', ?, 'manual', 'x')", (value,))
     assert store.scalar("SELECT count(*) FROM activities") == 0
 
 
 def test_constraints_refuse_1900_and_empty_names(store):
-    with pytest.raises(sqlite3.IntegrityError):
-        with store.write():
-            store.conn.execute(
-                "INSERT INTO activities (start, sport, distance_m, source, created_at)"
-                " VALUES ('1900-01-01T00:00:00Z', 'run', 5, 'manual', 'x')")
-    with pytest.raises(sqlite3.IntegrityError):
-        with store.write():
-            store.conn.execute("INSERT INTO shoes (name, created_at) VALUES ('  ', 'x')")
+    with pytest.raises(sqlite3.IntegrityError), store.write():
+        store.conn.execute(
+            "INSERT INTO activities (start, sport, distance_m, source, created_at)"
+            " VALUES ('1900-01-01T00:00:00Z', 'run', 5, 'manual', 'x')")
+    with pytest.raises(sqlite3.IntegrityError), store.write():
+        store.conn.execute("INSERT INTO shoes (name, created_at) VALUES ('  ', 'x')")
 
 
 def test_write_rolls_back_on_error(store):
-    with pytest.raises(RuntimeError):
-        with store.write():
-            store.conn.execute("INSERT INTO shoes (name, created_at) VALUES ('A', 'x')")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), store.write():
+        store.conn.execute("INSERT INTO shoes (name, created_at) VALUES ('A', 'x')")
+        raise RuntimeError("boom")
     assert store.scalar("SELECT count(*) FROM shoes") == 0
     assert not store.conn.in_transaction
 

@@ -27,8 +27,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 
-from shoetrack.errors import ShoetrackError, UsageProblem
 from shoetrack.attribution.rules import rows as load_rules
+from shoetrack.errors import ShoetrackError, UsageProblem
 from shoetrack.shoes import Shoe, all_shoes
 from shoetrack.sports import RUN_SPORTS, wears_shoes
 from shoetrack.store import Store

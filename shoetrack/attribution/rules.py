@@ -29,8 +29,8 @@ ORDER BY r.position, r.id
 def parse_weekday(text: str | int) -> int:
     """0..6 (Monday = 0) for 'sat', 'Saturday', 'SAT'; at least three letters."""
     key = str(text).strip().lower()
-    for i, name in enumerate(WEEKDAYS):
-        full = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[i]
+    full_names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    for i, full in enumerate(full_names):
         if len(key) >= 3 and full.startswith(key):
             return i
     raise UsageProblem(f"unknown weekday {text!r} (use mon, tue, wed, thu, fri, sat or sun)")

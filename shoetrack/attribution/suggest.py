@@ -177,7 +177,7 @@ class Model:
         shares = [math.exp(v - top) / norm for v in scores]
         # Pairs worn for runs like this: a fair share, and enough runs of the same kind on them.
         kinds = tables[MODEL_FEATURES.index("kind")]
-        likely = [s for s, p in zip(pool, shares) if p >= MIN_LIKELY and kinds.get(s.id, 0) >= MIN_SUPPORT]
+        likely = [s for s, p in zip(pool, shares, strict=True) if p >= MIN_LIKELY and kinds.get(s.id, 0) >= MIN_SUPPORT]
         if shares[i] >= MIN_POSTERIOR:
             reason = self._reason(pool[i], feats, [s.id for s in eligible], sport)
             if reason:

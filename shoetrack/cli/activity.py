@@ -3,8 +3,19 @@ from __future__ import annotations
 
 import click
 
-from shoetrack.cli.base import (App, cli, day, distance, emit_json_list, fmt_dist, json_option, local_day,
-                                pass_app, shoe_arg, table)
+from shoetrack.cli.base import (
+    App,
+    cli,
+    day,
+    distance,
+    emit_json_list,
+    fmt_dist,
+    json_option,
+    local_day,
+    pass_app,
+    shoe_arg,
+    table,
+)
 from shoetrack.errors import ShoetrackError
 
 
@@ -41,7 +52,6 @@ def log_cmd(app: App, distance_text, shoe_ref, when, duration, sport, note):
       shoetrack log 10k --shoe pegasus --date 2026-11-20 --duration 52:30 --sport trail_run
     """
     from importers.model import Activity
-
     from shoetrack import activities
     from shoetrack.units import parse_duration, parse_when
 
@@ -186,8 +196,8 @@ def activity_sport(app: App, activity_id, sport_text):
       shoetrack activity sport 12 cycling
       shoetrack activity sport 12 trail_run
     """
-    from shoetrack.ingest import pipeline
     from shoetrack.cli import notices
+    from shoetrack.ingest import pipeline
 
     sport = sport_arg(sport_text)
     with notices.watch(app) as levels:

@@ -325,9 +325,9 @@ def shoe_arg(app: App, ref: str):
 def day(text: str | None, param: str):
     if text is None:
         return None
-    from shoetrack.units import parse_day
-
     from datetime import date
+
+    from shoetrack.units import parse_day
 
     try:
         parsed = parse_day(text)

@@ -54,9 +54,8 @@ def watch_add(app: App, folder, recursive, sport):
       shoetrack watch add ~/Garmin/Activities
       shoetrack watch add ~/Dropbox/Apps/WahooFitness --no-recursive
     """
-    from shoetrack.ingest import watch
-
     from shoetrack.cli.activity import sport_arg
+    from shoetrack.ingest import watch
 
     w = watch.add(app.store, folder, recursive=recursive, sport=sport_arg(sport))
     click.echo(f"Watching {w.folder} (#{w.id}{'' if w.recursive else ', not subfolders'}"
@@ -130,11 +129,11 @@ def watch_scan(app: App, settle, as_json):
       shoetrack watch scan
       shoetrack watch scan --settle 0s --json
     """
-    from shoetrack.ingest import watch
     from shoetrack.cli import notices
     from shoetrack.cli.importing import summary
     from shoetrack.config import BY_KEY
     from shoetrack.errors import ShoetrackError
+    from shoetrack.ingest import watch
     from shoetrack.units import format_seconds
 
     if settle is not None:

@@ -225,7 +225,7 @@ def export_summary(app: App, results, dry_run: bool) -> None:
             for name, meters in f.by_shoe.items():
                 got[name] = got.get(name, 0.0) + meters
 
-        def listed(names):
+        def listed(names, got=got):
             return ", ".join(f"{n} (+{fmt_dist(app, got.get(n, 0.0))})" for n in names)
 
         if r.created:

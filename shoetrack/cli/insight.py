@@ -9,7 +9,16 @@ from pathlib import Path
 
 import click
 
-from shoetrack.cli.base import App, cli, emit_json, fmt_dist, json_option, local_day, pass_app, table
+from shoetrack.cli.base import (
+    App,
+    cli,
+    emit_json,
+    fmt_dist,
+    json_option,
+    local_day,
+    pass_app,
+    table,
+)
 from shoetrack.cli.shoes import shoe
 
 
@@ -82,8 +91,8 @@ def _iso(dt) -> str:
 def rotation_cmd(app: App, as_json):
     """How the last 30 days' distance is shared between your active pairs, days since each was
     last worn, and cost per mile (or km) where the pair has a cost."""
-    from shoetrack.insight.rotation import ROTATION_DAYS, rotation
     from shoetrack.insight.report import _per_unit
+    from shoetrack.insight.rotation import ROTATION_DAYS, rotation
 
     rot = rotation(app.store, app.config)
     if as_json:

@@ -1,15 +1,26 @@
 """`shoetrack shoe ...`: manage pairs."""
 from __future__ import annotations
 
-from datetime import date
-
 import functools
+from datetime import date
 
 import click
 
 from shoetrack.cli.attrib import reassign_hint
-from shoetrack.cli.base import (App, cli, day, distance, emit_json, fmt_dist, json_option, local_day,
-                                pass_app, plural, shoe_arg, table)
+from shoetrack.cli.base import (
+    App,
+    cli,
+    day,
+    distance,
+    emit_json,
+    fmt_dist,
+    json_option,
+    local_day,
+    pass_app,
+    plural,
+    shoe_arg,
+    table,
+)
 
 DAYS_PER_MONTH = 30.4375
 
@@ -216,9 +227,7 @@ def shoe_edit(app: App, name, no_defaults, **opts):
 @pass_app
 def shoe_retire(app: App, name, on):
     """Retire a pair: it no longer receives activities from that date on, and never alerts."""
-    from shoetrack import shoes
-
-    from shoetrack import activities
+    from shoetrack import activities, shoes
 
     s = shoes.retire(app.store, shoe_arg(app, name), day(on, "--date"))
     click.echo(f"Retired {s.name} from {s.retired_on}.")

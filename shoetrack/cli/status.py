@@ -3,7 +3,16 @@ from __future__ import annotations
 
 import click
 
-from shoetrack.cli.base import App, cli, emit_json, fmt_dist, json_option, local_day, pass_app, table
+from shoetrack.cli.base import (
+    App,
+    cli,
+    emit_json,
+    fmt_dist,
+    json_option,
+    local_day,
+    pass_app,
+    table,
+)
 
 
 @cli.command("status")

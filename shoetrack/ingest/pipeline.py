@@ -14,10 +14,10 @@ import logging
 import os
 import sqlite3
 import stat
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterable
 
 from importers import MAX_BYTES
 from shoetrack import activities
@@ -523,7 +523,7 @@ def _store(store: Store, f: _File, acts: list, inferred: list[bool], shoe: Shoe 
         ids = [r["id"] for r in store.q("SELECT id FROM activities WHERE file_id = ?", (same["id"],))]
         return _duplicate(store, f, reason, ids, shoe, len(old))
     fresh, dups = [], []
-    for act, guess in zip(acts, inferred):
+    for act, guess in zip(acts, inferred, strict=True):
         act.name = act.name or f.name
         dup = find_duplicate(store, act)
         if dup:
