@@ -20,13 +20,8 @@ from shoetrack.cli.base import (
     table,
 )
 
-
-def shown(path: str | None) -> str:
-    # Not imported at module level: ingest pulls in the store and attribution, which commands
-    # that never import should not load at start-up.
-    from shoetrack.ingest.paths import shown as readable
-
-    return readable(path)
+# Light (os and text only): how a stored path is shown, for every command that lists files.
+from shoetrack.ingest.paths import shown
 
 
 @cli.command("import")

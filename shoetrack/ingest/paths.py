@@ -57,6 +57,8 @@ def shown(path: str | None) -> str:
     home = os.path.expanduser("~").rstrip(os.sep)
     if home and path.startswith(home + os.sep):
         path = "~" + path[len(home):]
+    if path.isprintable():  # nearly every name: nothing to escape
+        return path
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in path)
 
 
