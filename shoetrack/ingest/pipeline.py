@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import logging
+import operator
 import os
 import sqlite3
 import stat
@@ -72,7 +73,8 @@ def walk(folder: str | Path, recursive: bool = True) -> list[str]:
                 continue
             seen.add((st.st_dev, st.st_ino))
             with os.scandir(d) as it:
-                entries = sorted((e.name, e) for e in it if not e.name.startswith("."))
+                entries = [e for e in it if e.name[0] != "."]
+            entries.sort(key=_name)
         except OSError:
             if d is root:
                 raise
@@ -83,9 +85,12 @@ def walk(folder: str | Path, recursive: bool = True) -> list[str]:
     return found
 
 
+_name = operator.attrgetter("name")
+
+
 def _visit(entries, found: list[str], recursive: bool):
     """Walk one folder's sorted entries: add activity files to `found`, yield subfolders."""
-    for name, e in entries:
+    for e in entries:
         try:
             is_dir = e.is_dir()  # follows a symlink; a looping link is not a folder
         except OSError:
@@ -93,7 +98,7 @@ def _visit(entries, found: list[str], recursive: bool):
         if is_dir:
             if recursive:
                 yield e.path
-        elif name.lower().endswith(SUFFIXES):
+        elif e.name.lower().endswith(SUFFIXES):
             found.append(e.path)
 
 

@@ -295,20 +295,21 @@ def _waiting(state: _Scan, paths: list[str], result: WatchResult) -> list[str]:
     """The files of one watch to read now: new or changed, and settled. The walk gives absolute,
     folded paths (the watch's folder is stored so), so each is its stored path once escaped."""
     todo: list[str] = []
-    known = state.index["state"]
+    known, done = state.index["state"], state.done
+    found = unchanged = 0  # counted locally: this loop runs over every file at every scan
     for path in paths:
-        spath = escaped(path)
-        if spath in state.done:
+        spath = path if path.isascii() else escaped(path)
+        if spath in done:
             continue
-        state.done.add(spath)
+        done.add(spath)
         seen_now = _state(path)
         if seen_now is None:
             continue  # gone since the listing (moved away mid-scan): nothing to import
-        result.found += 1
-        size, mtime = seen_now
-        if (spath, size, mtime) in known:
-            state.report.unchanged += 1
+        found += 1
+        if (spath, *seen_now) in known:
+            unchanged += 1
             continue
+        size, mtime = seen_now
         prev = state.memory.files.get(spath) if state.memory else None
         if prev is not None and (prev.size, prev.mtime) == (size, mtime):
             state.sightings[spath] = prev
@@ -321,6 +322,8 @@ def _waiting(state: _Scan, paths: list[str], result: WatchResult) -> list[str]:
             state.report.unchanged += 1
             continue
         todo.append(path)
+    result.found += found
+    state.report.unchanged += unchanged
     return todo
 
 
