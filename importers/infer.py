@@ -47,6 +47,6 @@ def apply(act: Activity, speeds, gaps) -> None:
     act.sport = sport_for(median)
     act.sport_inferred = True
     act.extra["median_moving_speed_ms"] = None if median is None else round(median, 3)
-    if act.sport != "run":
+    if median is not None and act.sport != "run":  # not a run only from a measured speed
         act.warnings.append(f"sport inferred as {act.sport} from a median moving speed of "
                             f"{median * 3.6:.1f} km/h (the file names no sport)")

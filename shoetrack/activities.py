@@ -57,6 +57,7 @@ def insert(store: Store, act: Activity, *, file_id: int | None = None, note: str
     cols = ", ".join(row)
     marks = ", ".join("?" for _ in row)
     cur = store.conn.execute(f"INSERT INTO activities ({cols}) VALUES ({marks})", list(row.values()))
+    assert cur.lastrowid is not None  # an INSERT just ran
     return cur.lastrowid
 
 
@@ -147,7 +148,8 @@ def rows(store: Store, *, shoe: Shoe | None = None, sport: str | None = None,
          limit: int | None = None):
     """The rows of query(), one at a time as SQLite finds them (newest first is the order of
     the activities_start index, so the first row comes before the last is read)."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if shoe is not None:
         where.append("g.shoe_id = ?")
         params.append(shoe.id)

@@ -16,6 +16,7 @@ import re
 import sqlite3
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from shoetrack.errors import ShoetrackError, UsageProblem
 
@@ -154,7 +155,7 @@ def refusal(e: Exception) -> UsageProblem:
     return UsageProblem(f"the database refuses this change: {text}")
 
 
-def _import_sqlite_utils():
+def _import_sqlite_utils() -> ModuleType:
     """sqlite_utils, without the numpy and pandas it loads whenever they are installed.
 
     It imports them only to map their scalar types when a table is created from values, which

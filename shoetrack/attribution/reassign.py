@@ -131,8 +131,7 @@ def moved(changes: list[Change]) -> list[dict]:
         d = c.activity["distance_m"]
         acc.setdefault(c.old_shoe.name if c.old_shoe else None, [0.0, 0.0])[0] += d
         acc.setdefault(c.new_shoe.name if c.new_shoe else None, [0.0, 0.0])[1] += d
-    names = sorted((n for n in acc if n is not None), key=str.lower)
-    if None in acc:
-        names.append(None)
+    named = sorted((n for n in acc if n is not None), key=str.lower)
+    names = [*named, None] if None in acc else named
     return [{"shoe": n, "lost_m": acc[n][0], "gained_m": acc[n][1], "net_m": acc[n][1] - acc[n][0]}
             for n in names]

@@ -128,6 +128,7 @@ def add(store: Store, shoe: Shoe, *, sport: str | None = None, min_distance_m: f
             (position, shoe.id, sport, min_distance_m, max_distance_m, device,
              json.dumps(days) if days else None, path_pattern, iso(datetime.now(timezone.utc))),
         )
+        assert cur.lastrowid is not None  # an INSERT just ran
         ordered.insert(position - 1, cur.lastrowid)
         _renumber(store, ordered)
         return get(store, cur.lastrowid)

@@ -1,6 +1,8 @@
 """`shoetrack log`, `shoetrack activities` and `shoetrack activity ...`."""
 from __future__ import annotations
 
+from typing import overload
+
 import click
 
 from shoetrack.cli.base import (
@@ -19,6 +21,10 @@ from shoetrack.cli.base import (
 from shoetrack.errors import ShoetrackError
 
 
+@overload
+def sport_arg(text: str) -> str: ...
+@overload
+def sport_arg(text: str | None) -> str | None: ...
 def sport_arg(text: str | None) -> str | None:
     if text is None:
         return None
