@@ -181,6 +181,7 @@ def inbox_cmd(app: App, pick, accept, as_json):
                        "left": [e.to_json() for e in items if e.activity["id"] not in {t.activity["id"] for t in taken}]})
             return
         for e in taken:
+            assert e.suggestion is not None  # accept() takes only entries with a suggestion
             click.echo(f"{_activity_line(app, e.activity)} -> {e.suggestion.shoe.name} ({e.suggestion.reason})")
         left = len(items) - len(taken)
         click.echo(f"Assigned {plural(len(taken), 'activity', 'activities')}"
@@ -289,6 +290,7 @@ def _pick(app: App, ids: list[int]) -> None:
                 click.echo("ignored: it will never count")
                 counts["ignored"] += 1
             else:
+                assert shoe is not None  # the actions left, pick and accept, always name a pair
                 inbox.assign(app.store, aid, shoe, by="inbox" if action == "accept" else "manual")
                 click.echo(f"-> {shoe.name}")
                 counts["assigned"] += 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,6 +23,9 @@ from shoetrack.cli.base import (
 
 # Light (os and text only): how a stored path is shown, for every command that lists files.
 from shoetrack.ingest.paths import shown
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 
 @cli.command("import")
@@ -69,8 +73,11 @@ def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_jso
     show_bar = progress if progress is not None else (sys.stderr.isatty() and not as_json)
     with notices.watch(app) as levels:
         if show_bar and files:
+            def item(p: str | None) -> str | None:
+                return shown(escaped(os.path.basename(p))) if p else None
+
             with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
-                                   show_pos=True, item_show_func=lambda p: shown(escaped(os.path.basename(p))) if p else None) as bar:
+                                   show_pos=True, item_show_func=item) as bar:
                 report = pipeline.import_paths(app.store, paths, shoe=shoe, when=when_day, dry_run=dry_run,
                                              sport=sport, progress=lambda p: bar.update(1, p), files=files)
         else:
@@ -143,7 +150,8 @@ class _ExportBar:
     """A progress bar per export, opened once the export's size (activities listed) is known."""
 
     def __init__(self, on: bool):
-        self.on, self.bar = on, None
+        self.on = on
+        self.bar: ProgressBar[int] | None = None
 
     def total(self, n: int) -> None:
         self.close()
@@ -152,7 +160,8 @@ class _ExportBar:
             self.bar.__enter__()
 
     def step(self, _name: str) -> None:
-        if self.bar is not None and self.bar.pos < self.bar.length:
+        # length is always set (total() gives it), click types it Optional for iterable bars
+        if self.bar is not None and self.bar.length is not None and self.bar.pos < self.bar.length:
             self.bar.update(1)
 
     def close(self) -> None:

@@ -15,7 +15,7 @@ import operator
 import os
 import sqlite3
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -652,7 +652,7 @@ def _choose(store, row, shoe, path, shoes, rules, before: dict | None = None) ->
 def import_paths(store: Store, paths: Iterable[str | Path], *, shoe: Shoe | None = None,
                  when: date | None = None, dry_run: bool = False, sport: str | None = None,
                  progress: Callable[[str], None] | None = None,
-                 files: list[str | Path] | None = None, workers: int | None = None) -> Report:
+                 files: Sequence[str | Path] | None = None, workers: int | None = None) -> Report:
     """Import files and folders. dry_run does all the work inside one transaction and rolls it
     back, so its report is exactly what a real run would do. `workers`: processes that parse
     (see `_Ahead`); default one per core, 1 parses in this process only."""
