@@ -24,6 +24,7 @@ from importers import MAX_BYTES
 from shoetrack.errors import ShoetrackError, UsageProblem
 from shoetrack.ingest import pipeline
 from shoetrack.ingest.paths import escaped
+from shoetrack.store import Store
 from shoetrack.units import iso
 
 log = logging.getLogger(__name__)
@@ -206,7 +207,7 @@ def list_files(folder: str | Path, recursive: bool) -> list[str]:
 class _Scan:
     """One scan's shared state: the clock, the import-log index, what was seen, the report."""
 
-    store: object
+    store: Store
     now_s: float
     settle_s: float
     memory: Memory | None
@@ -259,7 +260,7 @@ def _mark_scanned(store, w: Watch, now: datetime) -> None:
         log.info("could not record the scan of %s: %s", w.folder, e)
 
 
-def _listing(w: Watch, result: WatchResult) -> list[Path] | None:
+def _listing(w: Watch, result: WatchResult) -> list[str] | None:
     """The watch's activity files, or None (with the reason in `result`) when it is skipped."""
     if not w.enabled:
         result.status = "disabled"
@@ -351,7 +352,7 @@ def _index(store) -> dict:
     return {"state": set(rows)}
 
 
-def _touched(store, index, path: Path, spath: str, size: int, mtime: float) -> bool:
+def _touched(store, index, path: str | Path, spath: str, size: int, mtime: float) -> bool:
     """True when a file already logged under this path has only a new mtime (same bytes): its
     log row gets the new size/mtime, so later scans skip it without reading it again.
 
