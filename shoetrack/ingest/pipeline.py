@@ -304,10 +304,11 @@ def _log_row(store: Store, f: _File, status: str, reason: str | None, duplicate_
     cur = store.conn.execute(
         "INSERT INTO files (path, size, mtime, sha256, format, status, reason, duplicate_of, retry,"
         " imported_at) VALUES (?,?,?,?,?,?,?,?,?,?)", values)
+    assert cur.lastrowid is not None  # an INSERT just ran
     return cur.lastrowid  # f.prev stays the row as before: a rolled-back insert leaves none
 
 
-def is_locked(e: BaseException) -> bool:
+def is_locked(e: BaseException | None) -> bool:
     """Whether an error is another process holding the database (store.write turns it into a
     ShoetrackError; the sqlite3 error stays its context)."""
     while e is not None:
@@ -373,11 +374,18 @@ class _Ready:
     fresh: bool = True  # `prev` is still the path's row: no earlier entry of the batch wrote it
 
 
-def _needs_parse(prev: dict | None, sha: str, shoe) -> bool:
-    """Whether bytes must be parsed: not the same bytes as logged under this path, or a
-    duplicate seen again with --shoe (parsed again, to find the activities it duplicates)."""
-    same = prev is not None and prev["sha256"] == sha and prev["status"] in DONE
-    return not (same and (prev["status"] == "imported" or shoe is None))
+def _done_row(prev: dict | None, sha: str | None) -> dict | None:
+    """`prev` when it logs these same bytes (sha None: not hashed, never the same) in a state
+    after which they are not read again (DONE), else None."""
+    return prev if prev is not None and prev["sha256"] == sha and prev["status"] in DONE else None
+
+
+def _seen_row(prev: dict | None, sha: str | None, shoe) -> dict | None:
+    """The log row that makes parsing the bytes needless, or None when they must be parsed: not
+    the same bytes as logged under this path, or a duplicate seen again with --shoe (parsed
+    again, to find the activities it duplicates)."""
+    done = _done_row(prev, sha)
+    return done if done is not None and (done["status"] == "imported" or shoe is None) else None
 
 
 def _read(store: Store, spath: str, path, shoe, keep: bool = False) -> _Ready:
@@ -388,26 +396,28 @@ def _read(store: Store, spath: str, path, shoe, keep: bool = False) -> _Ready:
         return _Ready(error=e)
     sha = hashlib.sha256(data).hexdigest()
     prev = _previous(store, spath, sha)
-    return _Ready(st, sha, prev, data if keep or _needs_parse(prev, sha, shoe) else None)
+    return _Ready(st, sha, prev, data if keep or _seen_row(prev, sha, shoe) is None else None)
 
 
 def _import(store: Store, f: _File, path, shoe, when, shoes, sport, ready: _Ready | None) -> FileResult:
     """import_file's steps: read and hash, seen before, parse, store."""
     r = ready or _read(store, f.path, path, shoe, keep=True)
     if r.error is not None:
-        f.stat(r.error.st)
-        f.prev = _previous(store, f.path, None)
-        return _record_failure(store, f, r.error.reason, r.error.retry)
+        return _unreadable(store, f, r.error)
     f.stat(r.st)
     f.sha = r.sha
     f.prev = r.prev if r.fresh else _previous(store, f.path, f.sha)
-    if not _needs_parse(f.prev, f.sha, shoe):
-        return _seen_before(store, f, shoe)
+    seen = _seen_row(f.prev, f.sha, shoe)
+    if seen is not None:
+        return _seen_before(store, f, seen, shoe)
     if r.pending is not None:
         outcome = r.pending()
     else:
         if r.data is None:  # read ahead as seen before, but an earlier entry changed that
             r = _read(store, f.path, path, shoe, keep=True)
+            if r.error is not None:  # unreadable since it was read ahead
+                return _unreadable(store, f, r.error)
+        assert r.data is not None  # read without error and kept: to be parsed, or keep=True
         outcome = parallel.parse(r.data, f.name, when)
     acts = _parsed(store, f, outcome)
     if isinstance(acts, FileResult):
@@ -429,12 +439,18 @@ def _import(store: Store, f: _File, path, shoe, when, shoes, sport, ready: _Read
         return _record_failure(store, f, f"unexpected error (please report): {type(e).__name__}: {e}")
 
 
-def _seen_before(store: Store, f: _File, shoe: Shoe | None) -> FileResult:
-    """The same bytes under the same path, already imported. With `shoe`, the runner's word
-    wins: the activities go on that pair, as a manual choice."""
+def _unreadable(store: Store, f: _File, error: Unreadable) -> FileResult:
+    f.stat(error.st)
+    f.prev = _previous(store, f.path, None)
+    return _record_failure(store, f, error.reason, error.retry)
+
+
+def _seen_before(store: Store, f: _File, prev: dict, shoe: Shoe | None) -> FileResult:
+    """The same bytes under the same path, already imported (`prev`, their log row). With
+    `shoe`, the runner's word wins: the activities go on that pair, as a manual choice."""
     ids = [r["id"] for r in store.q("SELECT id FROM activities WHERE file_id = ? ORDER BY id",
-                                    (f.prev["id"],))]
-    result = FileResult(f.path, "duplicate", SAME_FILE, ids, f.prev["format"])
+                                    (prev["id"],))]
+    result = FileResult(f.path, "duplicate", SAME_FILE, ids, prev["format"])
     if shoe is not None and ids:
         with store.write():
             result.notes = _put_on(store, ids, shoe)
@@ -612,7 +628,7 @@ def _match(old: list[dict], act) -> dict | None:
 
 def _insert(store, act, guess: bool, file_id: int, before: dict | None, shoe, shoes, rules,
             result: FileResult) -> None:
-    activity_id = activities.insert(store, act, file_id=file_id, note=before and before["note"])
+    activity_id = activities.insert(store, act, file_id=file_id, note=None if before is None else before["note"])
     if guess or (before and before["ignored"]):
         store.conn.execute("UPDATE activities SET sport_inferred = ?, ignored = ? WHERE id = ?",
                            (int(guess), int(bool(before and before["ignored"])), activity_id))
@@ -729,7 +745,7 @@ class _Ahead:
         if self.pool.started or len(self.waiting) >= POOL_MIN_FILES:
             for j in self.waiting:
                 if j not in self.futures:
-                    self._submit(j)
+                    self._submit(self.pool, j)
         # else too few wait: file i, if it needs parsing, is parsed here in its turn
         self.futures.pop(i, None)
         if self.waiting and self.waiting[0] == i:
@@ -746,14 +762,16 @@ class _Ahead:
         if r.data is not None:
             self.waiting.append(j)
 
-    def _submit(self, j: int) -> None:
+    def _submit(self, pool: parallel.Pool, j: int) -> None:
         r = self.ready[j]
+        data = r.data
+        assert data is not None  # only files in `waiting` are submitted: their bytes are kept
         name = os.path.basename(os.fspath(self.files[j]))
-        future = self.futures[j] = self.pool.submit(r.data, name, self.when)
-        r.pending = lambda: self._outcome(future, r.data, name)
+        future = self.futures[j] = pool.submit(data, name, self.when)
+        r.pending = lambda: self._outcome(pool, future, data, name)
 
-    def _outcome(self, future, data: bytes, name: str) -> tuple:
-        outcome = self.pool.outcome(future)
+    def _outcome(self, pool: parallel.Pool, future, data: bytes, name: str) -> tuple:
+        outcome = pool.outcome(future)
         if outcome[0] == "died":
             # A worker died and took the pool's other parses with it: each is parsed again in
             # a worker of its own, so only a file that kills a worker by itself is blamed.
@@ -817,15 +835,15 @@ def import_member(store: Store, vpath: str, data: bytes, *, gear=None,
     f = _File(vpath, vpath.rsplit("!", 1)[-1].rsplit("/", 1)[-1], size=len(data),
               sha=hashlib.sha256(data).hexdigest())
     f.prev = _previous(store, f.path, f.sha)
-    same = f.prev is not None and f.prev["sha256"] == f.sha and f.prev["status"] in DONE
-    if same and f.prev["status"] != "duplicate":
-        return _seen_member(store, f, gear)
+    done = _done_row(f.prev, f.sha)
+    if done is not None and done["status"] != "duplicate":
+        return _seen_member(store, f, done, gear)
     acts = _parse(store, f, data, None)
     if isinstance(acts, FileResult):
         return acts
     for act in acts:
         act.name = act.name or f.name
-    return _store_member(store, f, acts, gear, shoes, logged=same)
+    return _store_member(store, f, acts, gear, shoes, logged=done is not None)
 
 
 def import_listed(store: Store, vpath: str, act, *, key: str, fmt: str, gear=None,
@@ -835,10 +853,10 @@ def import_listed(store: Store, vpath: str, act, *, key: str, fmt: str, gear=Non
     for the listing: its figures), so that importing the export again changes nothing."""
     f = _File(vpath, vpath, sha=hashlib.sha256(key.encode()).hexdigest(), fmt=fmt)
     f.prev = _previous(store, f.path, f.sha)
-    same = f.prev is not None and f.prev["sha256"] == f.sha and f.prev["status"] in DONE
-    if same and f.prev["status"] != "duplicate":
-        return _seen_member(store, f, gear)
-    return _store_member(store, f, [act], gear, shoes, logged=same)
+    done = _done_row(f.prev, f.sha)
+    if done is not None and done["status"] != "duplicate":
+        return _seen_member(store, f, done, gear)
+    return _store_member(store, f, [act], gear, shoes, logged=done is not None)
 
 
 class _Seen:
@@ -849,10 +867,10 @@ class _Seen:
         self.sport, self.name, self.distance_m = row["sport"], row["name"], row["distance_m"]
 
 
-def _seen_member(store: Store, f: _File, gear) -> FileResult:
-    rows = store.q("SELECT * FROM activities WHERE file_id = ? ORDER BY id", (f.prev["id"],))
-    result = FileResult(f.path, f.prev["status"] if not rows else "duplicate",
-                        SAME_FILE if rows else f.prev["reason"], [r["id"] for r in rows], f.prev["format"])
+def _seen_member(store: Store, f: _File, prev: dict, gear) -> FileResult:
+    rows = store.q("SELECT * FROM activities WHERE file_id = ? ORDER BY id", (prev["id"],))
+    result = FileResult(f.path, prev["status"] if not rows else "duplicate",
+                        SAME_FILE if rows else prev["reason"], [r["id"] for r in rows], prev["format"])
     with store.write():
         _archive_gear(store, result, [(_Seen(r), r) for r in rows], gear)
     return result
@@ -897,7 +915,7 @@ def _insert_member(store, act, shoe: Shoe | None, before: dict | None, file_id: 
     if shoe is None or (before and before["by"] in ("manual", "inbox")):
         _insert(store, act, False, file_id, before, None, shoes, rules, result)
         return
-    activity_id = activities.insert(store, act, file_id=file_id, note=before and before["note"])
+    activity_id = activities.insert(store, act, file_id=file_id, note=None if before is None else before["note"])
     row = activities.get(store, activity_id)
     result.activities.append(activity_id)
     if assign_archive(store, row, shoe):
