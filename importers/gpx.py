@@ -81,15 +81,19 @@ class _Stretch:
     def __init__(self, track: int):
         self.track = track
         self.distance = self.moving = 0.0
-        self.first_t = self.last_t = self.min_t = None
-        self.us_min = None
+        self.first_t: float | None = None  # None until the first timed point
+        self.last_t: float | None = None
+        self.min_t: float | None = None
+        self.us_min: int | None = None
         self.points = self.timed = 0
         self.speeds = array("d")  # speed of each moving interval, m/s
         self.gaps = array("d")  # its duration, s
 
     @property
     def elapsed(self) -> float:
-        return 0.0 if self.first_t is None else max(0.0, self.last_t - self.first_t)
+        if self.first_t is None or self.last_t is None:  # no timed point: both are None
+            return 0.0
+        return max(0.0, self.last_t - self.first_t)
 
 
 class _Reader:
@@ -159,7 +163,7 @@ class _Reader:
         s.timed += 1
         if s.min_t is None or t < s.min_t:
             s.min_t, s.us_min = t, us
-        if s.first_t is None:
+        if s.last_t is None:  # the stretch's first timed point
             s.first_t = t
         else:
             gap = t - s.last_t
@@ -174,20 +178,22 @@ class _Reader:
         """Every point timed, and the stretch so far ends on a timed point: the same rules as
         ``_point``, over whole lists (one interval = one distance)."""
         ts = [u / 1e6 for u in us]
-        carried = self.cur is not None
-        if carried:
+        cur = self.cur
+        carried = cur is not None
+        if cur is not None:
+            assert cur.last_t is not None  # flush() carries a stretch only when it ends timed
             lats, lons, ts, us = ([self.prev_lat, *lats], [self.prev_lon, *lons],
-                                  [self.cur.last_t, *ts], [None, *us])
+                                  [cur.last_t, *ts], [None, *us])
         ds = _distances(lats, lons)
         gaps = list(map(float.__sub__, ts[1:], ts))
         cuts = [k + 1 for k, g in enumerate(gaps) if g > OUTING_GAP_S]
         bounds = [0, *cuts, len(ts)]
         for a, b in zip(bounds, bounds[1:], strict=False):
-            if a or not carried:
+            if a or cur is None:
                 s = self._stretch()
                 s.first_t = ts[a]
             else:
-                s = self.cur
+                s = cur
             lo = a + 1 if a or not carried else 1  # points a+1.. close intervals inside [a, b)
             new = b - a - (0 if a or not carried else 1)
             s.points += new
@@ -386,18 +392,20 @@ def read_bytes(data: bytes, *, name: str | None = None, date=None) -> list[Activ
 
 def outings(stretches: list[_Stretch]) -> list[list[_Stretch]]:
     """Group stretches into outings, ordered by start (see the module docstring)."""
-    timed = sorted((s for s in stretches if s.min_t is not None), key=lambda s: s.min_t)
+    # (min_t, last_t, stretch): a stretch with a timed point has both times
+    timed = sorted(((s.min_t, s.last_t, s) for s in stretches
+                    if s.min_t is not None and s.last_t is not None), key=lambda m: m[0])
     if not timed:
         return [stretches]
     groups: list[list[_Stretch]] = []
     end = -math.inf
     owner: dict[int, int] = {}  # id(stretch) -> group index
-    for s in timed:
-        if not groups or s.min_t - end > OUTING_GAP_S:
+    for min_t, last_t, s in timed:
+        if not groups or min_t - end > OUTING_GAP_S:
             groups.append([])
         groups[-1].append(s)
         owner[id(s)] = len(groups) - 1
-        end = max(end, s.last_t, s.min_t)
+        end = max(end, last_t, min_t)
     current = 0
     for s in stretches:  # untimed stretches follow the timed one before them in the file
         if id(s) in owner:
@@ -412,9 +420,11 @@ def _activity(r: _Reader, group: list[_Stretch], index: int, date, whole: bool) 
     one without points, gives it a name or a type)."""
     points = sum(s.points for s in group)
     timed = sum(s.timed for s in group)
-    first = min((s for s in group if s.us_min is not None), key=lambda s: s.us_min, default=None)
-    if first is not None:
-        start = _xml.utc(first.us_min)
+    us_first = min((s.us_min for s in group if s.us_min is not None), default=None)
+    elapsed: float | None  # seconds, None without timestamps
+    moving: float | None
+    if us_first is not None:
+        start = _xml.utc(us_first)
         elapsed = round(sum(s.elapsed for s in group), 3)  # float seconds: drop sub-ms noise
         moving = round(sum(s.moving for s in group), 3)
     elif date is not None:
@@ -437,7 +447,7 @@ def _activity(r: _Reader, group: list[_Stretch], index: int, date, whole: bool) 
         act.sport = text_sport(raw_type)
     else:
         _infer(act, group)
-    if first is None:
+    if us_first is None:
         act.warnings.append("no timestamps: date given by the user")
     elif timed < points:
         act.warnings.append(f"{points - timed} of {points} points have no time")

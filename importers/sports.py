@@ -31,7 +31,9 @@ _FIT_SPORT = {
 }
 
 # FIT sub_sport numbers that refine running (or fitness_equipment) into a shoe sport.
-_FIT_RUN_SUB: dict[int | None, str] = {1: "treadmill_run", 45: "treadmill_run", 3: "trail_run", 4: "track_run"}
+_FIT_RUN_SUB: dict[int | None, str] = {
+    1: "treadmill_run", 45: "treadmill_run", 3: "trail_run", 4: "track_run",
+}
 _FIT_FITNESS_EQUIPMENT_SUB: dict[int | None, str] = {
     1: "treadmill_run",  # treadmill
     45: "treadmill_run",  # indoor_running

@@ -628,7 +628,7 @@ def _match(old: list[dict], act) -> dict | None:
 
 def _insert(store, act, guess: bool, file_id: int, before: dict | None, shoe, shoes, rules,
             result: FileResult) -> None:
-    activity_id = activities.insert(store, act, file_id=file_id, note=None if before is None else before["note"])
+    activity_id = activities.insert(store, act, file_id=file_id, note=before["note"] if before else None)
     if guess or (before and before["ignored"]):
         store.conn.execute("UPDATE activities SET sport_inferred = ?, ignored = ? WHERE id = ?",
                            (int(guess), int(bool(before and before["ignored"])), activity_id))
@@ -915,7 +915,7 @@ def _insert_member(store, act, shoe: Shoe | None, before: dict | None, file_id: 
     if shoe is None or (before and before["by"] in ("manual", "inbox")):
         _insert(store, act, False, file_id, before, None, shoes, rules, result)
         return
-    activity_id = activities.insert(store, act, file_id=file_id, note=None if before is None else before["note"])
+    activity_id = activities.insert(store, act, file_id=file_id, note=before["note"] if before else None)
     row = activities.get(store, activity_id)
     result.activities.append(activity_id)
     if assign_archive(store, row, shoe):
