@@ -89,11 +89,13 @@ def detect(data: bytes) -> str:
     raise ParseError("unknown format: not FIT, GPX, TCX or gzip")
 
 
-def gunzip(data: bytes, limit: int = MAX_BYTES) -> bytes:
+def gunzip(data: bytes, limit: int = MAX_BYTES, *, check=None) -> bytes:
     """Decompress gzip ``data`` (all members), refusing output larger than ``limit`` bytes.
 
     Works in 1 MiB steps with ``max_length``, so memory stays near ``limit`` whatever the
-    stream claims (the gzip size trailer cannot be trusted).
+    stream claims (the gzip size trailer cannot be trusted). ``check(out, used)``, if given, is
+    called after each step with the bytes produced and the compressed bytes consumed so far,
+    and may raise to stop (an archive reader refuses a ratio no real file has).
     """
     out = bytearray()
     rest = data
@@ -104,6 +106,8 @@ def gunzip(data: bytes, limit: int = MAX_BYTES) -> bytes:
             while True:
                 chunk = d.decompress(buf, _CHUNK)
                 out += chunk
+                if check is not None:
+                    check(len(out), len(data) - len(d.unconsumed_tail))
                 if len(out) > limit:
                     raise ParseError(f"refused: gzip data expands beyond {limit // 2**20} MiB")
                 buf = d.unconsumed_tail

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+import importers
 from shoetrack.errors import ShoetrackError
 
 MAX_ENTRIES = 50_000  # a 10-year Strava export holds ~5,000 files; refuse far beyond that
@@ -327,24 +328,7 @@ def gunzip(data: bytes, limit: int = MAX_MEMBER) -> bytes:
     """Decompress a gzip member (`.fit.gz` in a Strava export) under the same caps as a zip
     member: at most `limit` bytes and MAX_RATIO times the compressed bytes read so far, so a
     gzip bomb inside a zip is refused after a megabyte or so, whatever it claims."""
-    out, total, rest = [], 0, data
     try:
-        while rest:
-            d = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-            buf, fed = rest, len(rest)
-            while True:
-                chunk = d.decompress(buf, _CHUNK)
-                total += len(chunk)
-                _check_growth(total, len(data) - len(rest) + fed - len(d.unconsumed_tail), limit)
-                out.append(chunk)
-                buf = d.unconsumed_tail
-                if d.eof:
-                    break
-                if not buf and not chunk:
-                    raise MemberError("damaged gzip data: truncated")
-            rest = d.unused_data
-            if rest[:2] != b"\x1f\x8b":
-                break  # trailing bytes after the last member, as gzip(1) tolerates
-    except zlib.error as e:
-        raise MemberError(f"damaged gzip data: {e}") from None
-    return b"".join(out)
+        return importers.gunzip(data, limit, check=lambda out, used: _check_growth(out, used, limit))
+    except importers.ParseError as e:
+        raise MemberError(f"damaged: {e}") from None
