@@ -20,14 +20,12 @@ from pathlib import Path
 from typing import NoReturn
 
 from shoetrack.errors import ShoetrackError, UsageProblem
-from shoetrack.units import METERS_PER_MILE, format_seconds, parse_distance, parse_duration
+from shoetrack.units import format_seconds, parse_distance, parse_duration
 
 APP = "shoetrack"
 # The delivery channels, each a section of the settings table, in the order a digest is queued
 # and a test is sent. Declared with the settings so that notify depends on config, never back.
 CHANNELS = ("email", "desktop", "push")
-DEFAULT_WARN_M = 300 * METERS_PER_MILE
-DEFAULT_REPLACE_M = 500 * METERS_PER_MILE
 DAY_S = 86400.0
 # Sections holding a table of settings; `units` is the one top-level key.
 SECTIONS = ("thresholds", "email", "desktop", "push", "load", "daemon")
@@ -289,6 +287,18 @@ SETTINGS: tuple[Setting, ...] = (
             "A file must be unchanged this long before it is read."),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
+
+
+def default(key: str):
+    """The setting's default as used inside (seconds for a duration): read from the table above,
+    so each default is written once."""
+    s = BY_KEY[key]
+    return s.kind.parse(s.default)
+
+
+# The default window in meters (its text names its unit, so no display unit is involved).
+DEFAULT_WARN_M = parse_distance(str(BY_KEY["thresholds.warn"].default))
+DEFAULT_REPLACE_M = parse_distance(str(BY_KEY["thresholds.replace"].default))
 # The setting whose value turns a channel on when its `enabled` is not set.
 _NEEDS = {"email": "email.host", "push": "push.urls"}
 

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from importers import MAX_BYTES
+from shoetrack.config import default
 from shoetrack.errors import ShoetrackError, UsageProblem
 from shoetrack.ingest import pipeline
 from shoetrack.ingest.paths import escaped
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 FINAL = ("imported", "duplicate", "not-activity", "failed")
 # Seconds a file must be unchanged before a scan reads it, when the caller does not say (the
 # daemon and `watch scan` pass the configured `[daemon] settle`).
-SETTLE_S = 60.0
+SETTLE_S: float = default("daemon.settle")
 MISSING_REASON = "folder not found (unplugged or unmounted?)"
 
 
