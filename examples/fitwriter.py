@@ -173,24 +173,9 @@ def activity(
     dist_total = 0.0
     for i, s in enumerate(sessions):
         elapsed = s["elapsed_s"]
-        n = max(2, records_per_session)
         seg_start = t
         w.data(6, {253: t, 0: 0, 1: 0})  # timer start
-        for k in range(n):
-            frac = k / (n - 1)
-            ts = seg_start + int(round(elapsed * frac))
-            d = dist_total + s["distance_m"] * frac
-            vals = {5: int(round(d * 100)), 3: 140}
-            if lat is not None:
-                vals[0] = semicircles(lat + 0.0001 * (i * n + k))
-                vals[1] = semicircles(lon + 0.0001 * (i * n + k))
-            if compressed:
-                if k == 0:
-                    w.data(6, {253: ts, 0: 0, 1: 0})  # full timestamp to anchor the offsets
-                w.data(2, vals, compressed_offset=ts & 0x1F)
-            else:
-                vals[253] = ts
-                w.data(3, vals)
+        _records(w, s, i, seg_start, dist_total, max(2, records_per_session), lat, lon, compressed)
         end = seg_start + int(round(elapsed))
         common = {
             253: end,
@@ -215,6 +200,27 @@ def activity(
     if with_session:
         w.data(7, {253: t, 1: len(sessions), 2: 0})
     return w
+
+
+def _records(w: FitWriter, s: dict, i: int, seg_start: int, dist_total: float, n: int,
+             lat: float | None, lon: float | None, compressed: bool) -> None:
+    """Session `i`'s `n` records, evenly over its time, its distance added to `dist_total` (m)."""
+    elapsed = s["elapsed_s"]
+    for k in range(n):
+        frac = k / (n - 1)
+        ts = seg_start + int(round(elapsed * frac))
+        d = dist_total + s["distance_m"] * frac
+        vals = {5: int(round(d * 100)), 3: 140}
+        if lat is not None and lon is not None:
+            vals[0] = semicircles(lat + 0.0001 * (i * n + k))
+            vals[1] = semicircles(lon + 0.0001 * (i * n + k))
+        if compressed:
+            if k == 0:
+                w.data(6, {253: ts, 0: 0, 1: 0})  # full timestamp to anchor the offsets
+            w.data(2, vals, compressed_offset=ts & 0x1F)
+        else:
+            vals[253] = ts
+            w.data(3, vals)
 
 
 def _laps(w: FitWriter, s: dict, start: int, elapsed: float, n: int, with_distance: bool,
