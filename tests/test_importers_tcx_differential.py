@@ -433,15 +433,21 @@ def test_device_name_encodings_and_line_ends(encoding, name, taken):
 
 # --- pieces of input ------------------------------------------------------------------------------
 #
-# The reader reads and removes the finished part of the tree after each 256 KiB piece of input; the
-# documents above fit in one piece. Fed in small pieces, every boundary falls somewhere odd (inside
-# a text, a tag, an open text field, between a trackpoint's children), and each must read the same.
+# A big document is streamed: the reader reads and removes the finished part of the tree after each
+# 256 KiB piece of input; the documents above are small enough to be parsed in one call. Streamed
+# in small pieces, every boundary falls somewhere odd (inside a text, a tag, an open text field,
+# between a trackpoint's children), and each must read the same.
+
+def stream_in_pieces(monkeypatch, size: int) -> None:
+    from importers import _xml
+
+    monkeypatch.setattr(_xml, "_whole", lambda data: False)
+    monkeypatch.setattr(_xml, "_TREE_FEED", size)
+
 
 @pytest.fixture(params=[1, 7, 61, 509, 4096])
 def small_pieces(request, monkeypatch):
-    from importers import _xml
-
-    monkeypatch.setattr(_xml, "_TREE_FEED", request.param)
+    stream_in_pieces(monkeypatch, request.param)
     return request.param
 
 
@@ -459,14 +465,9 @@ def test_garmin_hour_in_small_pieces(small_pieces):
 @settings(max_examples=60, **HYPOTHESIS)
 @given(tcx_document(), st.sampled_from([1, 3, 17, 64, 200]))
 def test_generated_tcx_in_small_pieces(data, piece):
-    from importers import _xml
-
-    saved = _xml._TREE_FEED
-    _xml._TREE_FEED = piece
-    try:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        stream_in_pieces(monkeypatch, piece)
         same_as_exact(data)
-    finally:
-        _xml._TREE_FEED = saved
 
 
 @pytest.mark.corpus
@@ -474,7 +475,5 @@ def test_generated_tcx_in_small_pieces(data, piece):
 def test_corpus_tcx_in_small_pieces(rel, monkeypatch):
     if rel == "<no corpus>":
         pytest.skip(f"corpus not found at {CORPUS}")
-    from importers import _xml
-
-    monkeypatch.setattr(_xml, "_TREE_FEED", 509)
+    stream_in_pieces(monkeypatch, 509)
     same_as_exact((CORPUS / rel).read_bytes())
