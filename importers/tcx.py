@@ -208,14 +208,17 @@ class _Reader:
         last = parent[-1] if open_last else None
         getparent = self.getparent
         texts = []
-        for e in parent.iterdescendants(_RUN_CHECK):
+        keep = texts.append
+        tp = None
+        for e in parent.iterdescendants(_RUN_CHECK):  # document order
             p = getparent(e)
             if p is parent:
-                continue  # a trackpoint: every child is one
-            if getparent(p) is not parent or e.tag != dist_tag:
+                tp = e  # a trackpoint (every child is one)
+            elif p is tp and e.tag == dist_tag:
+                if p is not last:
+                    keep(e.text)
+            else:
                 return False
-            if p is not last:
-                texts.append(e.text)
         if act is None:
             return True  # outside any activity: nothing counts
         if texts:
@@ -234,7 +237,7 @@ class _Reader:
         one must be a finite number; the largest is kept."""
         try:
             ds = list(map(float, filter(None, texts)))  # float() strips as str.strip() does
-            ok = all(map(math.isfinite, ds))
+            ok = math.isfinite(sum(ds))  # else one is not finite (or the sum overflowed)
         except ValueError:
             ok = False
         if not ok:  # the checks one by one: the first bad value's message, or blank texts
