@@ -66,16 +66,18 @@ _WALK = tuple("{*}" + n for n in (*_NAMES, "Track"))
 
 # Bulk reading. Almost all of a TCX is runs of trackpoints whose only effect is through their
 # Time, DistanceMeters and Position children. ``_Reader.bulk`` reads all the children of one
-# element at once when they are such a run: every child a Trackpoint, and below them no
-# Activity, Lap, Course, Transition, Creator or Trackpoint, and no DistanceMeters other than a
-# trackpoint's own child in the parent's namespace. Then the rules come down to: every trackpoint
-# distance checked and the largest kept, the last non-empty trackpoint Time, and whether any
-# trackpoint has a Position; a Time or Position deeper down is not a trackpoint's and changes
-# nothing. One pass of lxml's C-level tag matching checks the shape and collects the distances;
-# anything else is walked element by element.
+# element at once when they are such a run: the element is none whose children are text fields
+# (``_FIELD_PARENTS``); none of its children is a DistanceMeters or an Activity, Lap, Course,
+# Transition or Creator; below its Trackpoints there is none of those five, no Trackpoint, and no
+# DistanceMeters other than a trackpoint's own child in the element's namespace. Then the rules
+# come down to: every trackpoint distance checked and the largest kept, the last non-empty
+# trackpoint Time, and whether any trackpoint has a Position (a Time or Position anywhere else
+# changes nothing). One pass of lxml's C-level tag matching checks the shape and collects the
+# distances; anything else is walked element by element.
 _FIVE = tuple("{*}" + n for n in ("Activity", "Lap", "Course", "Transition", "Creator"))
 _TP = "{*}Trackpoint"
-_RUN_CHECK = (_TP, "{*}DistanceMeters", *_FIVE)
+_RUN_ODD = ("{*}DistanceMeters", *_FIVE)
+_RUN_CHECK = (_TP, *_RUN_ODD)
 _TIME = "{*}Time"
 _POSITION = "{*}Position"
 
@@ -202,7 +204,7 @@ class _Reader:
             return False  # a text field is open (around or inside): the walk knows which
         if act is not None and not (act.sport or "").strip():
             return False  # the sport will be inferred: walk for each point's (time, distance)
-        if sum(1 for _ in parent.iterchildren(_TP)) != len(parent):
+        if self.name(parent) in _FIELD_PARENTS or next(parent.iterchildren(_RUN_ODD), None) is not None:
             return False
         dist_tag = _xml.split_tag(parent.tag)[0] + "DistanceMeters"
         last = parent[-1] if open_last else None
@@ -213,7 +215,7 @@ class _Reader:
         for e in parent.iterdescendants(_RUN_CHECK):  # document order
             p = getparent(e)
             if p is parent:
-                tp = e  # a trackpoint (every child is one)
+                tp = e  # a trackpoint: no other child is matched
             elif p is tp and e.tag == dist_tag:
                 if p is not last:
                     keep(e.text)
@@ -223,12 +225,13 @@ class _Reader:
             return True  # outside any activity: nothing counts
         if texts:
             self.distances(texts, act)
-        for tp in reversed(parent):
+        for tp in parent.iterchildren(_TP, reversed=True):
             if tp is not last and (t := _last_text(tp.iterchildren(_TIME))):
                 act.last_tp_time = t
                 break
         if not act.has_pos:
-            act.has_pos = any(getparent(getparent(e)) is parent for e in parent.iter(_POSITION))
+            act.has_pos = any(getparent(p) is parent and self.name(p) == "Trackpoint"
+                              for p in map(getparent, parent.iter(_POSITION)))
         return True
 
     @staticmethod
@@ -309,6 +312,7 @@ class _Reader:
 
 
 _STARTS = frozenset(_NAMES)
+_FIELD_PARENTS = frozenset(parent for parent, _ in _TEXT_FIELDS)  # and Lap, Position: see start()
 
 
 def _last_text(elements) -> str | None:

@@ -210,10 +210,14 @@ def test_plain_runs_are_read_in_bulk_and_odd_ones_walked(monkeypatch):
                 "<Time>2026-03-14T16:00:00Z<DistanceMeters>9</DistanceMeters></Time>",
                 "<Extensions><DistanceMeters>1</DistanceMeters></Extensions>"]:
         assert bulk_reads(monkeypatch, with_odd(odd)) == [False], odd
-    *beside, other_ns_trackpoint = TRACK_ODDITIES
-    for odd in beside:
-        assert bulk_reads(monkeypatch, doc(plain + odd + plain)) == [False], odd
-    assert bulk_reads(monkeypatch, doc(plain + other_ns_trackpoint + plain)) == [True]
+    # Beside the trackpoints: an element that is not a text field there is taken (with no
+    # distance or activity element below it); a distance or an activity's element is declined.
+    taken = {odd: odd.startswith(("<Extensions", "<Time", "<Position", "<ns3:Trackpoint"))
+             for odd in TRACK_ODDITIES}
+    assert sorted(taken.values()) == [False, False, True, True, True, True, True]
+    for odd, bulk in taken.items():
+        assert bulk_reads(monkeypatch, doc(plain + odd + plain)) == [bulk], odd
+    assert bulk_reads(monkeypatch, doc(plain + "<Extensions><DistanceMeters>5</DistanceMeters></Extensions>")) == [False]
 
 
 def test_markup_the_old_fast_path_declined():
