@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from array import array
-from functools import lru_cache
 
 from . import _xml, infer
 from .model import Activity, NotAnActivity, ParseError, Undatable
@@ -66,41 +65,21 @@ _WALK = tuple("{*}" + n for n in (*_NAMES, "Track"))
 
 
 # Bulk reading. Almost all of a TCX is runs of trackpoints whose only effect is through their
-# direct Time, DistanceMeters and Position children. ``_Reader.bulk`` reads all the children of
-# one element at once when they are such a run: every child a Trackpoint in the parent's
-# namespace, no Activity, Lap, Course, Transition or Creator below the parent, every Trackpoint,
-# Time, DistanceMeters and Position (in any namespace) a child or grandchild of that shape, and
-# one text only (no child element) in Time and DistanceMeters. Then libxml2's XPath gives the texts in document order
-# (name tests in one namespace are pointer comparisons there) and Python only converts them;
-# anything else is walked element by element.
+# Time, DistanceMeters and Position children. ``_Reader.bulk`` reads all the children of one
+# element at once when they are such a run: the element is none whose children are text fields
+# (``_FIELD_PARENTS``); none of its children is a DistanceMeters or an Activity, Lap, Course,
+# Transition or Creator; below its Trackpoints there is none of those five, no Trackpoint, and no
+# DistanceMeters other than a trackpoint's own child in the element's namespace. Then the rules
+# come down to: every trackpoint distance checked and the largest kept, the last non-empty
+# trackpoint Time, and whether any trackpoint has a Position (a Time or Position anywhere else
+# changes nothing). One pass of lxml's C-level tag matching checks the shape and collects the
+# distances; anything else is walked element by element.
 _FIVE = tuple("{*}" + n for n in ("Activity", "Lap", "Course", "Transition", "Creator"))
-_TPS = tuple("{*}" + n for n in ("Trackpoint", "Time", "DistanceMeters", "Position"))
-
-
-@lru_cache(maxsize=16)
-def _run_xpaths(ns: str):
-    """(SHAPE, COUNT, TIMES, DISTS, POS) for trackpoints in namespace ``ns``: SHAPE is 0 for a
-    run of that shape; COUNT is how many Trackpoints and their Time, DistanceMeters and
-    Position children it holds; the others from the element itself, or from one trackpoint
-    (TIMES and DISTS)."""
-    from lxml import etree
-
-    p, nsmap = ("t:", {"t": ns}) if ns else ("", None)
-    tp = f"{p}Trackpoint"
-    shape = (f"count(*) - count({tp}) + count({tp}/{p}Time/*) + count({tp}/{p}DistanceMeters/*)"
-             f" + count({tp}/{p}Time/text()[2]) + count({tp}/{p}DistanceMeters/text()[2])")
-    count = (f"count({tp}) + count({tp}/{p}Time) + count({tp}/{p}DistanceMeters)"
-             f" + count({tp}/{p}Position)")
-
-    def xp(path, **kw):
-        return etree.XPath(path, namespaces=nsmap, **kw)
-
-    return (xp(shape), xp(count),
-            xp(f"{tp}/{p}Time/text()[1]", smart_strings=False),
-            xp(f"{tp}/{p}DistanceMeters/text()[1]", smart_strings=False),
-            xp(f"count({tp}/{p}Position)"),
-            xp(f"{p}Time/text()[1]", smart_strings=False),
-            xp(f"{p}DistanceMeters/text()[1]", smart_strings=False))
+_TP = "{*}Trackpoint"
+_RUN_ODD = ("{*}DistanceMeters", *_FIVE)
+_RUN_CHECK = (_TP, *_RUN_ODD)
+_TIME = "{*}Time"
+_POSITION = "{*}Position"
 
 
 class _Reader:
@@ -124,6 +103,7 @@ class _Reader:
         self.chain: list = []  # the open path after the last sweep (already started)
         self.removed = 0
         self.iterwalk = etree.iterwalk
+        self.getparent = etree._Element.getparent
 
     def name(self, el) -> str:
         tag = el.tag
@@ -216,7 +196,7 @@ class _Reader:
 
     def bulk(self, parent, open_last: bool = False) -> bool:
         """Read all the children of ``parent`` in one go if they are a plain run of trackpoints
-        (see ``_run_xpaths``); False, having read nothing, otherwise. ``open_last``: the last
+        (see ``_RUN_CHECK``); False, having read nothing, otherwise. ``open_last``: the last
         child may still be open; its texts are left for when it is removed (its Position, if
         any, counts now: the same activity would count it then)."""
         act = self.cur
@@ -224,48 +204,57 @@ class _Reader:
             return False  # a text field is open (around or inside): the walk knows which
         if act is not None and not (act.sport or "").strip():
             return False  # the sport will be inferred: walk for each point's (time, distance)
-        for e in parent.iter(_FIVE):
-            if e is not parent:
-                return False
-        shape, count, times, dists, pos, last_times, last_dists = _run_xpaths(
-            _xml.split_tag(parent.tag)[0][1:-1])
-        if shape(parent) or count(parent) != sum(1 for _ in parent.iter(_TPS)) - (
-                self.name(parent) in _TPS_NAMES):
+        if self.name(parent) in _FIELD_PARENTS or next(parent.iterchildren(_RUN_ODD), None) is not None:
             return False
+        dist_tag = _xml.split_tag(parent.tag)[0] + "DistanceMeters"
+        last = parent[-1] if open_last else None
+        getparent = self.getparent
+        texts = []
+        keep = texts.append
+        tp = None
+        for e in parent.iterdescendants(_RUN_CHECK):  # document order
+            p = getparent(e)
+            if p is parent:
+                tp = e  # a trackpoint: no other child is matched
+            elif p is tp and e.tag == dist_tag:
+                if p is not last:
+                    keep(e.text)
+            else:
+                return False
         if act is None:
             return True  # outside any activity: nothing counts
-        ts, texts = times(parent), dists(parent)
-        if open_last:
-            last = parent[-1]
-            if n := len(last_times(last)):
-                del ts[-n:]
-            if n := len(last_dists(last)):
-                del texts[-n:]
-        for t in reversed(ts):
-            if t := t.strip():
+        if texts:
+            self.distances(texts, act)
+        for tp in parent.iterchildren(_TP, reversed=True):
+            if tp is not last and (t := _last_text(tp.iterchildren(_TIME))):
                 act.last_tp_time = t
                 break
-        texts = [t for t in map(str.strip, texts) if t]
-        if texts:
-            try:
-                ds = list(map(float, texts))
-                ok = all(map(math.isfinite, ds))
-            except ValueError:
-                ok = False
-            if not ok:
-                for t in texts:  # the first bad one, with its message
-                    _number(t, "distance")
+        if not act.has_pos:
+            act.has_pos = any(getparent(p) is parent and self.name(p) == "Trackpoint"
+                              for p in map(getparent, parent.iter(_POSITION)))
+        return True
+
+    @staticmethod
+    def distances(texts: list, act: _Act) -> None:
+        """Trackpoint DistanceMeters texts (None when empty), in document order: each non-empty
+        one must be a finite number; the largest is kept."""
+        try:
+            ds = list(map(float, filter(None, texts)))  # float() strips as str.strip() does
+            ok = math.isfinite(sum(ds))  # else one is not finite (or the sum overflowed)
+        except ValueError:
+            ok = False
+        if not ok:  # the checks one by one: the first bad value's message, or blank texts
+            ds = [_number(v, "distance") for t in texts if t and (v := t.strip())]
+        if ds:
             top = max(ds)
             if act.tp_max_dist is None or top > act.tp_max_dist:
                 act.tp_max_dist = top
-        if not act.has_pos and pos(parent):
-            act.has_pos = True
-        return True
 
     def sweep(self, root, final: bool) -> None:
         """Read and remove every finished element (all but the last child at each level of the
         open path, top down, which is document order); start the elements newly on the path.
-        ``final``: the document has ended, so the path ends too, innermost first."""
+        ``final``: the document has ended, so the path ends too, innermost first (and nothing
+        is removed)."""
         old = self.chain  # the open path of the last sweep: started already
         started = {id(e) for e in old}
         chain = [root]
@@ -277,16 +266,9 @@ class _Reader:
                 break
             if n > 1:
                 self.region(node, started)
-                if depth + 1 < len(old) and old[depth + 1] is not node[-1]:
-                    # The old path leaves here, into the children being removed: let go of
-                    # it first (lxml would move a removed element that Python still holds, and
-                    # its whole subtree, into a document of its own instead of freeing it).
-                    started.difference_update(map(id, old[depth + 1 :]))
-                    del old[depth + 1 :]
-                del node[: n - 1]
-                self.removed += n - 1
-                _xml.count_removed(self.removed, "TCX")
-            node = node[0]
+                if not final:  # else the whole tree goes at once, and removing costs a walk
+                    self.remove(node, depth, old, started)
+            node = node[-1]
             depth += 1
             chain.append(node)
             if id(node) not in started:
@@ -299,6 +281,19 @@ class _Reader:
                 ln = self.local.get(e.tag) or self.name(e)
                 if ln in _STARTS:
                     self.end(e, ln)
+
+    def remove(self, node, depth: int, old: list, started: set) -> None:
+        """Remove the children of ``node`` (at ``depth`` on the open path) but the last."""
+        if depth + 1 < len(old) and old[depth + 1] is not node[-1]:
+            # The old path leaves here, into the children being removed: let go of it first
+            # (lxml would move a removed element that Python still holds, and its whole
+            # subtree, into a document of its own instead of freeing it).
+            started.difference_update(map(id, old[depth + 1 :]))
+            del old[depth + 1 :]
+        n = len(node)
+        del node[: n - 1]
+        self.removed += n - 1
+        _xml.count_removed(self.removed, "TCX")
 
     def region(self, node, started: set) -> None:
         """All the children of ``node`` but the last, which are finished (the last may not be)."""
@@ -317,19 +312,25 @@ class _Reader:
 
 
 _STARTS = frozenset(_NAMES)
-_TPS_NAMES = frozenset(("Trackpoint", "Time", "DistanceMeters", "Position"))
+_FIELD_PARENTS = frozenset(parent for parent, _ in _TEXT_FIELDS)  # and Lap, Position: see start()
+
+
+def _last_text(elements) -> str | None:
+    """The last non-empty (stripped) text of ``elements``, None if none."""
+    found = None
+    for el in elements:
+        if (t := el.text) and (t := t.strip()):
+            found = t
+    return found
 
 
 def _parse(data: bytes):
     """(root local name, activities, {"Course": n, "Transition": n}) in one streaming pass."""
     root = _xml.check_prolog(data)
     r = _Reader()
-    tree = None
-    for tree in _xml.iter_tree(data, "TCX", "{*}" + root):
+    for tree, final in _xml.iter_tree(data, "TCX", "{*}" + root):
         if tree is not None:
-            r.sweep(tree, final=False)
-    if tree is not None:
-        r.sweep(tree, final=True)
+            r.sweep(tree, final)
     return root, r.acts, r.counts
 
 

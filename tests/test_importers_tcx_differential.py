@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from importer_fixtures import TCX_NS, tcx_activity, tcx_doc
+from lxml import etree
 from xml_reference import XMLError, tcx_parse
 
 from importers import ParseError, tcx
@@ -164,6 +165,61 @@ def test_plain_garmin_tcx():
     assert not same_as_exact(FIXTURES["course"])  # NotAnActivity, alike
 
 
+def bulk_reads(monkeypatch, data: bytes) -> list[bool]:
+    """What ``_Reader.bulk`` answered for each <Track> while ``data`` was read."""
+    answers = []
+    real = tcx._Reader.bulk
+
+    def spy(self, parent, open_last=False):
+        answer = real(self, parent, open_last)
+        if etree.QName(parent).localname == "Track":
+            answers.append(answer)
+        return answer
+
+    monkeypatch.setattr(tcx._Reader, "bulk", spy)
+    same_as_exact(data)
+    return answers
+
+
+def test_plain_runs_are_read_in_bulk_and_odd_ones_walked(monkeypatch):
+    assert bulk_reads(monkeypatch, garmin_hour()) == [True]
+    plain = ('<Trackpoint><Time>2026-03-14T07:30:00Z</Time><Position><LatitudeDegrees>46'
+             '</LatitudeDegrees></Position><DistanceMeters>0</DistanceMeters><Extensions>'
+             '<TPX xmlns="urn:ext"><Speed>3</Speed></TPX></Extensions></Trackpoint>')
+
+    def doc(tps: str) -> bytes:
+        return tcx_doc(f'<Activities><Activity Sport="Running"><Id>2026-03-14T07:30:00Z</Id><Lap>'
+                       f'<Track xmlns:ns3="urn:ext">{tps}</Track></Lap></Activity></Activities>')
+
+    def with_odd(odd: str) -> bytes:
+        return doc(plain + plain.replace("<Extensions>", odd + "<Extensions>"))
+
+    assert bulk_reads(monkeypatch, doc(plain * 3)) == [True]
+    # Taken: what the trackpoint rules read the same way in any namespace, and what changes
+    # nothing (a Time or Position below a trackpoint's child, an element inside a text field).
+    for odd in ["<ns3:Time>2026-03-14T14:00:00Z</ns3:Time>", "<ns3:Position/>",
+                "<DistanceMeters>1<b/></DistanceMeters>", "<DistanceMeters><![CDATA[1]]>2</DistanceMeters>",
+                "<DistanceMeters>5<Time>2026-03-14T15:00:00Z</Time></DistanceMeters>",
+                "<Extensions><Time>x</Time><Position/></Extensions>"]:
+        assert bulk_reads(monkeypatch, with_odd(odd)) == [True], odd
+    # Declined: a trackpoint or an activity's element below a trackpoint, a distance elsewhere
+    # than as a trackpoint's child in the Track's namespace, anything but trackpoints beside them.
+    for odd in ["<Extensions><Trackpoint><Time>2026-03-14T13:00:00Z</Time></Trackpoint></Extensions>",
+                "<Trackpoint/>", "<ns3:DistanceMeters>55</ns3:DistanceMeters>",
+                '<Extensions><Activity Sport="Biking"/></Extensions>', "<Transition/>", "<Lap/>",
+                "<Time>2026-03-14T16:00:00Z<DistanceMeters>9</DistanceMeters></Time>",
+                "<Extensions><DistanceMeters>1</DistanceMeters></Extensions>"]:
+        assert bulk_reads(monkeypatch, with_odd(odd)) == [False], odd
+    # Beside the trackpoints: an element that is not a text field there is taken (with no
+    # distance or activity element below it); a distance or an activity's element is declined.
+    taken = {odd: odd.startswith(("<Extensions", "<Time", "<Position", "<ns3:Trackpoint"))
+             for odd in TRACK_ODDITIES}
+    assert sorted(taken.values()) == [False, False, True, True, True, True, True]
+    for odd, bulk in taken.items():
+        assert bulk_reads(monkeypatch, doc(plain + odd + plain)) == [bulk], odd
+    assert bulk_reads(monkeypatch, doc(plain + "<Extensions><DistanceMeters>5</DistanceMeters></Extensions>")) == [False]
+
+
 def test_markup_the_old_fast_path_declined():
     """Comments, CDATA, PIs, references, UTF-16, prefixes, nested names: read as the reference
     reads them (or refused alike when not well-formed)."""
@@ -202,6 +258,31 @@ TEXTS = mostly(["Forerunner 965", "Edge\u00e9 500"], ["Edge \u20ac", "Forerunner
 SPORTS = mostly(["Running", "Biking", "Other"], ["Running", "Biking", "Other", "Läufen", "Run&amp;Bike", "Running\t", None])
 
 
+# What a plain run of trackpoints must not hold, or holds in an unusual place: each read as the walk
+# reads it, whether the bulk reading takes it or declines.
+TRACKPOINT_ODDITIES = [
+    "<Extensions><Trackpoint><Time>2026-03-14T13:00:00Z</Time><DistanceMeters>77</DistanceMeters>"
+    "</Trackpoint></Extensions>",
+    "<Trackpoint><DistanceMeters>78</DistanceMeters><Position/></Trackpoint>",
+    "<ns3:DistanceMeters>55</ns3:DistanceMeters>",
+    "<ns3:Time>2026-03-14T14:00:00Z</ns3:Time>",
+    "<ns3:Position/>",
+    '<Extensions><Activity Sport="Biking"><Id>2026-03-14T07:40:00Z</Id></Activity></Extensions>',
+    "<Transition/>",
+    "<DistanceMeters>5<Time>2026-03-14T15:00:00Z</Time></DistanceMeters>",
+    "<Time>2026-03-14T16:00:00Z<DistanceMeters>9</DistanceMeters><Position/></Time>",
+    "<DistanceMeters><![CDATA[1]]>2</DistanceMeters>",
+    "<Time><![CDATA[2026-03-14T17:00:00Z]]></Time>",
+]
+# ... and what may sit beside the trackpoints of a Track.
+TRACK_ODDITIES = [
+    "<Extensions/>", "<Extensions><Time>2026-03-14T18:00:00Z</Time><Position/></Extensions>",
+    "<DistanceMeters>66</DistanceMeters>", "<Lap><TotalTimeSeconds>7</TotalTimeSeconds></Lap>",
+    "<Time>2026-03-14T19:00:00Z</Time>", "<Position/>", "<ns3:Trackpoint><Time>2026-03-14T20:00:00Z</Time>"
+    "<DistanceMeters>88</DistanceMeters></ns3:Trackpoint>",
+]
+
+
 @st.composite
 def trackpoint(draw):
     parts = []
@@ -229,6 +310,7 @@ def trackpoint(draw):
         "<Lap><TotalTimeSeconds>5</TotalTimeSeconds></Lap>",
         "<Cadence>80</Cadence><SensorState>Present</SensorState>",
         "<Time2>2026-03-14T12:00:00Z</Time2>",
+        *TRACKPOINT_ODDITIES,
     ])))
     if pos == "in_ext":
         parts.append("<Extensions><Position><LatitudeDegrees>1</LatitudeDegrees></Position></Extensions>")
@@ -249,9 +331,12 @@ def lap(draw):
     if draw(st.booleans()):
         totals.append(f"<DistanceMeters>{draw(NUMBERS)}</DistanceMeters>")
     tps = draw(st.lists(trackpoint(), max_size=4))
-    track = draw(st.sampled_from(["track", "track", "empty_track", "none", "bare_tps", "two_tracks"]))
+    track = draw(st.sampled_from(["track", "track", "empty_track", "none", "bare_tps", "two_tracks",
+                                  "odd_track"]))
     if track == "track":
         body = [f"<Track>{''.join(tps)}</Track>"]
+    elif track == "odd_track":
+        body = [f"<Track>{''.join(tps[:1])}{draw(st.sampled_from(TRACK_ODDITIES))}{''.join(tps[1:])}</Track>"]
     elif track == "empty_track":
         body = ["<Track />"]
     elif track == "bare_tps":
@@ -433,15 +518,21 @@ def test_device_name_encodings_and_line_ends(encoding, name, taken):
 
 # --- pieces of input ------------------------------------------------------------------------------
 #
-# The reader reads and removes the finished part of the tree after each 256 KiB piece of input; the
-# documents above fit in one piece. Fed in small pieces, every boundary falls somewhere odd (inside
-# a text, a tag, an open text field, between a trackpoint's children), and each must read the same.
+# A big document is streamed: the reader reads and removes the finished part of the tree after each
+# 256 KiB piece of input; the documents above are small enough to be parsed in one call. Streamed
+# in small pieces, every boundary falls somewhere odd (inside a text, a tag, an open text field,
+# between a trackpoint's children), and each must read the same.
+
+def stream_in_pieces(monkeypatch, size: int) -> None:
+    from importers import _xml
+
+    monkeypatch.setattr(_xml, "_whole", lambda data: False)
+    monkeypatch.setattr(_xml, "_TREE_FEED", size)
+
 
 @pytest.fixture(params=[1, 7, 61, 509, 4096])
 def small_pieces(request, monkeypatch):
-    from importers import _xml
-
-    monkeypatch.setattr(_xml, "_TREE_FEED", request.param)
+    stream_in_pieces(monkeypatch, request.param)
     return request.param
 
 
@@ -459,14 +550,9 @@ def test_garmin_hour_in_small_pieces(small_pieces):
 @settings(max_examples=60, **HYPOTHESIS)
 @given(tcx_document(), st.sampled_from([1, 3, 17, 64, 200]))
 def test_generated_tcx_in_small_pieces(data, piece):
-    from importers import _xml
-
-    saved = _xml._TREE_FEED
-    _xml._TREE_FEED = piece
-    try:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        stream_in_pieces(monkeypatch, piece)
         same_as_exact(data)
-    finally:
-        _xml._TREE_FEED = saved
 
 
 @pytest.mark.corpus
@@ -474,7 +560,5 @@ def test_generated_tcx_in_small_pieces(data, piece):
 def test_corpus_tcx_in_small_pieces(rel, monkeypatch):
     if rel == "<no corpus>":
         pytest.skip(f"corpus not found at {CORPUS}")
-    from importers import _xml
-
-    monkeypatch.setattr(_xml, "_TREE_FEED", 509)
+    stream_in_pieces(monkeypatch, 509)
     same_as_exact((CORPUS / rel).read_bytes())
