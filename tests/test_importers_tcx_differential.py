@@ -14,11 +14,11 @@ import json
 import os
 import random
 import re
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from generate import _tcx, _track  # examples/, on sys.path through conftest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from importer_fixtures import TCX_NS, tcx_activity, tcx_doc
@@ -29,10 +29,6 @@ from importers import ParseError, tcx
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-if str(REPO / "examples") not in sys.path:
-    sys.path.insert(0, str(REPO / "examples"))
-
-from generate import _tcx, _track
 
 
 def outcome(read, data: bytes):
@@ -541,9 +537,9 @@ def test_fixture_docs_in_small_pieces(name, small_pieces):
     same_as_exact(FIXTURES[name])
 
 
-def test_garmin_hour_in_small_pieces(small_pieces):
-    if small_pieces < 61:
-        pytest.skip("one byte at a time is slow for 400 KB; the fixtures cover it")
+@pytest.mark.parametrize("size", [61, 509, 4096])  # smaller pieces: the fixtures above cover them
+def test_garmin_hour_in_small_pieces(size, monkeypatch):
+    stream_in_pieces(monkeypatch, size)
     assert same_as_exact(garmin_hour())
 
 
