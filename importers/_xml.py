@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from .model import MAX_BYTES, ParseError
 
-_SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+_SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 # A real GPX or TCX spends 25 bytes or more per element (a track point with its time and
 # elevation is ~90 bytes for 3 elements); the smallest possible element, "<a/>", is 4 bytes. One
 # element per 16 bytes of the size cap is therefore never reached by a genuine file and stops a

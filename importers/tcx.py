@@ -209,7 +209,7 @@ class _Reader:
         dist_tag = _xml.split_tag(parent.tag)[0] + "DistanceMeters"
         last = parent[-1] if open_last else None
         getparent = self.getparent
-        texts = []
+        texts: list[str] = []
         keep = texts.append
         tp = None
         for e in parent.iterdescendants(_RUN_CHECK):  # document order
