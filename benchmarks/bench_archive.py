@@ -21,6 +21,7 @@ FIT; a Strava export holds each upload as sent: FIT from watches, GPX from phone
 trail and treadmill runs, walks and rides; 20 min to 4 h, smart recording (a point every 1-5 s) as Garmin watches
 do by default; one activity a day or so from 2018 on, so no two are duplicates.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,13 @@ sys.path.insert(0, str(ROOT / "examples"))
 from fitwriter import activity  # noqa: E402
 from generate import _gpx, _tcx, _track  # noqa: E402
 
-FIT_SPORTS = [(1, 0, 0.55), (1, 3, 0.1), (1, 1, 0.1), (11, 0, 0.1), (2, 0, 0.15)]  # sport, sub, weight
+FIT_SPORTS = [
+    (1, 0, 0.55),
+    (1, 3, 0.1),
+    (1, 1, 0.1),
+    (11, 0, 0.1),
+    (2, 0, 0.15),
+]  # sport, sub, weight
 SPEED = {1: 3.0, 11: 1.4, 2: 7.5}
 
 
@@ -65,23 +72,47 @@ def generate(folder: Path, n: int, seed: int = 7) -> list[Path]:
             secs = minutes * 60
             meters = round(SPEED[sport] * secs * rng.uniform(0.8, 1.2), 2)
             gps = sub_sport != 1
-            data = activity(when, [{"sport": sport, "sub_sport": sub_sport, "distance_m": meters,
-                                    "elapsed_s": secs, "timer_s": secs - rng.randint(0, 120)}],
-                            records_per_session=secs // step,
-                            lat=47 + rng.random() if gps else None,
-                            lon=8 + rng.random() if gps else None).to_bytes()
+            data = activity(
+                when,
+                [
+                    {
+                        "sport": sport,
+                        "sub_sport": sub_sport,
+                        "distance_m": meters,
+                        "elapsed_s": secs,
+                        "timer_s": secs - rng.randint(0, 120),
+                    }
+                ],
+                records_per_session=secs // step,
+                lat=47 + rng.random() if gps else None,
+                lon=8 + rng.random() if gps else None,
+            ).to_bytes()
             p = folder / sub / f"{when:%Y-%m-%d-%H%M}.fit"
         elif kind < 0.95:
-            pts = _track(rng, when, minutes * 60 // step, step, rng.uniform(2.5, 3.5),
-                         47 + rng.random(), 8 + rng.random())
+            pts = _track(
+                rng,
+                when,
+                minutes * 60 // step,
+                step,
+                rng.uniform(2.5, 3.5),
+                47 + rng.random(),
+                8 + rng.random(),
+            )
             data = _gpx(pts, name=f"Run {i}", type_="running")
             p = folder / sub / f"{when:%Y-%m-%d-%H%M}.gpx"
             if rng.random() < 0.2:
                 data = gzip.compress(data, compresslevel=6, mtime=0)
                 p = p.with_suffix(".gpx.gz")
         else:
-            pts = _track(rng, when, minutes * 60 // step, step, rng.uniform(2.5, 3.5),
-                         47 + rng.random(), 8 + rng.random())
+            pts = _track(
+                rng,
+                when,
+                minutes * 60 // step,
+                step,
+                rng.uniform(2.5, 3.5),
+                47 + rng.random(),
+                8 + rng.random(),
+            )
             data = _tcx(pts, sport="Running")
             p = folder / sub / f"{when:%Y-%m-%d-%H%M}.tcx"
         p.write_bytes(data)
@@ -90,6 +121,7 @@ def generate(folder: Path, n: int, seed: int = 7) -> list[Path]:
 
 
 # ---- reference readers: the same Activity, from full parses by the reference libraries ----
+
 
 def _ref_fit(data: bytes):
     import fitparse
@@ -102,10 +134,17 @@ def _ref_fit(data: bytes):
     for i, m in enumerate(x for x in messages if x.name == "session"):
         v = {f.name: f.raw_value for f in m.fields}
         start = datetime(1989, 12, 31, tzinfo=timezone.utc) + timedelta(seconds=v["start_time"])
-        out.append(Activity(start=start, sport=fit_sport(v.get("sport"), v.get("sub_sport")),
-                            distance_m=v["total_distance"] / 100, source="fit",
-                            elapsed_s=v["total_elapsed_time"] / 1000,
-                            moving_s=v["total_timer_time"] / 1000, session_index=i))
+        out.append(
+            Activity(
+                start=start,
+                sport=fit_sport(v.get("sport"), v.get("sub_sport")),
+                distance_m=v["total_distance"] / 100,
+                source="fit",
+                elapsed_s=v["total_elapsed_time"] / 1000,
+                moving_s=v["total_timer_time"] / 1000,
+                session_index=i,
+            )
+        )
     if not out:
         raise NotAnActivity("no session")
     return out
@@ -119,9 +158,16 @@ def _ref_gpx(data: bytes):
 
     gpx = gpxpy.parse(data.decode("utf-8-sig"))
     bounds = gpx.get_time_bounds()
-    return [Activity(start=bounds.start_time.astimezone(timezone.utc),
-                     sport=text_sport(gpx.tracks[0].type), distance_m=gpx.length_2d(), source="gpx",
-                     elapsed_s=(bounds.end_time - bounds.start_time).total_seconds(), has_gps=True)]
+    return [
+        Activity(
+            start=bounds.start_time.astimezone(timezone.utc),
+            sport=text_sport(gpx.tracks[0].type),
+            distance_m=gpx.length_2d(),
+            source="gpx",
+            elapsed_s=(bounds.end_time - bounds.start_time).total_seconds(),
+            has_gps=True,
+        )
+    ]
 
 
 def _ref_tcx(data: bytes):
@@ -136,10 +182,16 @@ def _ref_tcx(data: bytes):
     for act in root.iterfind(".//t:Activities/t:Activity", ns):
         laps = act.findall("t:Lap", ns)
         start = datetime.fromisoformat(act.findtext("t:Id", namespaces=ns).replace("Z", "+00:00"))
-        out.append(Activity(start=start, sport=text_sport(act.get("Sport")), source="tcx",
-                            distance_m=sum(float(lap.findtext("t:DistanceMeters", "0", ns)) for lap in laps),
-                            elapsed_s=sum(float(lap.findtext("t:TotalTimeSeconds", "0", ns)) for lap in laps),
-                            has_gps=act.find(".//t:Position", ns) is not None))
+        out.append(
+            Activity(
+                start=start,
+                sport=text_sport(act.get("Sport")),
+                source="tcx",
+                distance_m=sum(float(lap.findtext("t:DistanceMeters", "0", ns)) for lap in laps),
+                elapsed_s=sum(float(lap.findtext("t:TotalTimeSeconds", "0", ns)) for lap in laps),
+                has_gps=act.find(".//t:Position", ns) is not None,
+            )
+        )
     return out
 
 
@@ -190,14 +242,31 @@ def import_in_process(paths: list[Path], db: Path, reader=None) -> float:
 def cli_import(folder: Path, db: Path) -> tuple[float, float, dict]:
     """Wall seconds and peak RSS (MiB) of `shoetrack import` as a new process."""
     env = {**os.environ, "SHOETRACK_DB": str(db), "SHOETRACK_CONFIG": str(db.with_suffix(".toml"))}
-    script = ("import resource, subprocess, sys, time;"
-              "t = time.perf_counter();"
-              "p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE);"
-              "e = time.perf_counter() - t;"
-              "r = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss;"
-              "sys.stderr.write(f'{e} {r}\\n'); sys.stdout.buffer.write(p.stdout)")
-    p = subprocess.run([sys.executable, "-c", script, sys.executable, "-m", "shoetrack", "import",
-                        "--no-progress", "--json", str(folder)], env=env, capture_output=True, check=True)
+    script = (
+        "import resource, subprocess, sys, time;"
+        "t = time.perf_counter();"
+        "p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE);"
+        "e = time.perf_counter() - t;"
+        "r = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss;"
+        "sys.stderr.write(f'{e} {r}\\n'); sys.stdout.buffer.write(p.stdout)"
+    )
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            sys.executable,
+            "-m",
+            "shoetrack",
+            "import",
+            "--no-progress",
+            "--json",
+            str(folder),
+        ],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
     secs, rss_kib = p.stderr.decode().split()[-2:]
     return float(secs), int(rss_kib) / 1024, json.loads(p.stdout)
 
@@ -219,7 +288,9 @@ def main() -> None:
     for p in paths:
         ext = "".join(p.suffixes)
         by_ext[ext] = by_ext.get(ext, 0) + 1
-    print(f"archive: {len(paths)} files, {size / 2**20:.0f} MiB ({by_ext}); generated in {gen_s:.0f} s")
+    print(
+        f"archive: {len(paths)} files, {size / 2**20:.0f} MiB ({by_ext}); generated in {gen_s:.0f} s"
+    )
 
     small = base / "small"
     for p in paths[: len(paths) // 10]:
@@ -228,13 +299,20 @@ def main() -> None:
         os.link(p, q)
     s_secs, s_rss, s_rep = cli_import(small, base / "small.db")
     f_secs, f_rss, f_rep = cli_import(archive, base / "full.db")
-    assert f_rep["imported"] == len(paths), {k: f_rep[k] for k in ("imported", "failed", "duplicate")}
+    assert f_rep["imported"] == len(paths), {
+        k: f_rep[k] for k in ("imported", "failed", "duplicate")
+    }
     print(f"shoetrack import, {len(paths) // 10} files: {s_secs:.2f} s, peak RSS {s_rss:.0f} MiB")
-    print(f"shoetrack import, {len(paths)} files: {f_secs:.2f} s, peak RSS {f_rss:.0f} MiB "
-          f"({len(paths) / f_secs:.0f} files/s)")
+    print(
+        f"shoetrack import, {len(paths)} files: {f_secs:.2f} s, peak RSS {f_rss:.0f} MiB "
+        f"({len(paths) / f_secs:.0f} files/s)"
+    )
 
     t = time.perf_counter()
-    subprocess.run(["sh", "-c", f"find '{archive}' -type f -print0 | xargs -0 sha256sum > /dev/null"], check=True)
+    subprocess.run(
+        ["sh", "-c", f"find '{archive}' -type f -print0 | xargs -0 sha256sum > /dev/null"],
+        check=True,
+    )
     sha_s = time.perf_counter() - t
     print(f"sha256sum of the same files: {sha_s:.2f} s -> import / hash = {f_secs / sha_s:.1f}x")
 
@@ -249,16 +327,25 @@ def main() -> None:
         total_ours += ours
         total_ref += ref
         per_file[fmt] = (ours / len(group), ref / len(group))
-        print(f"  {fmt[1:]:4} {len(group):4} files: shoetrack {ours * 1000 / len(group):7.1f} ms/file, "
-              f"reference {ref * 1000 / len(group):7.1f} ms/file -> {ref / ours:5.0f}x")
-    print(f"sample of {len(sample)} files, in-process import: shoetrack readers {total_ours:.2f} s, "
-          f"reference readers {total_ref:.2f} s -> {total_ref / total_ours:.0f}x faster")
-    print(f"(the reference on all {len(paths)} files would take about "
-          f"{total_ref * len(paths) / len(sample) / 60:.0f} min)")
+        print(
+            f"  {fmt[1:]:4} {len(group):4} files: shoetrack {ours * 1000 / len(group):7.1f} ms/file, "
+            f"reference {ref * 1000 / len(group):7.1f} ms/file -> {ref / ours:5.0f}x"
+        )
+    print(
+        f"sample of {len(sample)} files, in-process import: shoetrack readers {total_ours:.2f} s, "
+        f"reference readers {total_ref:.2f} s -> {total_ref / total_ours:.0f}x faster"
+    )
+    print(
+        f"(the reference on all {len(paths)} files would take about "
+        f"{total_ref * len(paths) / len(sample) / 60:.0f} min)"
+    )
     # The overall ratio depends on the mix: the same per-file costs, other archives.
-    for label, mix in (("a Garmin export, all FIT", (1, 0, 0)), ("this archive", (0.8, 0.15, 0.05)),
-                       ("FIT 65 %, GPX 25 %, TCX 10 %", (0.65, 0.25, 0.10)),
-                       ("a phone-app archive, all GPX", (0, 1, 0))):
+    for label, mix in (
+        ("a Garmin export, all FIT", (1, 0, 0)),
+        ("this archive", (0.8, 0.15, 0.05)),
+        ("FIT 65 %, GPX 25 %, TCX 10 %", (0.65, 0.25, 0.10)),
+        ("a phone-app archive, all GPX", (0, 1, 0)),
+    ):
         o = sum(w * per_file[f][0] for w, f in zip(mix, (".fit", ".gpx", ".tcx"), strict=True))
         r = sum(w * per_file[f][1] for w, f in zip(mix, (".fit", ".gpx", ".tcx"), strict=True))
         print(f"  mix {label}: {r / o:.0f}x")

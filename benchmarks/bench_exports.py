@@ -14,6 +14,7 @@ stores uploads from watches), 15 % GPX (a fifth gzipped), 5 % manual entries wit
 walks and rides over six pairs, the 101-column activities.csv. The Garmin export: the same
 activities as summaries, gear.json and FIT files in UploadedFiles zips of 1,000.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,12 +42,27 @@ def activities(n: int, seed: int = 7) -> list[ef.Act]:
     for i in range(n):
         t += step + timedelta(minutes=rng.randint(0, 90))
         kind = rng.choices(["Run", "Walk", "Ride"], [80, 12, 8])[0]
-        dist = {"Run": rng.uniform(5000, 21000), "Walk": rng.uniform(2000, 6000),
-                "Ride": rng.uniform(20000, 80000)}[kind]
+        dist = {
+            "Run": rng.uniform(5000, 21000),
+            "Walk": rng.uniform(2000, 6000),
+            "Ride": rng.uniform(20000, 80000),
+        }[kind]
         f = rng.choices(["fit.gz", "gpx", "gpx.gz", None], [80, 12, 3, 5])[0]
-        gear = None if kind == "Ride" else ("Walkers" if kind == "Walk" else PAIRS[(i * 5 // n) % 5])
-        out.append(ef.Act(t, kind, round(dist, 1), int(dist / 3.0), gear=gear, file=f,
-                          name=f"{kind} {i}", csv_m=round(dist, -1)))
+        gear = (
+            None if kind == "Ride" else ("Walkers" if kind == "Walk" else PAIRS[(i * 5 // n) % 5])
+        )
+        out.append(
+            ef.Act(
+                t,
+                kind,
+                round(dist, 1),
+                int(dist / 3.0),
+                gear=gear,
+                file=f,
+                name=f"{kind} {i}",
+                csv_m=round(dist, -1),
+            )
+        )
     return out
 
 
@@ -100,11 +116,17 @@ def measure(kind: str, n: int, base: Path) -> dict:
     export = build(kind, acts, base / kind)
     (base / kind / "small").mkdir()
     small = build(kind, acts[: n // 10], base / kind / "small")
-    plain = plain_folder(export, base / kind / "plain", strava_files if kind == "strava" else garmin_files)
+    plain = plain_folder(
+        export, base / kind / "plain", strava_files if kind == "strava" else garmin_files
+    )
     folder = unzip(export, base / kind / "unzipped")
     out = {}
-    for label, path in (("export zip", export), ("export folder", folder), ("plain folder", plain),
-                        ("export zip, 1/10", small)):
+    for label, path in (
+        ("export zip", export),
+        ("export folder", folder),
+        ("plain folder", plain),
+        ("export zip, 1/10", small),
+    ):
         runs = []
         for k in range(3):  # best of three, each into a new database: the machine is shared
             db = base / kind / f"{label.replace(' ', '_').replace('/', '')}{k}.db"
@@ -124,11 +146,15 @@ def main() -> None:
             res = measure(kind, args.activities, Path(tmp))
             print(f"{kind}, {args.activities} activities:")
             for label, (secs, rss, imported, failed) in res.items():
-                print(f"  {label:18} {secs:6.2f} s  peak RSS {rss:5.0f} MiB  ({imported} imported, {failed} failed)")
+                print(
+                    f"  {label:18} {secs:6.2f} s  peak RSS {rss:5.0f} MiB  ({imported} imported, {failed} failed)"
+                )
             base_s = res["plain folder"][0]
-            print(f"  ratio zip / plain folder: {res['export zip'][0] / base_s:.2f}; "
-                  f"folder / plain folder: {res['export folder'][0] / base_s:.2f}; "
-                  f"peak RSS full / tenth: {res['export zip'][1] / res['export zip, 1/10'][1]:.2f}")
+            print(
+                f"  ratio zip / plain folder: {res['export zip'][0] / base_s:.2f}; "
+                f"folder / plain folder: {res['export folder'][0] / base_s:.2f}; "
+                f"peak RSS full / tenth: {res['export zip'][1] / res['export zip, 1/10'][1]:.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ run, repeated (min and median):
 4. The first import again in-process with `pipeline.import_paths(workers=1)`: everything
    parsed in one process, for the pool's gain.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -94,8 +95,10 @@ def run(cmd, env=None):
 
 def report(label: str, runs: list[float], floors: list[float]) -> None:
     ratios = [r / f for r, f in zip(runs, floors, strict=True)]
-    print(f"{label}: min {min(runs):.3f} s, median {statistics.median(runs):.3f} s; "
-          f"floor min {min(floors):.3f} s; ratio min {min(ratios):.1f}x, median {statistics.median(ratios):.1f}x")
+    print(
+        f"{label}: min {min(runs):.3f} s, median {statistics.median(runs):.3f} s; "
+        f"floor min {min(floors):.3f} s; ratio min {min(ratios):.1f}x, median {statistics.median(ratios):.1f}x"
+    )
 
 
 def bench_import(base: Path, files: int, repeat: int) -> None:
@@ -155,9 +158,21 @@ def known_folder(base: Path, n: int) -> tuple[Path, Path]:
         when = start + timedelta(hours=6 * i)
         d = folder / f"{when:%Y}" / f"{when:%m}"
         d.mkdir(parents=True, exist_ok=True)
-        (d / f"{when:%Y-%m-%d-%H%M}.fit").write_bytes(activity(when, [
-            {"sport": 1, "sub_sport": 0, "distance_m": 5000 + i % 100, "elapsed_s": 1800, "timer_s": 1790}],
-            records_per_session=5).to_bytes())
+        (d / f"{when:%Y-%m-%d-%H%M}.fit").write_bytes(
+            activity(
+                when,
+                [
+                    {
+                        "sport": 1,
+                        "sub_sport": 0,
+                        "distance_m": 5000 + i % 100,
+                        "elapsed_s": 1800,
+                        "timer_s": 1790,
+                    }
+                ],
+                records_per_session=5,
+            ).to_bytes()
+        )
     store = open_store(db)
     pipeline.import_paths(store, [folder])
     watch.add(store, folder)

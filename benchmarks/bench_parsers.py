@@ -18,6 +18,7 @@ ours and the peer interleaved in rounds so a busy moment of the shared machine h
 * TCX has no reference parser among the dependencies: ours is set against the figures of the
   former regex fast path (``OLD_TCX_MS``, measured once and recorded, see there).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,11 +70,13 @@ def interleaved(fns, runs: int, rounds: int = 3) -> list[tuple[float, float]]:
 
 def quiet(fn):
     """``fn`` with the reader's refusals (a course, an undatable file) counting as a read."""
+
     def run():
         try:
             fn()
         except importers.ParseError:
             pass
+
     return run
 
 
@@ -98,9 +101,11 @@ def large_fit() -> Path:
     """4 h run at 1 Hz: 14,400 records with position, distance and heart rate."""
     p = OUT / "large-4h-1hz.fit"
     if not p.exists():
-        data = activity(datetime(2026, 4, 1, 6, 0, tzinfo=timezone.utc),
-                        [{"sport": 1, "sub_sport": 0, "distance_m": 42195.0, "elapsed_s": 14399}],
-                        records_per_session=14400).to_bytes()
+        data = activity(
+            datetime(2026, 4, 1, 6, 0, tzinfo=timezone.utc),
+            [{"sport": 1, "sub_sport": 0, "distance_m": 42195.0, "elapsed_s": 14399}],
+            records_per_session=14400,
+        ).to_bytes()
         p.write_bytes(data)
     return p
 
@@ -115,14 +120,19 @@ def large_gpx() -> Path:
         rows = []
         for i in range(14400):
             t = t0 + timedelta(seconds=i)
-            rows.append(f'<trkpt lat="{lat:.7f}" lon="{lon:.7f}"><ele>{300 + 20 * math.sin(i / 300):.1f}</ele>'
-                        f'<time>{t:%Y-%m-%dT%H:%M:%SZ}</time></trkpt>')
+            rows.append(
+                f'<trkpt lat="{lat:.7f}" lon="{lon:.7f}"><ele>{300 + 20 * math.sin(i / 300):.1f}</ele>'
+                f"<time>{t:%Y-%m-%dT%H:%M:%SZ}</time></trkpt>"
+            )
             h += rng.gauss(0, 0.1)
             lat += 2.9 * math.cos(h) / 111_195
             lon += 2.9 * math.sin(h) / (111_195 * math.cos(math.radians(lat)))
-        p.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="bench" '
-                     'xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Long run</name><trkseg>\n'
-                     + "\n".join(rows) + "\n</trkseg></trk></gpx>\n")
+        p.write_text(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="bench" '
+            'xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Long run</name><trkseg>\n'
+            + "\n".join(rows)
+            + "\n</trkseg></trk></gpx>\n"
+        )
     return p
 
 
@@ -146,8 +156,9 @@ def large_tcx() -> Path:
     if not p.exists():
         from generate import _tcx, _track
 
-        pts = _track(random.Random(7), datetime(2026, 4, 1, 7, tzinfo=timezone.utc), 1801, 2, 3.0,
-                     47.0, 8.0)
+        pts = _track(
+            random.Random(7), datetime(2026, 4, 1, 7, tzinfo=timezone.utc), 1801, 2, 3.0, 47.0, 8.0
+        )
         p.write_bytes(_tcx(pts, sport="Running"))
     return p
 
@@ -161,6 +172,7 @@ def bench_fit(runs: int):
     compiled = fit._arc
     rows = []
     for path in corpus_files("fit") + [large_fit()]:
+
         def ours(path=path):
             try:
                 importers.read(path)
@@ -194,8 +206,11 @@ def bench_fit(runs: int):
             continue
         (t_us, m_us), (t_py, m_py) = interleaved([ours, pure], runs)
         rows.append((path.name, path.stat().st_size, t_us, m_us, t_py, m_py, t_fp, t_gs))
-        print(f"  {path.name}: ours {t_us * 1e3:.2f} ms (pure CRC {t_py * 1e3:.2f}), "
-              f"fitparse x{t_fp / t_us:.0f}, garmin x{t_gs / t_us:.0f}", file=sys.stderr)
+        print(
+            f"  {path.name}: ours {t_us * 1e3:.2f} ms (pure CRC {t_py * 1e3:.2f}), "
+            f"fitparse x{t_fp / t_us:.0f}, garmin x{t_gs / t_us:.0f}",
+            file=sys.stderr,
+        )
     return rows, compiled is not None
 
 
@@ -212,11 +227,18 @@ def bench_gpx(runs: int):
             continue
         ref_d = gpxpy.parse(raw.decode("utf-8-sig")).length_2d()
         (t_us, m_us), (t_gp, m_gp) = interleaved(
-            [lambda path=path: importers.read(path),
-             lambda path=path: gpxpy.parse(path.read_bytes().decode("utf-8-sig")).length_2d()], runs)
+            [
+                lambda path=path: importers.read(path),
+                lambda path=path: gpxpy.parse(path.read_bytes().decode("utf-8-sig")).length_2d(),
+            ],
+            runs,
+        )
         rows.append((path.name, len(raw), t_us, m_us, t_gp, m_gp, ours_d, ref_d))
-        print(f"  {path.name}: ours {t_us * 1e3:.2f} ms, gpxpy x{t_gp / t_us:.1f} (min), "
-              f"x{m_gp / m_us:.1f} (median)", file=sys.stderr)
+        print(
+            f"  {path.name}: ours {t_us * 1e3:.2f} ms, gpxpy x{t_gp / t_us:.1f} (min), "
+            f"x{m_gp / m_us:.1f} (median)",
+            file=sys.stderr,
+        )
     return rows
 
 
@@ -248,7 +270,7 @@ def report(fit_rows, compiled: bool, gpx_rows, tcx_rows) -> str:
         "",
         "### FIT: `importers.read` vs full decodes",
         "",
-        f"\"ours\" with the compiled CRC ({'fastcrc, the `fast` extra' if compiled else 'not installed: pure Python'}), "
+        f'"ours" with the compiled CRC ({"fastcrc, the `fast` extra" if compiled else "not installed: pure Python"}), '
         "\"pure\" with the pure-Python CRC; the ratios are fitparse's and garmin-fit-sdk's best "
         "time over our min.",
         "",
@@ -257,15 +279,19 @@ def report(fit_rows, compiled: bool, gpx_rows, tcx_rows) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, size, us, mus, py, mpy, fp, gs in fit_rows:
-        lines.append(f"| {name} | {size / 1024:.0f} | {us * 1e3:.2f} | {mus * 1e3:.2f} | {py * 1e3:.2f} "
-                     f"| {mpy * 1e3:.2f} | {fp * 1e3:.0f} | {fp / us:.0f} | {fp / py:.0f} "
-                     f"| {gs * 1e3:.0f} | {gs / us:.0f} |")
+        lines.append(
+            f"| {name} | {size / 1024:.0f} | {us * 1e3:.2f} | {mus * 1e3:.2f} | {py * 1e3:.2f} "
+            f"| {mpy * 1e3:.2f} | {fp * 1e3:.0f} | {fp / us:.0f} | {fp / py:.0f} "
+            f"| {gs * 1e3:.0f} | {gs / us:.0f} |"
+        )
     if fit_rows:
         tu, tp = sum(r[2] for r in fit_rows), sum(r[4] for r in fit_rows)
         tf, tg = sum(r[6] for r in fit_rows), sum(r[7] for r in fit_rows)
-        lines.append(f"| **all files** | {sum(r[1] for r in fit_rows) / 1024:.0f} | {tu * 1e3:.1f} | "
-                     f"| {tp * 1e3:.1f} | | {tf * 1e3:.0f} | **{tf / tu:.0f}** | **{tf / tp:.0f}** "
-                     f"| {tg * 1e3:.0f} | **{tg / tu:.0f}** |")
+        lines.append(
+            f"| **all files** | {sum(r[1] for r in fit_rows) / 1024:.0f} | {tu * 1e3:.1f} | "
+            f"| {tp * 1e3:.1f} | | {tf * 1e3:.0f} | **{tf / tu:.0f}** | **{tf / tp:.0f}** "
+            f"| {tg * 1e3:.0f} | **{tg / tu:.0f}** |"
+        )
     lines += [
         "",
         "### GPX: `importers.read` vs `gpxpy.parse(...).length_2d()`",
@@ -276,33 +302,48 @@ def report(fit_rows, compiled: bool, gpx_rows, tcx_rows) -> str:
     ]
     for name, size, us, mus, gp, mgp, d, ref in gpx_rows:
         diff = (d - ref) / ref * 100 if ref else 0.0
-        lines.append(f"| {name} | {size / 1024:.0f} | {us * 1e3:.2f} | {mus * 1e3:.2f} | {gp * 1e3:.1f} "
-                     f"| {mgp * 1e3:.1f} | {gp / us:.1f} | {mgp / mus:.1f} | {d:.1f} | {ref:.1f} "
-                     f"| {diff:+.3f} |")
+        lines.append(
+            f"| {name} | {size / 1024:.0f} | {us * 1e3:.2f} | {mus * 1e3:.2f} | {gp * 1e3:.1f} "
+            f"| {mgp * 1e3:.1f} | {gp / us:.1f} | {mgp / mus:.1f} | {d:.1f} | {ref:.1f} "
+            f"| {diff:+.3f} |"
+        )
     if gpx_rows:
         per_file = sorted(r[5] / r[3] for r in gpx_rows)
         tu, tg = sum(r[2] for r in gpx_rows), sum(r[4] for r in gpx_rows)
-        lines.append(f"| **all files** | {sum(r[1] for r in gpx_rows) / 1024:.0f} | {tu * 1e3:.1f} | | "
-                     f"{tg * 1e3:.0f} | | **{tg / tu:.1f}** | | | | |")
-        lines += ["", f"Per file, x gpxpy (medians): slowest file **{per_file[0]:.1f}x**, median "
-                      f"file **{statistics.median(per_file):.1f}x**."]
-    lines += ["", "(gpxpy's length is a flat-earth approximation, ~0.1 % longer than the haversine sum.)",
-              "",
-              "### TCX: `importers.read_bytes` vs the former regex fast path (recorded figures)",
-              "",
-              "No reference TCX parser is a dependency; \"old\" is the reader of commit c2a0da0 (a "
-              "bare expat parse, then regular expressions over the trackpoints, declining to a "
-              "SAX path), measured once in the same way (`OLD_TCX_MS` in the script says how). "
-              "x old > 1: ours is faster.",
-              "",
-              "| file | KB | ours min ms | ours median | old min ms | old median | x old (min) "
-              "| x old (median) |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        lines.append(
+            f"| **all files** | {sum(r[1] for r in gpx_rows) / 1024:.0f} | {tu * 1e3:.1f} | | "
+            f"{tg * 1e3:.0f} | | **{tg / tu:.1f}** | | | | |"
+        )
+        lines += [
+            "",
+            f"Per file, x gpxpy (medians): slowest file **{per_file[0]:.1f}x**, median "
+            f"file **{statistics.median(per_file):.1f}x**.",
+        ]
+    lines += [
+        "",
+        "(gpxpy's length is a flat-earth approximation, ~0.1 % longer than the haversine sum.)",
+        "",
+        "### TCX: `importers.read_bytes` vs the former regex fast path (recorded figures)",
+        "",
+        'No reference TCX parser is a dependency; "old" is the reader of commit c2a0da0 (a '
+        "bare expat parse, then regular expressions over the trackpoints, declining to a "
+        "SAX path), measured once in the same way (`OLD_TCX_MS` in the script says how). "
+        "x old > 1: ours is faster.",
+        "",
+        "| file | KB | ours min ms | ours median | old min ms | old median | x old (min) "
+        "| x old (median) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for name, size, us, mus, old in tcx_rows:
         o_min, o_med = old or (None, None)
-        lines.append(f"| {name} | {size / 1024:.0f} | {us * 1e3:.2f} | {mus * 1e3:.2f} | "
-                     + (f"{o_min:.2f} | {o_med:.2f} | {_ratio(o_min, us * 1e3)} | {_ratio(o_med, mus * 1e3)} |"
-                        if old else "- | - | - | - |"))
+        lines.append(
+            f"| {name} | {size / 1024:.0f} | {us * 1e3:.2f} | {mus * 1e3:.2f} | "
+            + (
+                f"{o_min:.2f} | {o_med:.2f} | {_ratio(o_min, us * 1e3)} | {_ratio(o_med, mus * 1e3)} |"
+                if old
+                else "- | - | - | - |"
+            )
+        )
     lines.append("")
     return "\n".join(lines)
 
@@ -340,7 +381,7 @@ def main() -> None:
     if args.write:
         doc = ROOT / "docs" / "benchmarks-importers.md"
         old = doc.read_text() if doc.exists() else ""
-        kept = old[old.index(KEEP):] if KEEP in old else KEEP + "\n"
+        kept = old[old.index(KEEP) :] if KEEP in old else KEEP + "\n"
         doc.write_text(text + "\n" + kept)
 
 

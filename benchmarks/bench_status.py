@@ -7,6 +7,7 @@ interpreter start-up, imports, opening the database, the query, the table) and (
 `python -c "import click, sqlite3"`, the floor any click + sqlite3 command pays. Each command
 runs once untimed first, with bytecode caches written (as an installed shoetrack has them).
 """
+
 from __future__ import annotations
 
 import os
@@ -34,13 +35,25 @@ PAIRS, ACTIVITIES, REPEAT = 20, 5000, 15
 def build(path: Path) -> None:
     rnd = random.Random(42)
     store = open_store(path)
-    pairs = [shoes.add(store, f"Pair {i:02d}", purchased_on=date(2020, 1, 1),
-                       default_sports=["run"] if i == 0 else []) for i in range(PAIRS)]
+    pairs = [
+        shoes.add(
+            store,
+            f"Pair {i:02d}",
+            purchased_on=date(2020, 1, 1),
+            default_sports=["run"] if i == 0 else [],
+        )
+        for i in range(PAIRS)
+    ]
     start = datetime(2020, 1, 2, 7, tzinfo=timezone.utc)
     with store.write():
         for i in range(ACTIVITIES):
-            act = Activity(start=start + timedelta(hours=8 * i), sport="run",
-                           distance_m=rnd.uniform(3000, 21000), source="manual", elapsed_s=3600)
+            act = Activity(
+                start=start + timedelta(hours=8 * i),
+                sport="run",
+                distance_m=rnd.uniform(3000, 21000),
+                source="manual",
+                elapsed_s=3600,
+            )
             aid = activities.insert(store, act)
             activities.set_assignment(store, aid, Choice(pairs[i % PAIRS], "manual", ""))
     store.close()
@@ -64,12 +77,21 @@ def main() -> None:
         exe = [sys.executable, "-m", "shoetrack"]
         for warm in (["status"], ["--help"]):
             subprocess.run(exe + warm, env=env, check=True, capture_output=True)
-        cli_status = timed(lambda: subprocess.run(exe + ["status"], env=env, check=True, capture_output=True))
-        cli_json = timed(lambda: subprocess.run(exe + ["status", "--json"], env=env, check=True,
-                                                capture_output=True))
-        cli_help = timed(lambda: subprocess.run(exe + ["--help"], env=env, check=True, capture_output=True))
+        cli_status = timed(
+            lambda: subprocess.run(exe + ["status"], env=env, check=True, capture_output=True)
+        )
+        cli_json = timed(
+            lambda: subprocess.run(
+                exe + ["status", "--json"], env=env, check=True, capture_output=True
+            )
+        )
+        cli_help = timed(
+            lambda: subprocess.run(exe + ["--help"], env=env, check=True, capture_output=True)
+        )
         bare = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True))
-        floor = timed(lambda: subprocess.run([sys.executable, "-c", "import click, sqlite3"], check=True))
+        floor = timed(
+            lambda: subprocess.run([sys.executable, "-c", "import click, sqlite3"], check=True)
+        )
         store = open_store(db)
         core = timed(lambda: compute(store, Config()))
         print(f"database: {PAIRS} pairs, {ACTIVITIES} activities; median of {REPEAT} runs")

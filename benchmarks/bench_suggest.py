@@ -12,6 +12,7 @@ pairs in use) and "same as last time" (the pair of the previous run of the same 
 --speed also times `inbox.entries` on a database of 100,000 activities with 300 waiting.
 Results are written up in docs/attribution.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,21 +54,61 @@ def week_plan(rnd: random.Random, day: date, daily: list[str]) -> Run | None:
     wd = day.weekday()  # Monday = 0
     winter = day.month in (11, 12, 1, 2)
     if wd == 6:
-        return Run(day, rnd.choice((7, 8, 9)), "run", rnd.uniform(16, 30), rnd.uniform(5.5, 6.0), True,
-                   "long Sunday run", "Cushion")
+        return Run(
+            day,
+            rnd.choice((7, 8, 9)),
+            "run",
+            rnd.uniform(16, 30),
+            rnd.uniform(5.5, 6.0),
+            True,
+            "long Sunday run",
+            "Cushion",
+        )
     if wd in (1, 3) and rnd.random() < 0.8:
-        return Run(day, rnd.choice((18, 19)), "run", rnd.uniform(8, 12), rnd.uniform(4.1, 4.6), True,
-                   "intervals / tempo", "Light")
+        return Run(
+            day,
+            rnd.choice((18, 19)),
+            "run",
+            rnd.uniform(8, 12),
+            rnd.uniform(4.1, 4.6),
+            True,
+            "intervals / tempo",
+            "Light",
+        )
     if wd == 5 and rnd.random() < 0.7:
         sport = "trail_run" if rnd.random() < 0.7 else "run"  # some watches record trails as runs
-        return Run(day, rnd.choice((8, 9, 10)), sport, rnd.uniform(10, 20), rnd.uniform(6.5, 8.0), True,
-                   "trail", "Trail")
+        return Run(
+            day,
+            rnd.choice((8, 9, 10)),
+            sport,
+            rnd.uniform(10, 20),
+            rnd.uniform(6.5, 8.0),
+            True,
+            "trail",
+            "Trail",
+        )
     if wd in (0, 2) and winter and rnd.random() < 0.8:
-        return Run(day, rnd.choice((6, 7)), "treadmill_run", rnd.uniform(6, 10), rnd.uniform(5.2, 5.8), False,
-                   "treadmill", "Tread")
+        return Run(
+            day,
+            rnd.choice((6, 7)),
+            "treadmill_run",
+            rnd.uniform(6, 10),
+            rnd.uniform(5.2, 5.8),
+            False,
+            "treadmill",
+            "Tread",
+        )
     if rnd.random() < 0.55:
-        return Run(day, rnd.choice((7, 12, 18)), "run", rnd.uniform(6, 11), rnd.uniform(5.4, 6.2), True,
-                   "easy", rnd.choice(daily))
+        return Run(
+            day,
+            rnd.choice((7, 12, 18)),
+            "run",
+            rnd.uniform(6, 11),
+            rnd.uniform(5.4, 6.2),
+            True,
+            "easy",
+            rnd.choice(daily),
+        )
     return None
 
 
@@ -83,10 +124,21 @@ def history(seed: int, daily: list[str]) -> list[Run]:
 
 PROFILES = {
     # name: (pairs, pairs for easy runs, replaced pairs: old -> (new, day index))
-    "four pairs, easy runs in Cushion or Light": (["Cushion", "Light", "Trail", "Tread"], ["Cushion", "Light"], {}),
-    "five pairs, easy runs in a daily trainer": (["Cushion", "Light", "Trail", "Tread", "Daily"], ["Daily"], {}),
-    "five pairs, Cushion replaced after a year": (["Cushion", "Light", "Trail", "Tread", "Daily"], ["Daily"],
-                                                   {"Cushion": ("Cushion 2", 365)}),
+    "four pairs, easy runs in Cushion or Light": (
+        ["Cushion", "Light", "Trail", "Tread"],
+        ["Cushion", "Light"],
+        {},
+    ),
+    "five pairs, easy runs in a daily trainer": (
+        ["Cushion", "Light", "Trail", "Tread", "Daily"],
+        ["Daily"],
+        {},
+    ),
+    "five pairs, Cushion replaced after a year": (
+        ["Cushion", "Light", "Trail", "Tread", "Daily"],
+        ["Daily"],
+        {"Cushion": ("Cushion 2", 365)},
+    ),
 }
 
 
@@ -126,9 +178,13 @@ def _baselines(store, act, last_by_sport, made):
     """(least worn, same as last time) among the pairs in use that day."""
     day = act["day"]
     in_use = [s for s in made.values() if s.worn_by_hand_on(day)]
-    worn = {r["shoe_id"]: r["d"] for r in store.q(
-        "SELECT g.shoe_id, sum(a.distance_m) AS d FROM assignments g JOIN activities a ON a.id = g.activity_id"
-        " GROUP BY g.shoe_id")}
+    worn = {
+        r["shoe_id"]: r["d"]
+        for r in store.q(
+            "SELECT g.shoe_id, sum(a.distance_m) AS d FROM assignments g JOIN activities a ON a.id = g.activity_id"
+            " GROUP BY g.shoe_id"
+        )
+    }
     least = min(in_use, key=lambda s: (worn.get(s.id, 0.0), s.name.lower())).name
     last = last_by_sport.get(act["sport"])
     same = last if last in {s.name for s in in_use} else least
@@ -146,23 +202,39 @@ def replay(profile: str, seed: int) -> dict:
         made = _setup(store, pairs, replaced)
         last_by_sport: dict[str, str] = {}
         for r in runs:
-            start = datetime(r.day.year, r.day.month, r.day.day, r.hour).astimezone().astimezone(timezone.utc)
-            a = Activity(start=start, sport=r.sport, distance_m=r.km * 1000, source="fit",
-                         elapsed_s=r.km * r.pace * 60, has_gps=r.gps, device="Forerunner 255")
+            start = (
+                datetime(r.day.year, r.day.month, r.day.day, r.hour)
+                .astimezone()
+                .astimezone(timezone.utc)
+            )
+            a = Activity(
+                start=start,
+                sport=r.sport,
+                distance_m=r.km * 1000,
+                source="fit",
+                elapsed_s=r.km * r.pace * 60,
+                has_gps=r.gps,
+                device="Forerunner 255",
+            )
             with store.write():
                 aid = activities.insert(store, a)
             e = inbox.entry(store, aid)
             least, same = _baselines(store, {"day": r.day, "sport": r.sport}, last_by_sport, made)
             learned = e.suggestion.reason.startswith("like") if e and e.suggestion else False
-            for name, guess in (("suggestion", e.suggestion.shoe.name if e and e.suggestion else None),
-                                ("least worn", least), ("same as last time", same)):
+            for name, guess in (
+                ("suggestion", e.suggestion.shoe.name if e and e.suggestion else None),
+                ("least worn", least),
+                ("same as last time", same),
+            ):
                 score[name]["all"] += guess == r.pair
                 score[name][r.pattern] += guess == r.pair
             score["n"]["all"] += 1
             score["n"][r.pattern] += 1
             score["learned"]["all"] += learned
             with store.write():
-                activities.set_assignment(store, aid, chooser.Choice(made[r.pair], "manual", "chosen"))
+                activities.set_assignment(
+                    store, aid, chooser.Choice(made[r.pair], "manual", "chosen")
+                )
             last_by_sport[r.sport] = r.pair
         store.close()
     return score
@@ -174,12 +246,18 @@ def report(profile: str, seeds: list[int]) -> None:
         for k, c in replay(profile, seed).items():
             total[k].update(c)
     n = total["n"]
-    print(f"\n{profile}: {n['all']} runs over {len(seeds)} runners x 2 years; "
-          f"learned suggestion on {total['learned']['all'] / n['all']:.0%} of runs")
+    print(
+        f"\n{profile}: {n['all']} runs over {len(seeds)} runners x 2 years; "
+        f"learned suggestion on {total['learned']['all'] / n['all']:.0%} of runs"
+    )
     patterns = ["all"] + sorted(k for k in n if k != "all")
-    print(f"  {'pattern':<20} {'runs':>5}  {'suggestion':>10}  {'least worn':>10}  {'same as last':>12}")
+    print(
+        f"  {'pattern':<20} {'runs':>5}  {'suggestion':>10}  {'least worn':>10}  {'same as last':>12}"
+    )
     for p in patterns:
-        cells = [f"{total[m][p] / n[p]:.0%}" for m in ("suggestion", "least worn", "same as last time")]
+        cells = [
+            f"{total[m][p] / n[p]:.0%}" for m in ("suggestion", "least worn", "same as last time")
+        ]
         print(f"  {p:<20} {n[p]:>5}  {cells[0]:>10}  {cells[1]:>10}  {cells[2]:>12}")
 
 
@@ -189,18 +267,32 @@ def speed() -> None:
     rnd = random.Random(1)
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "big.db")
-        pairs = [shoes.add(store, f"Pair {i:02d}", purchased_on=date(2000, 1, 1),
-                           default_sports=["run"] if i < 3 else []) for i in range(20)]
+        pairs = [
+            shoes.add(
+                store,
+                f"Pair {i:02d}",
+                purchased_on=date(2000, 1, 1),
+                default_sports=["run"] if i < 3 else [],
+            )
+            for i in range(20)
+        ]
         start = datetime(2001, 1, 2, 7, tzinfo=timezone.utc)
         with store.write():
             for i in range(100_000):
-                a = Activity(start=start + timedelta(hours=2 * i), source="fit", elapsed_s=3600,
-                             sport=rnd.choice(["run", "run", "trail_run", "treadmill_run"]),
-                             distance_m=rnd.uniform(3000, 25000), device=rnd.choice(["fenix", "FR255", None]))
+                a = Activity(
+                    start=start + timedelta(hours=2 * i),
+                    source="fit",
+                    elapsed_s=3600,
+                    sport=rnd.choice(["run", "run", "trail_run", "treadmill_run"]),
+                    distance_m=rnd.uniform(3000, 25000),
+                    device=rnd.choice(["fenix", "FR255", None]),
+                )
                 aid = activities.insert(store, a)
                 if i < 100_000 - 300:
                     by = rnd.choice(["manual", "archive", "default"])
-                    activities.set_assignment(store, aid, chooser.Choice(pairs[rnd.randrange(20)], by, ""))
+                    activities.set_assignment(
+                        store, aid, chooser.Choice(pairs[rnd.randrange(20)], by, "")
+                    )
         wall, cpu = [], []
         for _ in range(5):
             t, c = time.perf_counter(), time.process_time()
@@ -209,14 +301,18 @@ def speed() -> None:
             cpu.append(time.process_time() - c)
         store.close()
     # CPU time is the steadier figure on a shared machine.
-    print(f"\ninbox.entries, 100,000 activities, {n} waiting: median of 5 "
-          f"{sorted(cpu)[2] * 1000:.0f} ms CPU, {sorted(wall)[2] * 1000:.0f} ms wall")
+    print(
+        f"\ninbox.entries, 100,000 activities, {n} waiting: median of 5 "
+        f"{sorted(cpu)[2] * 1000:.0f} ms CPU, {sorted(wall)[2] * 1000:.0f} ms wall"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3, help="runners per profile")
-    parser.add_argument("--speed", action="store_true", help="also time the inbox at 100,000 activities")
+    parser.add_argument(
+        "--speed", action="store_true", help="also time the inbox at 100,000 activities"
+    )
     args = parser.parse_args()
     for profile in PROFILES:
         report(profile, list(range(args.seeds)))

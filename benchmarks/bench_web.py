@@ -9,6 +9,7 @@ change made by another connection (as the daemon makes it): a run imported onto 
 pair 1's window edited. The floor: the `status` core query (mileage.compute) on the same store.
 The script uses only the app and the core API, so it measures older versions the same way.
 """
+
 from __future__ import annotations
 
 import random
@@ -35,8 +36,15 @@ PAIRS, ACTIVITIES, INBOX, FAILED, REPEAT = 20, 10_000, 40, 25, 15
 def build(path: Path) -> None:
     rnd = random.Random(13)
     store = open_store(path)
-    pairs = [shoes.add(store, f"Pair {i:02d}", purchased_on=date(2018, 1, 1),
-                       default_sports=["run"] if i < 2 else []) for i in range(PAIRS)]
+    pairs = [
+        shoes.add(
+            store,
+            f"Pair {i:02d}",
+            purchased_on=date(2018, 1, 1),
+            default_sports=["run"] if i < 2 else [],
+        )
+        for i in range(PAIRS)
+    ]
     now = datetime.now(timezone.utc).replace(microsecond=0)
     first = now - timedelta(days=8 * 365)
     step = (now - first) / ACTIVITIES
@@ -47,9 +55,15 @@ def build(path: Path) -> None:
             cur = store.conn.execute(
                 "INSERT INTO files (path, size, mtime, sha256, format, status, imported_at)"
                 " VALUES (?, 1000, 0, ?, 'fit', 'imported', ?)",
-                (f"/archive/{start:%Y}/{i:05d}.fit", f"{i:064x}", stamp))
-            act = Activity(start=start, sport="run", distance_m=rnd.uniform(3000, 21000), source="fit",
-                           elapsed_s=3600)
+                (f"/archive/{start:%Y}/{i:05d}.fit", f"{i:064x}", stamp),
+            )
+            act = Activity(
+                start=start,
+                sport="run",
+                distance_m=rnd.uniform(3000, 21000),
+                source="fit",
+                elapsed_s=3600,
+            )
             aid = activities.insert(store, act, file_id=cur.lastrowid)
             if i < ACTIVITIES - INBOX:  # the newest runs wait in the inbox (a rotation of two)
                 activities.set_assignment(store, aid, Choice(pairs[i % PAIRS], "default", ""))
@@ -57,7 +71,8 @@ def build(path: Path) -> None:
             store.conn.execute(
                 "INSERT INTO files (path, size, mtime, sha256, format, status, reason, imported_at)"
                 " VALUES (?, 10, 0, ?, 'gpx', 'failed', 'not valid XML: unclosed token', ?)",
-                (f"/archive/broken/{i}.gpx", f"f{i:063x}", stamp))
+                (f"/archive/broken/{i}.gpx", f"f{i:063x}", stamp),
+            )
     store.close()
 
 
@@ -79,8 +94,13 @@ def changes(db: Path):
 
     def new_run():
         count[0] += 1
-        act = Activity(start=datetime.now(timezone.utc) - timedelta(minutes=count[0]), sport="run",
-                       distance_m=5000 + count[0], source="fit", elapsed_s=1800)
+        act = Activity(
+            start=datetime.now(timezone.utc) - timedelta(minutes=count[0]),
+            sport="run",
+            distance_m=5000 + count[0],
+            source="fit",
+            elapsed_s=1800,
+        )
         activities.add_and_attribute(store, act, shoe=pair)
 
     def edit():
@@ -124,8 +144,10 @@ def main() -> None:
         store = open_store(db)
         floor = timed(lambda: compute(store, Config()))
         opening = timed(lambda: open_store(db).close())
-        print(f"store: {PAIRS} pairs, {ACTIVITIES:,} activities, {INBOX} in the inbox, "
-              f"{ACTIVITIES + FAILED:,} import log rows; {REPEAT} renders each (ms)")
+        print(
+            f"store: {PAIRS} pairs, {ACTIVITIES:,} activities, {INBOX} in the inbox, "
+            f"{ACTIVITIES + FAILED:,} import log rows; {REPEAT} renders each (ms)"
+        )
         print(f"{'':40}{'median':>8}{'min':>8}")
         print(f"{'floor: status query (compute)':40}{floor[0] * 1e3:8.1f}{floor[1] * 1e3:8.1f}")
         print(f"{'open + close the store':40}{opening[0] * 1e3:8.1f}{opening[1] * 1e3:8.1f}")
@@ -135,10 +157,14 @@ def main() -> None:
         writer, new_run, edit = changes(db)
         for p in pages:
             first = after(new_run, lambda p=p: get(p))
-            print(f"{p + ' (first view after an import)':40}{first[0] * 1e3:8.1f}{first[1] * 1e3:8.1f}")
+            print(
+                f"{p + ' (first view after an import)':40}{first[0] * 1e3:8.1f}{first[1] * 1e3:8.1f}"
+            )
         for p in ("/pair/1", "/"):
             first = after(edit, lambda p=p: get(p))
-            print(f"{p + ' (first view after an edit)':40}{first[0] * 1e3:8.1f}{first[1] * 1e3:8.1f}")
+            print(
+                f"{p + ' (first view after an edit)':40}{first[0] * 1e3:8.1f}{first[1] * 1e3:8.1f}"
+            )
         writer.close()
         store.close()
 

@@ -6,6 +6,7 @@ field layouts are spelled out per message. Enough to build activities with sessi
 records, multisport files, compressed timestamps, developer fields, big-endian definitions,
 chained files, crashed recordings without a session, device-relative times and settings files.
 """
+
 from __future__ import annotations
 
 import struct
@@ -14,7 +15,15 @@ from datetime import datetime, timezone
 FIT_EPOCH = datetime(1989, 12, 31, tzinfo=timezone.utc)
 
 # base types: name -> (base type byte, struct code, size)
-ENUM, UINT8, UINT16, UINT32, SINT32, STRING, UINT32Z = "enum", "u8", "u16", "u32", "s32", "str", "u32z"
+ENUM, UINT8, UINT16, UINT32, SINT32, STRING, UINT32Z = (
+    "enum",
+    "u8",
+    "u16",
+    "u32",
+    "s32",
+    "str",
+    "u32z",
+)
 _BT = {
     ENUM: (0x00, "B", 1),
     UINT8: (0x02, "B", 1),
@@ -23,14 +32,45 @@ _BT = {
     SINT32: (0x85, "i", 4),
     UINT32Z: (0x8C, "I", 4),
 }
-INVALID = {ENUM: 0xFF, UINT8: 0xFF, UINT16: 0xFFFF, UINT32: 0xFFFFFFFF, SINT32: 0x7FFFFFFF, UINT32Z: 0}
+INVALID = {
+    ENUM: 0xFF,
+    UINT8: 0xFF,
+    UINT16: 0xFFFF,
+    UINT32: 0xFFFFFFFF,
+    SINT32: 0x7FFFFFFF,
+    UINT32Z: 0,
+}
 
 # Field layouts (field number, base type) of the messages this writer knows.
 FILE_ID = 0, [(0, ENUM), (1, UINT16), (2, UINT16), (3, UINT32Z), (4, UINT32)]
-SESSION = 18, [(253, UINT32), (2, UINT32), (3, SINT32), (4, SINT32), (5, ENUM), (6, ENUM),
-               (7, UINT32), (8, UINT32), (9, UINT32), (254, UINT16)]
-LAP = 19, [(253, UINT32), (2, UINT32), (3, SINT32), (7, UINT32), (8, UINT32), (9, UINT32),
-           (25, ENUM), (254, UINT16)]
+SESSION = (
+    18,
+    [
+        (253, UINT32),
+        (2, UINT32),
+        (3, SINT32),
+        (4, SINT32),
+        (5, ENUM),
+        (6, ENUM),
+        (7, UINT32),
+        (8, UINT32),
+        (9, UINT32),
+        (254, UINT16),
+    ],
+)
+LAP = (
+    19,
+    [
+        (253, UINT32),
+        (2, UINT32),
+        (3, SINT32),
+        (7, UINT32),
+        (8, UINT32),
+        (9, UINT32),
+        (25, ENUM),
+        (254, UINT16),
+    ],
+)
 RECORD = 20, [(253, UINT32), (0, SINT32), (1, SINT32), (5, UINT32), (3, UINT8)]
 RECORD_NO_TS = 20, [(0, SINT32), (1, SINT32), (5, UINT32), (3, UINT8)]  # for compressed headers
 EVENT = 21, [(253, UINT32), (0, ENUM), (1, ENUM)]
@@ -202,8 +242,17 @@ def activity(
     return w
 
 
-def _records(w: FitWriter, s: dict, i: int, seg_start: int, dist_total: float, n: int,
-             lat: float | None, lon: float | None, compressed: bool) -> None:
+def _records(
+    w: FitWriter,
+    s: dict,
+    i: int,
+    seg_start: int,
+    dist_total: float,
+    n: int,
+    lat: float | None,
+    lon: float | None,
+    compressed: bool,
+) -> None:
     """Session `i`'s `n` records, evenly over its time, its distance added to `dist_total` (m)."""
     elapsed = s["elapsed_s"]
     for k in range(n):
@@ -223,14 +272,28 @@ def _records(w: FitWriter, s: dict, i: int, seg_start: int, dist_total: float, n
             w.data(3, vals)
 
 
-def _laps(w: FitWriter, s: dict, start: int, elapsed: float, n: int, with_distance: bool,
-          lat_sc, index: int) -> None:
+def _laps(
+    w: FitWriter,
+    s: dict,
+    start: int,
+    elapsed: float,
+    n: int,
+    with_distance: bool,
+    lat_sc,
+    index: int,
+) -> None:
     """``n`` equal laps covering one session (local message type 4)."""
     for k in range(n):
         t0 = start + int(round(elapsed * k / n))
         t1 = start + int(round(elapsed * (k + 1) / n))
-        lap = {253: t1, 2: t0, 7: (t1 - t0) * 1000, 8: (t1 - t0) * 1000, 25: s["sport"],
-               254: index * n + k}
+        lap = {
+            253: t1,
+            2: t0,
+            7: (t1 - t0) * 1000,
+            8: (t1 - t0) * 1000,
+            25: s["sport"],
+            254: index * n + k,
+        }
         if with_distance:
             lap[9] = int(round(s["distance_m"] * 100 / n))
         if lat_sc is not None and k == 0:

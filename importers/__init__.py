@@ -5,6 +5,7 @@ from the content (FIT header signature, XML root element, gzip magic), not from 
 Every failure is a ``ParseError`` (or its subclasses ``NotAnActivity`` and ``Undatable``) whose
 ``str()`` is a one-line reason for the import log.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -60,6 +61,7 @@ def __getattr__(name: str):
     if name == "READERS":  # {format: read_bytes}, built on demand
         return {fmt: reader(fmt) for fmt in _READER_MODULES}
     raise AttributeError(f"module 'importers' has no attribute {name!r}")
+
 
 _XML_ROOTS = {"gpx": "gpx", "TrainingCenterDatabase": "tcx"}
 

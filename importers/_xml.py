@@ -16,6 +16,7 @@ on its own (TCX), with the same cap. The element count is capped as
 well (see ``MAX_ELEMENTS``), so a small gzip of millions of empty elements is refused after a
 linear, C-speed pass instead of being walked for minutes.
 """
+
 from __future__ import annotations
 
 import re
@@ -130,8 +131,9 @@ def iter_end(data: bytes, what: str, tags: tuple[str, ...], keep=None):
     must have passed (a DOCTYPE is refused again here, on the root's start).
     """
     etree = _etree()
-    parser = etree.XMLPullParser(events=("start", "end"), tag=tags, remove_comments=True,
-                                 remove_pis=True, **_SAFE)
+    parser = etree.XMLPullParser(
+        events=("start", "end"), tag=tags, remove_comments=True, remove_pis=True, **_SAFE
+    )
     root = None
     removed = 0
     try:
@@ -175,8 +177,9 @@ def _whole(data: bytes) -> bool:
     """Whether ``data`` is parsed in one call (see ``_WHOLE_BYTES``)."""
     if len(data) <= _WHOLE_BYTES:
         return True  # not counted: counting costs a tenth of the parse
-    return (len(data) <= _WHOLE_COUNTED_BYTES
-            and data.count(b"<") + data.count(b"=") <= _WHOLE_MARKUP)
+    return (
+        len(data) <= _WHOLE_COUNTED_BYTES and data.count(b"<") + data.count(b"=") <= _WHOLE_MARKUP
+    )
 
 
 def iter_tree(data: bytes, what: str, root_tag: str):
@@ -296,8 +299,14 @@ def micros(text: str) -> int:
         # The shapes devices write ("...T07:30:00Z", "...T07:30:00.000Z"), read in C. Every
         # Python reads "YYYY-MM-DDTHH:MM:SS" alike; anything else falls through to the regex.
         frac = text[20:23] if n == 24 else "000"
-        if (text[4] == "-" and text[7] == "-" and text[13] == ":" and text[16] == ":"
-                and (n == 20 or text[19] == ".") and frac.isdigit()):
+        if (
+            text[4] == "-"
+            and text[7] == "-"
+            and text[13] == ":"
+            and text[16] == ":"
+            and (n == 20 or text[19] == ".")
+            and frac.isdigit()
+        ):
             try:
                 dt = _fromiso(text[:19])
             except ValueError:

@@ -23,6 +23,7 @@ message parsed, ending exactly where the header says) gives the activities with 
 file whose session messages were read keeps them, with the warning "file truncated"; a truncated
 file without a session is rebuilt from its records (``recovered=True``), like a crashed watch.
 """
+
 from __future__ import annotations
 
 import math
@@ -69,12 +70,24 @@ _WANT = {
     MESG_FILE_ID: {0: "type", 1: "manufacturer", 2: "product", 8: "product_name"},
     MESG_SPORT: {0: "sport", 1: "sub_sport", 3: "name"},
     MESG_SESSION: {
-        253: "timestamp", 2: "start_time", 3: "lat", 5: "sport", 6: "sub_sport",
-        7: "elapsed", 8: "timer", 9: "distance",
+        253: "timestamp",
+        2: "start_time",
+        3: "lat",
+        5: "sport",
+        6: "sub_sport",
+        7: "elapsed",
+        8: "timer",
+        9: "distance",
     },
     MESG_LAP: {
-        253: "timestamp", 2: "start_time", 3: "lat", 7: "elapsed", 8: "timer", 9: "distance",
-        25: "sport", 39: "sub_sport",
+        253: "timestamp",
+        2: "start_time",
+        3: "lat",
+        7: "elapsed",
+        8: "timer",
+        9: "distance",
+        25: "sport",
+        39: "sub_sport",
     },
 }
 # Records in the fast pass: only position_lat, and only until one valid position is seen
@@ -259,7 +272,9 @@ def _definition(data, pos: int, end: int, h: int, part: _Part, recover: bool, ca
         want = _wanted(gnum, part, recover)
         dec = None
         if want:
-            f = raw[4 : 4 + 3 * nf]  # a truncated definition gives fewer triples: zip stops at the last whole one
+            f = raw[
+                4 : 4 + 3 * nf
+            ]  # a truncated definition gives fewer triples: zip stops at the last whole one
             dec = _build_decoder(zip(f[0::3], f[1::3], f[2::3], strict=False), big, want)
         d = cache[(raw, h & 0x20)] = (size, gnum, dec)
     return d, p
@@ -427,8 +442,10 @@ def scan(data: bytes, *, check_crc: bool = True, recover: bool = False):
         if dsize == 0:
             # The size is unknown, so the end is wherever the messages stop; the last two bytes
             # may be a CRC (not checked: its position is unknown).
-            warnings.append(f"FIT header has no data size (recording did not end cleanly): "
-                            f"messages read up to byte {stop} of {n}")
+            warnings.append(
+                f"FIT header has no data size (recording did not end cleanly): "
+                f"messages read up to byte {stop} of {n}"
+            )
             break
         if stop < end or not clean:
             warnings.append(f"file truncated at byte {stop} of {pos + hsize + dsize + 2}")
@@ -521,8 +538,14 @@ def _unique(sessions: list[dict]) -> list[dict]:
     seen = set()
     out = []
     for s in sessions:
-        key = (s.get("start_time"), s.get("timestamp"), s.get("sport"), s.get("sub_sport"),
-               s.get("distance"), s.get("elapsed"))
+        key = (
+            s.get("start_time"),
+            s.get("timestamp"),
+            s.get("sport"),
+            s.get("sub_sport"),
+            s.get("distance"),
+            s.get("elapsed"),
+        )
         if key not in seen:
             seen.add(key)
             out.append(s)

@@ -27,6 +27,7 @@ track ``<name>``, else the metadata name. Device: the ``creator`` attribute of `
 
 Parsing: lxml through importers._xml (no DOCTYPE, flat memory), one path for every file.
 """
+
 from __future__ import annotations
 
 import math
@@ -52,7 +53,10 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in meters between two points given in degrees."""
     p1 = lat1 * _RAD
     p2 = lat2 * _RAD
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin((lon2 - lon1) * _RAD / 2) ** 2
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin((lon2 - lon1) * _RAD / 2) ** 2
+    )
     return _R2 * math.asin(math.sqrt(min(1.0, a)))
 
 
@@ -75,8 +79,19 @@ class _Stretch:
 
     Times are seconds since 1970 (floats); ``us_min`` is the earliest time in microseconds."""
 
-    __slots__ = ("track", "distance", "moving", "first_t", "last_t", "min_t", "us_min",
-                 "points", "timed", "speeds", "gaps")
+    __slots__ = (
+        "track",
+        "distance",
+        "moving",
+        "first_t",
+        "last_t",
+        "min_t",
+        "us_min",
+        "points",
+        "timed",
+        "speeds",
+        "gaps",
+    )
 
     def __init__(self, track: int):
         self.track = track
@@ -182,8 +197,12 @@ class _Reader:
         carried = cur is not None
         if cur is not None:
             assert cur.last_t is not None  # flush() carries a stretch only when it ends timed
-            lats, lons, ts, us = ([self.prev_lat, *lats], [self.prev_lon, *lons],
-                                  [cur.last_t, *ts], [None, *us])
+            lats, lons, ts, us = (
+                [self.prev_lat, *lats],
+                [self.prev_lon, *lons],
+                [cur.last_t, *ts],
+                [None, *us],
+            )
         ds = _distances(lats, lons)
         gaps = list(map(float.__sub__, ts[1:], ts))
         cuts = [k + 1 for k, g in enumerate(gaps) if g > OUTING_GAP_S]
@@ -199,8 +218,11 @@ class _Reader:
             s.points += new
             s.timed += new
             s.distance += math.fsum(ds[lo - 1 : b - 1])
-            moving = [(d / g, g) for d, g in zip(ds[lo - 1 : b - 1], gaps[lo - 1 : b - 1], strict=True)
-                      if g > 0 and d / g >= MOVING_SPEED_MS]
+            moving = [
+                (d / g, g)
+                for d, g in zip(ds[lo - 1 : b - 1], gaps[lo - 1 : b - 1], strict=True)
+                if g > 0 and d / g >= MOVING_SPEED_MS
+            ]
             if moving:
                 sp, gp = zip(*moving, strict=True)
                 s.speeds.extend(sp)
@@ -230,9 +252,14 @@ def _coords(lat_raw: list, lon_raw: list, first: int) -> tuple[list, list]:
     try:
         lats = list(map(float, lat_raw))
         lons = list(map(float, lon_raw))
-        ok = (min(lats) >= -90.0 and max(lats) <= 90.0 and min(lons) >= -180.0
-              and max(lons) <= 180.0 and not any(map(math.isnan, lats))
-              and not any(map(math.isnan, lons)))
+        ok = (
+            min(lats) >= -90.0
+            and max(lats) <= 90.0
+            and min(lons) >= -180.0
+            and max(lons) <= 180.0
+            and not any(map(math.isnan, lats))
+            and not any(map(math.isnan, lons))
+        )
     except (TypeError, ValueError):
         ok = False
     if not ok:
@@ -266,16 +293,22 @@ def _distances(lats: list, lons: list) -> list:
     sin, cos, asin, sqrt = math.sin, math.cos, math.asin, math.sqrt
     ps = [x * _RAD for x in lats]
     cs = list(map(cos, ps))
-    return [_R2 * asin(sqrt(a if a < 1.0 else 1.0))
-            for p1, p2, c1, c2, l1, l2 in zip(ps, ps[1:], cs, cs[1:], lons, lons[1:], strict=False)
-            for a in (sin((p2 - p1) / 2) ** 2 + c1 * c2 * sin((l2 - l1) * _RAD / 2) ** 2,)]
+    return [
+        _R2 * asin(sqrt(a if a < 1.0 else 1.0))
+        for p1, p2, c1, c2, l1, l2 in zip(ps, ps[1:], cs, cs[1:], lons, lons[1:], strict=False)
+        for a in (sin((p2 - p1) / 2) ** 2 + c1 * c2 * sin((l2 - l1) * _RAD / 2) ** 2,)
+    ]
 
 
 _TAGS = tuple("{*}" + t for t in ("gpx", "metadata", "trk", "trkseg", "trkpt", "rtept", "wpt"))
 # Which child texts an element's end reads (ElementTree ``findtext`` semantics: the first direct
 # child of that name in the parent's own namespace).
-_CHILD_TEXTS = {"trkpt": ("time",), "trk": ("name", "type"), "metadata": ("name",),
-                "gpx": ("name",)}
+_CHILD_TEXTS = {
+    "trkpt": ("time",),
+    "trk": ("name", "type"),
+    "metadata": ("name",),
+    "gpx": ("name",),
+}
 
 
 def _parse(data: bytes) -> _Reader:
@@ -393,8 +426,10 @@ def read_bytes(data: bytes, *, name: str | None = None, date=None) -> list[Activ
 def outings(stretches: list[_Stretch]) -> list[list[_Stretch]]:
     """Group stretches into outings, ordered by start (see the module docstring)."""
     # (min_t, last_t, stretch): a stretch with a timed point has both times
-    timed = sorted(((s.min_t, s.last_t, s) for s in stretches
-                    if s.min_t is not None and s.last_t is not None), key=lambda m: m[0])
+    timed = sorted(
+        ((s.min_t, s.last_t, s) for s in stretches if s.min_t is not None and s.last_t is not None),
+        key=lambda m: m[0],
+    )
     if not timed:
         return [stretches]
     groups: list[list[_Stretch]] = []
@@ -434,13 +469,24 @@ def _activity(r: _Reader, group: list[_Stretch], index: int, date, whole: bool) 
         raise Undatable("GPX track has no timestamps; give the date with --date")
     tracks = range(len(r.track_names)) if whole else sorted({s.track for s in group})
     own_types = [r.track_types[t] for t in tracks if t < len(r.track_types)]
-    raw_type = next((t for t in own_types if t), None) or next((t for t in r.track_types if t), None)
+    raw_type = next((t for t in own_types if t), None) or next(
+        (t for t in r.track_types if t), None
+    )
     extra = {"gpx_type": raw_type, "points": points, "points_with_time": timed}
     act = Activity(
-        start=start, sport="run", distance_m=sum(s.distance for s in group), source="gpx",
-        elapsed_s=elapsed, moving_s=moving, device=r.creator, has_gps=True, session_index=index,
-        name=next((r.track_names[t] for t in tracks if t < len(r.track_names) and r.track_names[t]),
-                  None) or r.meta_name,
+        start=start,
+        sport="run",
+        distance_m=sum(s.distance for s in group),
+        source="gpx",
+        elapsed_s=elapsed,
+        moving_s=moving,
+        device=r.creator,
+        has_gps=True,
+        session_index=index,
+        name=next(
+            (r.track_names[t] for t in tracks if t < len(r.track_names) and r.track_names[t]), None
+        )
+        or r.meta_name,
         extra=extra,
     )
     if raw_type:

@@ -5,6 +5,7 @@ The evidence is the track's speed: the median moving speed, weighted by time (so
 recording every second and one recording every ten give the same answer), over the intervals
 between timed points that move at 0.5 m/s or more.
 """
+
 from __future__ import annotations
 
 from .model import Activity
@@ -48,5 +49,7 @@ def apply(act: Activity, speeds, gaps) -> None:
     act.sport_inferred = True
     act.extra["median_moving_speed_ms"] = None if median is None else round(median, 3)
     if median is not None and act.sport != "run":  # not a run only from a measured speed
-        act.warnings.append(f"sport inferred as {act.sport} from a median moving speed of "
-                            f"{median * 3.6:.1f} km/h (the file names no sport)")
+        act.warnings.append(
+            f"sport inferred as {act.sport} from a median moving speed of "
+            f"{median * 3.6:.1f} km/h (the file names no sport)"
+        )

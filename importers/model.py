@@ -3,6 +3,7 @@
 Units: meters, seconds, timezone-aware UTC datetimes. This module imports nothing from
 ``shoetrack``: the importers are a leaf package.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

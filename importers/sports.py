@@ -11,6 +11,7 @@ Rules (documented in docs/importers.md):
   16 swim). Unknown text -> "other". A GPX track with no ``<type>`` at all is a "run" (see gpx.py):
   this is a running-shoe tracker and most untyped GPX files come from running apps.
 """
+
 from __future__ import annotations
 
 # FIT sport enum numbers (FIT profile "sport") -> canonical sport, before sub_sport refinement.
@@ -32,7 +33,10 @@ _FIT_SPORT = {
 
 # FIT sub_sport numbers that refine running (or fitness_equipment) into a shoe sport.
 _FIT_RUN_SUB: dict[int | None, str] = {
-    1: "treadmill_run", 45: "treadmill_run", 3: "trail_run", 4: "track_run",
+    1: "treadmill_run",
+    45: "treadmill_run",
+    3: "trail_run",
+    4: "track_run",
 }
 _FIT_FITNESS_EQUIPMENT_SUB: dict[int | None, str] = {
     1: "treadmill_run",  # treadmill

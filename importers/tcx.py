@@ -11,6 +11,7 @@ Multisport files (``<MultiSportSession>``) give one Activity per inner ``<Activi
 ``session_index``; ``<Transition>`` laps are not activities and are skipped. A file with no
 ``<Activity>`` (a course) is NotAnActivity.
 """
+
 from __future__ import annotations
 
 import math
@@ -56,10 +57,29 @@ def _number(text: str, what: str) -> float:
 # What the reader reacts to, by local name in any namespace (Garmin redeclares the default
 # namespace inside extensions): a text field counts only under its TCX parent (its text is the
 # text before its first child, stripped); the rest changes which activity content belongs to.
-_TEXT_FIELDS = frozenset((("Activity", "Id"), ("Lap", "TotalTimeSeconds"), ("Lap", "DistanceMeters"),
-                          ("Trackpoint", "Time"), ("Trackpoint", "DistanceMeters"), ("Creator", "Name")))
-_NAMES = ("Activity", "Lap", "Trackpoint", "Position", "Course", "Transition", "Id",
-          "TotalTimeSeconds", "DistanceMeters", "Time", "Name")
+_TEXT_FIELDS = frozenset(
+    (
+        ("Activity", "Id"),
+        ("Lap", "TotalTimeSeconds"),
+        ("Lap", "DistanceMeters"),
+        ("Trackpoint", "Time"),
+        ("Trackpoint", "DistanceMeters"),
+        ("Creator", "Name"),
+    )
+)
+_NAMES = (
+    "Activity",
+    "Lap",
+    "Trackpoint",
+    "Position",
+    "Course",
+    "Transition",
+    "Id",
+    "TotalTimeSeconds",
+    "DistanceMeters",
+    "Time",
+    "Name",
+)
 # "Track" is walked too: its trackpoints are what bulk reading takes in one go.
 _WALK = tuple("{*}" + n for n in (*_NAMES, "Track"))
 
@@ -204,7 +224,10 @@ class _Reader:
             return False  # a text field is open (around or inside): the walk knows which
         if act is not None and not (act.sport or "").strip():
             return False  # the sport will be inferred: walk for each point's (time, distance)
-        if self.name(parent) in _FIELD_PARENTS or next(parent.iterchildren(_RUN_ODD), None) is not None:
+        if (
+            self.name(parent) in _FIELD_PARENTS
+            or next(parent.iterchildren(_RUN_ODD), None) is not None
+        ):
             return False
         dist_tag = _xml.split_tag(parent.tag)[0] + "DistanceMeters"
         last = parent[-1] if open_last else None
@@ -230,8 +253,10 @@ class _Reader:
                 act.last_tp_time = t
                 break
         if not act.has_pos:
-            act.has_pos = any(getparent(p) is parent and self.name(p) == "Trackpoint"
-                              for p in map(getparent, parent.iter(_POSITION)))
+            act.has_pos = any(
+                getparent(p) is parent and self.name(p) == "Trackpoint"
+                for p in map(getparent, parent.iter(_POSITION))
+            )
         return True
 
     @staticmethod

@@ -4,6 +4,7 @@ A file can be well-formed and still say nonsense (a latitude of 999 gives a 14,0
 year-1900 clock, a NaN distance that SQLite would store as NULL). The store trusts what the
 importers return, so the limits live here, in one place, with one-line reasons.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,7 +39,9 @@ def check(act: Activity, *, now: datetime | None = None) -> Activity:
     if d < 0:
         raise ParseError(f"negative distance {d:.2f} m")
     if d > MAX_DISTANCE_M:
-        raise ParseError(f"implausible distance {d / 1000:.0f} km (limit {MAX_DISTANCE_M / 1000:.0f} km)")
+        raise ParseError(
+            f"implausible distance {d / 1000:.0f} km (limit {MAX_DISTANCE_M / 1000:.0f} km)"
+        )
     for label, value in (("elapsed time", act.elapsed_s), ("moving time", act.moving_s)):
         if value is None:
             continue
@@ -47,8 +50,10 @@ def check(act: Activity, *, now: datetime | None = None) -> Activity:
         if value > MAX_DURATION_S:
             raise ParseError(f"implausible {label} {value / 86400:.1f} days (limit 7 days)")
     if act.elapsed_s and act.elapsed_s >= 60 and d / act.elapsed_s > MAX_SPEED_MS:
-        raise ParseError(f"implausible average speed {d / act.elapsed_s * 3.6:.0f} km/h "
-                         "(faster than sound: the positions or distances are garbage)")
+        raise ParseError(
+            f"implausible average speed {d / act.elapsed_s * 3.6:.0f} km/h "
+            "(faster than sound: the positions or distances are garbage)"
+        )
     if act.sport in SHOE_SPORTS and act.elapsed_s and act.elapsed_s >= 60:
         speed = d / act.elapsed_s
         if speed > MAX_FOOT_SPEED_MS:

@@ -1,4 +1,5 @@
 """Activities in the store: add (manual or imported), list, assign, unassign, delete."""
+
 from __future__ import annotations
 
 import math
@@ -33,7 +34,9 @@ def validate(act: Activity) -> None:
         raise ShoetrackError(f"activity start {act.start:%Y-%m-%d} is implausible")
 
 
-def insert(store: Store, act: Activity, *, file_id: int | None = None, note: str | None = None) -> int:
+def insert(
+    store: Store, act: Activity, *, file_id: int | None = None, note: str | None = None
+) -> int:
     """Insert one activity row (inside the caller's transaction); returns its id."""
     validate(act)
     row = {
@@ -56,7 +59,9 @@ def insert(store: Store, act: Activity, *, file_id: int | None = None, note: str
     }
     cols = ", ".join(row)
     marks = ", ".join("?" for _ in row)
-    cur = store.conn.execute(f"INSERT INTO activities ({cols}) VALUES ({marks})", list(row.values()))
+    cur = store.conn.execute(
+        f"INSERT INTO activities ({cols}) VALUES ({marks})", list(row.values())
+    )
     assert cur.lastrowid is not None  # an INSERT just ran
     return cur.lastrowid
 
@@ -81,9 +86,15 @@ def set_assignment(store: Store, activity_id: int, choice: chooser.Choice) -> No
     )
 
 
-def add_and_attribute(store: Store, act: Activity, *, shoe: Shoe | None = None,
-                      file_id: int | None = None, path: str | None = None,
-                      note: str | None = None) -> tuple[int, chooser.Choice]:
+def add_and_attribute(
+    store: Store,
+    act: Activity,
+    *,
+    shoe: Shoe | None = None,
+    file_id: int | None = None,
+    path: str | None = None,
+    note: str | None = None,
+) -> tuple[int, chooser.Choice]:
     """Insert an activity and attribute it (explicit pair, else rules/defaults)."""
     with store.write():
         activity_id = insert(store, act, file_id=file_id, note=note)
@@ -135,17 +146,40 @@ LEFT JOIN files f ON f.id = a.file_id
 """
 
 
-def query(store: Store, *, shoe: Shoe | None = None, sport: str | None = None,
-          since: date | None = None, until: date | None = None, unassigned: bool = False,
-          limit: int | None = None) -> list[dict]:
+def query(
+    store: Store,
+    *,
+    shoe: Shoe | None = None,
+    sport: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    unassigned: bool = False,
+    limit: int | None = None,
+) -> list[dict]:
     """Activities newest first; since/until are local dates, both inclusive."""
-    return list(rows(store, shoe=shoe, sport=sport, since=since, until=until,
-                     unassigned=unassigned, limit=limit))
+    return list(
+        rows(
+            store,
+            shoe=shoe,
+            sport=sport,
+            since=since,
+            until=until,
+            unassigned=unassigned,
+            limit=limit,
+        )
+    )
 
 
-def rows(store: Store, *, shoe: Shoe | None = None, sport: str | None = None,
-         since: date | None = None, until: date | None = None, unassigned: bool = False,
-         limit: int | None = None):
+def rows(
+    store: Store,
+    *,
+    shoe: Shoe | None = None,
+    sport: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    unassigned: bool = False,
+    limit: int | None = None,
+):
     """The rows of query(), one at a time as SQLite finds them (newest first is the order of
     the activities_start index, so the first row comes before the last is read)."""
     where: list[str] = []
@@ -164,7 +198,11 @@ def rows(store: Store, *, shoe: Shoe | None = None, sport: str | None = None,
     if until:
         where.append("a.start < ?")
         params.append(day_start_utc(until + timedelta(days=1)))
-    sql = LIST_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.start DESC, a.id DESC"
+    sql = (
+        LIST_SQL
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY a.start DESC, a.id DESC"
+    )
     if limit:
         sql += f" LIMIT {int(limit)}"
     return store.rows(sql, params)

@@ -8,6 +8,7 @@ docs/settings.md (tests check both against the table).
 Distances are kept in meters (the TOML file holds them with their unit, "300mi"), durations in
 seconds ("5m" in the file; a bare TOML number means seconds).
 """
+
 from __future__ import annotations
 
 import os
@@ -108,7 +109,7 @@ def duration(low_s: float, high_s: float) -> Kind:
     or a bare number of seconds."""
 
     span = f"between {format_seconds(low_s)} and {format_seconds(high_s)}"
-    show = f"a duration, {format_seconds(low_s)} to {format_seconds(high_s)} (\"90s\", \"5m\", \"1h30m\")"
+    show = f'a duration, {format_seconds(low_s)} to {format_seconds(high_s)} ("90s", "5m", "1h30m")'
 
     HINT = "use e.g. 60s, 5m or 1h"
 
@@ -137,7 +138,7 @@ def _clock(value) -> time:
 
 def _distance(value):
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        _bad(f"must be a distance such as \"300mi\", not {value!r}")
+        _bad(f'must be a distance such as "300mi", not {value!r}')
     # A bare number takes the file's display unit; the loader re-reads thresholds with it.
     return str(value)
 
@@ -164,7 +165,7 @@ def _addresses(value) -> list[str]:
 def _urls(value) -> list[str]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
-        _bad("must be a list of notification URLs, e.g. [\"ntfy://ntfy.sh/my-topic\"]")
+        _bad('must be a list of notification URLs, e.g. ["ntfy://ntfy.sh/my-topic"]')
     out = []
     for i, item in enumerate(items, 1):
         url = _text(item)
@@ -194,8 +195,11 @@ def _weekday(value) -> int:
 
 def number(low: float, high: float) -> Kind:
     def parse(value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not low <= value <= high:  # also refuses NaN
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not low <= value <= high
+        ):  # also refuses NaN
             _bad(f"must be a number from {low:g} to {high:g}, not {value!r}")
         return value
 
@@ -214,8 +218,9 @@ BOOL = Kind("true or false", _bool, _bool_text)
 CLOCK = Kind('a local time "HH:MM"', _clock)
 DISTANCE = Kind('a distance, e.g. "300mi" or "480km"', _distance)
 ADDRESS = Kind('an email address, e.g. "shoetrack <me@example.org>"', _address)
-ADDRESSES = Kind('a list of email addresses (comma-separated for `config set`)', _addresses,
-                 _list_text)
+ADDRESSES = Kind(
+    "a list of email addresses (comma-separated for `config set`)", _addresses, _list_text
+)
 URLS = Kind('a list of apprise URLs, e.g. ["ntfy://ntfy.sh/my-topic"]', _urls, _list_text)
 PATH = Kind("a file path", _text)
 
@@ -241,50 +246,117 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("units", choice("mi", "km"), "mi",
-            "Display units, and the unit of bare numbers typed on input."),
-    Setting("thresholds.warn", DISTANCE, "300mi",
-            "Default start of the replacement window for a pair without its own."),
-    Setting("thresholds.replace", DISTANCE, "500mi",
-            "Default replace distance for a pair without its own; larger than warn."),
-    Setting("email.enabled", BOOL, None,
-            "Send alerts by email (default: on when email.host is set)."),
-    Setting("email.host", TEXT, "", "SMTP server, e.g. \"smtp.example.org\"."),
-    Setting("email.port", integer(1, 65535), None,
-            "SMTP port (default: 587 for starttls, 465 for ssl, 25 for none)."),
-    Setting("email.security", choice(*SMTP_SECURITY), "starttls",
-            "starttls (refuses a server without it), ssl (implicit TLS) or none."),
-    Setting("email.username", TEXT, "",
-            "SMTP login; the password comes from SHOETRACK_SMTP_PASSWORD or the system keyring, "
-            "never from this file."),
+    Setting(
+        "units",
+        choice("mi", "km"),
+        "mi",
+        "Display units, and the unit of bare numbers typed on input.",
+    ),
+    Setting(
+        "thresholds.warn",
+        DISTANCE,
+        "300mi",
+        "Default start of the replacement window for a pair without its own.",
+    ),
+    Setting(
+        "thresholds.replace",
+        DISTANCE,
+        "500mi",
+        "Default replace distance for a pair without its own; larger than warn.",
+    ),
+    Setting(
+        "email.enabled", BOOL, None, "Send alerts by email (default: on when email.host is set)."
+    ),
+    Setting("email.host", TEXT, "", 'SMTP server, e.g. "smtp.example.org".'),
+    Setting(
+        "email.port",
+        integer(1, 65535),
+        None,
+        "SMTP port (default: 587 for starttls, 465 for ssl, 25 for none).",
+    ),
+    Setting(
+        "email.security",
+        choice(*SMTP_SECURITY),
+        "starttls",
+        "starttls (refuses a server without it), ssl (implicit TLS) or none.",
+    ),
+    Setting(
+        "email.username",
+        TEXT,
+        "",
+        "SMTP login; the password comes from SHOETRACK_SMTP_PASSWORD or the system keyring, "
+        "never from this file.",
+    ),
     Setting("email.from", ADDRESS, "", "Sender address (default: the username, if an address)."),
     Setting("email.to", ADDRESSES, [], "Recipients: an address or a list of addresses."),
-    Setting("email.cafile", PATH, "",
-            "PEM file of certificates to trust instead of the system's (self-hosted servers)."),
-    Setting("email.timeout", duration(1, 600), "15s",
-            "Limit for each network step with the SMTP server."),
+    Setting(
+        "email.cafile",
+        PATH,
+        "",
+        "PEM file of certificates to trust instead of the system's (self-hosted servers).",
+    ),
+    Setting(
+        "email.timeout",
+        duration(1, 600),
+        "15s",
+        "Limit for each network step with the SMTP server.",
+    ),
     Setting("desktop.enabled", BOOL, True, "Show alerts as desktop notifications."),
-    Setting("desktop.timeout", duration(1, 600), "5s",
-            "Limit for talking to the notification service."),
-    Setting("push.enabled", BOOL, None,
-            "Send alerts to the phone through apprise (default: on when push.urls is set)."),
-    Setting("push.urls", URLS, [],
-            "apprise URLs (ntfy://, pover://, tgram://, json:// ...); they often hold tokens, so "
-            "they are never logged or shown.", secret=True),
+    Setting(
+        "desktop.timeout", duration(1, 600), "5s", "Limit for talking to the notification service."
+    ),
+    Setting(
+        "push.enabled",
+        BOOL,
+        None,
+        "Send alerts to the phone through apprise (default: on when push.urls is set).",
+    ),
+    Setting(
+        "push.urls",
+        URLS,
+        [],
+        "apprise URLs (ntfy://, pover://, tgram://, json:// ...); they often hold tokens, so "
+        "they are never logged or shown.",
+        secret=True,
+    ),
     Setting("push.timeout", duration(1, 600), "15s", "Limit for each push request."),
-    Setting("load.week_start", Kind('a weekday, "monday" .. "sunday"', _weekday), "monday",
-            "The first day of a training week (local time), for `shoetrack load`."),
-    Setting("load.alert", BOOL, False,
-            "Send the optional training-load alerts through the same channels."),
-    Setting("load.alert_spike", number(0, 1000), 10,
-            "Alert on a run this many percent longer than the longest of the 30 days before."),
-    Setting("load.alert_week", BOOL, True,
-            "Also alert on a week more than 10% above the four weeks before."),
-    Setting("daemon.scan_every", duration(1, DAY_S), "5m",
-            "How often `shoetrack daemon` scans the watched folders."),
+    Setting(
+        "load.week_start",
+        Kind('a weekday, "monday" .. "sunday"', _weekday),
+        "monday",
+        "The first day of a training week (local time), for `shoetrack load`.",
+    ),
+    Setting(
+        "load.alert",
+        BOOL,
+        False,
+        "Send the optional training-load alerts through the same channels.",
+    ),
+    Setting(
+        "load.alert_spike",
+        number(0, 1000),
+        10,
+        "Alert on a run this many percent longer than the longest of the 30 days before.",
+    ),
+    Setting(
+        "load.alert_week",
+        BOOL,
+        True,
+        "Also alert on a week more than 10% above the four weeks before.",
+    ),
+    Setting(
+        "daemon.scan_every",
+        duration(1, DAY_S),
+        "5m",
+        "How often `shoetrack daemon` scans the watched folders.",
+    ),
     Setting("daemon.alert_check", CLOCK, "08:00", "Daily alert check, local time."),
-    Setting("daemon.settle", duration(0, DAY_S), "60s",
-            "A file must be unchanged this long before it is read."),
+    Setting(
+        "daemon.settle",
+        duration(0, DAY_S),
+        "60s",
+        "A file must be unchanged this long before it is read.",
+    ),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 
@@ -455,8 +527,14 @@ def from_dict(raw: dict, *, path: Path | None = None, units_override: str | None
         raise ShoetrackError(f"{where}: {key} {e}") from None
     if replace_m <= warn_m:
         raise ShoetrackError(f"{where}: thresholds.replace must be larger than thresholds.warn")
-    return Config(units=units, warn_m=warn_m, replace_m=replace_m, path=path, raw=raw,
-                  **{s: dict(raw.get(s, {})) for s in SECTIONS if s != "thresholds"})
+    return Config(
+        units=units,
+        warn_m=warn_m,
+        replace_m=replace_m,
+        path=path,
+        raw=raw,
+        **{s: dict(raw.get(s, {})) for s in SECTIONS if s != "thresholds"},
+    )
 
 
 def set_value(path: Path, key: str, value: str) -> dict:
@@ -497,7 +575,8 @@ def shown(config: Config) -> dict:
             out["units"] = config.units
             continue
         value = (getattr(config, s.section, None) or config.raw.get(s.section, {})).get(
-            s.name, s.default)
+            s.name, s.default
+        )
         if s.secret and value:
             value = [redact_url(u) for u in (value if isinstance(value, list) else [value])]
         out.setdefault(s.section, {})[s.name] = value

@@ -1,5 +1,6 @@
 """Per-pair totals, state in the replacement window, and forecast — always computed from the
 activities (never a cached total that could drift)."""
+
 from __future__ import annotations
 
 import math
@@ -52,7 +53,9 @@ class PairStatus:
             "last_worn": self.last_worn,
             "rate_m_per_week": round(self.rate_m_per_day * 7, 3),
             "forecast_warn": self.forecast_warn.isoformat() if self.forecast_warn else None,
-            "forecast_replace": self.forecast_replace.isoformat() if self.forecast_replace else None,
+            "forecast_replace": self.forecast_replace.isoformat()
+            if self.forecast_replace
+            else None,
             "purchased_on": s.purchased_on,  # null when unknown: see first_day
             "first_day": s.first_day.isoformat(),  # the first day rules and defaults use
             "retired_on": s.retired_on,
@@ -74,8 +77,14 @@ def _forecast(total: float, target: float, rate: float, today: date) -> date | N
     return today + timedelta(days=days)
 
 
-def state_of(total: float, warn: float, replace: float, forecast_warn: date | None,
-             today: date, retired: bool) -> str:
+def state_of(
+    total: float,
+    warn: float,
+    replace: float,
+    forecast_warn: date | None,
+    today: date,
+    retired: bool,
+) -> str:
     if retired:
         return "retired"
     if total >= replace:
@@ -89,8 +98,14 @@ def state_of(total: float, warn: float, replace: float, forecast_warn: date | No
     return "ok"
 
 
-def compute(store: Store, config: Config, *, include_retired: bool = False,
-            now: datetime | None = None, shoe_ids: list[int] | None = None) -> list[PairStatus]:
+def compute(
+    store: Store,
+    config: Config,
+    *,
+    include_retired: bool = False,
+    now: datetime | None = None,
+    shoe_ids: list[int] | None = None,
+) -> list[PairStatus]:
     """Status of every pair (active only unless include_retired), from one aggregate query."""
     now = now or datetime.now(timezone.utc)
     today = now.astimezone().date()

@@ -1,4 +1,5 @@
 """Shoes: add, find by name or prefix, edit, retire, delete."""
+
 from __future__ import annotations
 
 import json
@@ -130,11 +131,15 @@ def prefix_warning(store: Store, shoe: Shoe) -> str | None:
     """One line when `shoe`'s name is how other pairs' names start: typing it now means this
     pair, no longer the longer one it used to find."""
     key = shoe.name.casefold()
-    longer = [s.name for s in all_shoes(store) if s.id != shoe.id and s.name.casefold().startswith(key)]
+    longer = [
+        s.name for s in all_shoes(store) if s.id != shoe.id and s.name.casefold().startswith(key)
+    ]
     if not longer:
         return None
-    return (f"Note: {', '.join(longer)} also start{'s' if len(longer) == 1 else ''} with "
-            f"{shoe.name!r}: that name now means {shoe.name}; type more for the other.")
+    return (
+        f"Note: {', '.join(longer)} also start{'s' if len(longer) == 1 else ''} with "
+        f"{shoe.name!r}: that name now means {shoe.name}; type more for the other."
+    )
 
 
 def _check_values(values: dict) -> dict:
@@ -147,7 +152,9 @@ def _check_values(values: dict) -> dict:
         sports = [parse_sport(s) for s in out["default_sports"]]
         for sport in sports:
             if not wears_shoes(sport):
-                raise UsageProblem(f"{sport} never counts on shoes: a pair cannot be default for it")
+                raise UsageProblem(
+                    f"{sport} never counts on shoes: a pair cannot be default for it"
+                )
         out["default_sports"] = json.dumps(sorted(set(sports)))
     for key in ("purchased_on", "retired_on"):
         if out.get(key) is not None:
@@ -192,7 +199,9 @@ def add(store: Store, name: str, *, defaults: tuple[float, float] | None = None,
     return shoe
 
 
-def edit(store: Store, shoe: Shoe, *, defaults: tuple[float, float] | None = None, **values) -> Shoe:
+def edit(
+    store: Store, shoe: Shoe, *, defaults: tuple[float, float] | None = None, **values
+) -> Shoe:
     changes = _check_values({k: v for k, v in values.items() if k in EDITABLE})
     if not changes:
         return shoe

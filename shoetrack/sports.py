@@ -1,4 +1,5 @@
 """Which sports wear shoes, and the names users may type for them."""
+
 from __future__ import annotations
 
 # The vocabulary is the readers': one definition of which sports exist and which wear shoes.
@@ -33,9 +34,7 @@ def parse_sport(text: str) -> str:
     key = text.strip().lower().replace(" ", "_")
     key = ALIASES.get(key, ALIASES.get(key.replace("_", "-"), key))
     if key not in SPORTS:
-        raise UsageProblem(
-            f"unknown sport {text!r}; use one of: {', '.join(SPORTS)}"
-        )
+        raise UsageProblem(f"unknown sport {text!r}; use one of: {', '.join(SPORTS)}")
     return key
 
 

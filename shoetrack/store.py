@@ -9,6 +9,7 @@ which sorts correctly as text). CHECK constraints keep non-finite or absurd valu
 a caller forgets to validate: SQLite stores NaN as NULL and inf as inf, and one inf makes every
 SUM infinite.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -119,11 +120,14 @@ class Store:
         if "readonly" in text or "read-only" in text:
             return ShoetrackError(f"database {self.path} is read-only: nothing was changed")
         if "locked" in text or "busy" in text:
-            return ShoetrackError(f"database {self.path} is busy ({text}): another shoetrack "
-                                  "process is writing to it; try again in a moment")
+            return ShoetrackError(
+                f"database {self.path} is busy ({text}): another shoetrack "
+                "process is writing to it; try again in a moment"
+            )
         if "full" in text:
-            return ShoetrackError(f"database {self.path}: the disk is full; the last change "
-                                  "was not saved")
+            return ShoetrackError(
+                f"database {self.path}: the disk is full; the last change was not saved"
+            )
         return ShoetrackError(f"database {self.path}: {text}")
 
     @contextlib.contextmanager
@@ -189,8 +193,9 @@ def open_store(path: Path | str, *, create: bool = True) -> Store:
     try:
         if not memory and not path.parent.is_dir():
             if not create:
-                raise ShoetrackError(f"cannot open database {path}: folder {path.parent} "
-                                     "does not exist")
+                raise ShoetrackError(
+                    f"cannot open database {path}: folder {path.parent} does not exist"
+                )
             path.parent.mkdir(parents=True, exist_ok=True)
         conn, read_only = _connect(path, memory)
         store = Store(conn, path)
@@ -270,8 +275,9 @@ def _is_current(store: Store) -> bool:
     if version < len(MIGRATION_STEPS):
         return False
     try:
-        applied = store.scalar("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = ?",
-                               (MIGRATION_SET,))
+        applied = store.scalar(
+            "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
+        )
     except sqlite3.OperationalError as e:
         if "no such table" not in str(e):
             raise
@@ -286,15 +292,20 @@ def _refuse_newer(store: Store, version: int = 0) -> None:
     known = [name for name, _ in MIGRATION_STEPS]
     unknown = []
     if store.scalar("SELECT count(*) FROM sqlite_master WHERE name = '_sqlite_migrations'"):
-        applied = [r["name"] for r in store.q(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
-            (MIGRATION_SET,))]
+        applied = [
+            r["name"]
+            for r in store.q(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+                (MIGRATION_SET,),
+            )
+        ]
         unknown = [n for n in applied if n not in known]
     if unknown or version:
         schema = max(unknown) if unknown else f"version {version}"
         raise ShoetrackError(
             f"database {store.path} was written by a newer shoetrack (schema {schema}; "
-            f"this version knows up to {max(known)}): upgrade shoetrack to use it")
+            f"this version knows up to {max(known)}): upgrade shoetrack to use it"
+        )
 
 
 def _upgrade(store: Store, read_only: bool) -> None:
@@ -305,8 +316,10 @@ def _upgrade(store: Store, read_only: bool) -> None:
         if read_only:  # readable as it is; the version is recorded on the next writable open
             return
     elif read_only:
-        raise ShoetrackError(f"database {store.path} is read-only and needs an upgrade to "
-                             "this version of shoetrack: open it once with write access")
+        raise ShoetrackError(
+            f"database {store.path} is read-only and needs an upgrade to "
+            "this version of shoetrack: open it once with write access"
+        )
     with store.write():
         MIGRATIONS.apply(store.db)
         store.conn.execute(f"PRAGMA user_version = {len(MIGRATION_STEPS)}")
@@ -315,6 +328,7 @@ def _upgrade(store: Store, read_only: bool) -> None:
 def _versioned(fn, version: int):
     """`fn`, then `PRAGMA user_version = version`, inside the migration's own transaction (a
     migration that fails leaves the version where it was)."""
+
     def migrate(db) -> None:
         fn(db)
         db.execute(f"PRAGMA user_version = {version}")
@@ -492,7 +506,7 @@ def _ingest(db) -> None:
         ALTER TABLE activities ADD COLUMN sport_inferred INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE files ADD COLUMN retry INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE watches ADD COLUMN sport TEXT
-        """
+        """,
     )
 
 
@@ -520,7 +534,7 @@ def _insight(db) -> None:
             raised_at TEXT NOT NULL,
             message TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -528,7 +542,6 @@ def _delivery_claims(db) -> None:
     # Who is sending a delivery right now (a lease, ISO UTC): two checks at the same instant
     # must not both send it, even when both are forced past the retry backoff.
     db.execute("ALTER TABLE deliveries ADD COLUMN claimed_until TEXT")
-
 
 
 def _imports_log(db) -> None:
@@ -541,7 +554,7 @@ def _imports_log(db) -> None:
         """
         CREATE INDEX files_imported_at ON files(imported_at);
         CREATE INDEX files_status_imported_at ON files(status, imported_at)
-        """
+        """,
     )
 
 

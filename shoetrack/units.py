@@ -2,6 +2,7 @@
 
 Everything parses to SI: meters, seconds, timezone-aware UTC datetimes.
 """
+
 from __future__ import annotations
 
 import math
@@ -81,12 +82,18 @@ def format_distance(meters: float | None, units: str, digits: int = 1) -> str:
 
 _DUR_RE = re.compile(
     r"^\s*(?:(\d+(?:\.\d+)?)d)?\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m(?:in)?)?"
-    r"\s*(?:(\d+(?:\.\d+)?)s)?\s*$")
+    r"\s*(?:(\d+(?:\.\d+)?)s)?\s*$"
+)
 WEEK_S = 7 * 86400.0
 
 
-def parse_duration(text: str, *, allow_zero: bool = False, max_s: float = WEEK_S,
-                   hint: str = "try 52:30 or 1:02:03") -> float:
+def parse_duration(
+    text: str,
+    *,
+    allow_zero: bool = False,
+    max_s: float = WEEK_S,
+    hint: str = "try 52:30 or 1:02:03",
+) -> float:
     """Seconds for '52:30' (mm:ss), '1:02:03' (h:mm:ss), '45m', '1h5m', '3600s', '2d'.
 
     The one duration grammar of shoetrack (activity times and the durations in the config).
@@ -99,7 +106,9 @@ def parse_duration(text: str, *, allow_zero: bool = False, max_s: float = WEEK_S
             raise UsageProblem(f"cannot read duration {text!r} ({hint})")
         values = [float(p) for p in parts]
         if any(v >= 60 for v in values[1:]):
-            raise UsageProblem(f"cannot read duration {text!r}: minutes and seconds must be below 60")
+            raise UsageProblem(
+                f"cannot read duration {text!r}: minutes and seconds must be below 60"
+            )
         seconds = 0.0
         for v in values:
             seconds = seconds * 60 + v
@@ -109,8 +118,12 @@ def parse_duration(text: str, *, allow_zero: bool = False, max_s: float = WEEK_S
             raise UsageProblem(f"cannot read duration {text!r} ({hint})")
         d, h, mi, s = (float(g or 0) for g in m.groups())
         seconds = d * 86400 + h * 3600 + mi * 60 + s
-    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero) \
-            or seconds > max_s:
+    if (
+        not math.isfinite(seconds)
+        or seconds < 0
+        or (seconds == 0 and not allow_zero)
+        or seconds > max_s
+    ):
         raise UsageProblem(f"duration {text!r} is out of range")
     return seconds
 
@@ -161,7 +174,9 @@ def parse_when(text: str, *, now: datetime | None = None) -> datetime:
         try:
             when = datetime.fromisoformat(raw)
         except ValueError:
-            raise UsageProblem(f"cannot read date {text!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+            raise UsageProblem(
+                f"cannot read date {text!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)"
+            ) from None
         day = when.date()
     else:
         day = parse_day(raw, today=now.astimezone().date())

@@ -1,5 +1,6 @@
 """Reading a chart's SVG back as a reader does: elements by id, the texts, and values through
 the chart's own value-axis ticks. Shared by the chart, report and dashboard tests."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Shared fixtures: an isolated database/config per test, and a CLI runner."""
+
 from __future__ import annotations
 
 import json
@@ -60,8 +61,9 @@ class Runner:
     def __call__(self, *args, code: int = 0, input: str | None = None):
         from shoetrack.cli import cli
 
-        result = self.runner.invoke(cli, [str(a) for a in args], input=input, catch_exceptions=True,
-                                    prog_name="shoetrack")
+        result = self.runner.invoke(
+            cli, [str(a) for a in args], input=input, catch_exceptions=True, prog_name="shoetrack"
+        )
         if result.exception and not isinstance(result.exception, SystemExit):
             import traceback
 

@@ -654,8 +654,13 @@ class HTTPEndpoint:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                endpoint.requests.append({"path": self.path, "headers": dict(self.headers),
-                                          "body": self.rfile.read(length)})
+                endpoint.requests.append(
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": self.rfile.read(length),
+                    }
+                )
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", "2")

@@ -2,6 +2,7 @@
 benchmarks: full Strava column sets of three vintages (94, 99, 101 columns) and a German one,
 Garmin's DI_CONNECT tree with nested UploadedFiles zips, Health's export.xml in its iOS 15 and
 iOS 16 forms. Activity files come from examples/fitwriter.py and small GPX/TCX texts."""
+
 from __future__ import annotations
 
 import csv
@@ -18,25 +19,100 @@ import fitwriter  # examples/, on sys.path through conftest
 # activities.csv as Strava wrote it in 2022 (94 columns): the names before "Athlete Weight" are
 # the summary, shown in the display unit; the later copies are SI.
 STRAVA_94 = [
-    "Activity ID", "Activity Date", "Activity Name", "Activity Type", "Activity Description",
-    "Elapsed Time", "Distance", "Max Heart Rate", "Relative Effort", "Commute",
-    "Activity Private Note", "Activity Gear", "Filename", "Athlete Weight", "Bike Weight",
-    "Elapsed Time", "Moving Time", "Distance", "Max Speed", "Average Speed", "Elevation Gain",
-    "Elevation Loss", "Elevation Low", "Elevation High", "Max Grade", "Average Grade",
-    "Average Positive Grade", "Average Negative Grade", "Max Cadence", "Average Cadence",
-    "Max Heart Rate", "Average Heart Rate", "Max Watts", "Average Watts", "Calories",
-    "Max Temperature", "Average Temperature", "Relative Effort", "Total Work", "Number of Runs",
-    "Uphill Time", "Downhill Time", "Other Time", "Perceived Exertion", "Type", "Start Time",
-    "Weighted Average Power", "Power Count", "Prefer Perceived Exertion", "Perceived Relative Effort",
-    "Commute", "Total Weight Lifted", "From Upload", "Grade Adjusted Distance",
-    "Weather Observation Time", "Weather Condition", "Weather Temperature", "Apparent Temperature",
-    "Dewpoint", "Humidity", "Weather Pressure", "Wind Speed", "Wind Gust", "Wind Bearing",
-    "Precipitation Intensity", "Sunrise Time", "Sunset Time", "Moon Phase", "Bike", "Gear",
-    "Precipitation Probability", "Precipitation Type", "Cloud Cover", "Weather Visibility",
-    "UV Index", "Weather Ozone", "Jump Count", "Total Grit", "Average Flow", "Flagged",
-    "Average Elapsed Speed", "Dirt Distance", "Newly Explored Distance",
-    "Newly Explored Dirt Distance", "Activity Count", "Total Steps", "Carbon Saved", "Pool Length",
-    "Training Load", "Intensity", "Average Grade Adjusted Pace", "Timer Time", "Total Cycles", "Media",
+    "Activity ID",
+    "Activity Date",
+    "Activity Name",
+    "Activity Type",
+    "Activity Description",
+    "Elapsed Time",
+    "Distance",
+    "Max Heart Rate",
+    "Relative Effort",
+    "Commute",
+    "Activity Private Note",
+    "Activity Gear",
+    "Filename",
+    "Athlete Weight",
+    "Bike Weight",
+    "Elapsed Time",
+    "Moving Time",
+    "Distance",
+    "Max Speed",
+    "Average Speed",
+    "Elevation Gain",
+    "Elevation Loss",
+    "Elevation Low",
+    "Elevation High",
+    "Max Grade",
+    "Average Grade",
+    "Average Positive Grade",
+    "Average Negative Grade",
+    "Max Cadence",
+    "Average Cadence",
+    "Max Heart Rate",
+    "Average Heart Rate",
+    "Max Watts",
+    "Average Watts",
+    "Calories",
+    "Max Temperature",
+    "Average Temperature",
+    "Relative Effort",
+    "Total Work",
+    "Number of Runs",
+    "Uphill Time",
+    "Downhill Time",
+    "Other Time",
+    "Perceived Exertion",
+    "Type",
+    "Start Time",
+    "Weighted Average Power",
+    "Power Count",
+    "Prefer Perceived Exertion",
+    "Perceived Relative Effort",
+    "Commute",
+    "Total Weight Lifted",
+    "From Upload",
+    "Grade Adjusted Distance",
+    "Weather Observation Time",
+    "Weather Condition",
+    "Weather Temperature",
+    "Apparent Temperature",
+    "Dewpoint",
+    "Humidity",
+    "Weather Pressure",
+    "Wind Speed",
+    "Wind Gust",
+    "Wind Bearing",
+    "Precipitation Intensity",
+    "Sunrise Time",
+    "Sunset Time",
+    "Moon Phase",
+    "Bike",
+    "Gear",
+    "Precipitation Probability",
+    "Precipitation Type",
+    "Cloud Cover",
+    "Weather Visibility",
+    "UV Index",
+    "Weather Ozone",
+    "Jump Count",
+    "Total Grit",
+    "Average Flow",
+    "Flagged",
+    "Average Elapsed Speed",
+    "Dirt Distance",
+    "Newly Explored Distance",
+    "Newly Explored Dirt Distance",
+    "Activity Count",
+    "Total Steps",
+    "Carbon Saved",
+    "Pool Length",
+    "Training Load",
+    "Intensity",
+    "Average Grade Adjusted Pace",
+    "Timer Time",
+    "Total Cycles",
+    "Media",
 ]
 STRAVA_99 = STRAVA_94 + ["Recovery", "With Pet", "Competition", "Long Run", "For a Cause"]
 STRAVA_101 = STRAVA_99 + ["Start Time (Local)", "Sport Type"]
@@ -44,10 +120,16 @@ assert (len(STRAVA_94), len(STRAVA_99), len(STRAVA_101)) == (94, 99, 101)
 
 # The German export's names for the columns shoetrack reads (the rest stay English there too).
 GERMAN = {
-    "Activity ID": "Aktivitäts-ID", "Activity Date": "Aktivitätsdatum",
-    "Activity Name": "Name der Aktivität", "Activity Type": "Aktivitätsart",
-    "Elapsed Time": "Verstrichene Zeit", "Distance": "Distanz", "Moving Time": "Bewegungszeit",
-    "Activity Gear": "Aktivitätsausrüstung", "Filename": "Dateiname", "Gear": "Ausrüstung",
+    "Activity ID": "Aktivitäts-ID",
+    "Activity Date": "Aktivitätsdatum",
+    "Activity Name": "Name der Aktivität",
+    "Activity Type": "Aktivitätsart",
+    "Elapsed Time": "Verstrichene Zeit",
+    "Distance": "Distanz",
+    "Moving Time": "Bewegungszeit",
+    "Activity Gear": "Aktivitätsausrüstung",
+    "Filename": "Dateiname",
+    "Gear": "Ausrüstung",
 }
 GERMAN_TYPES = {"Run": "Lauf", "Walk": "Spaziergang", "Ride": "Radfahrt", "Hike": "Wanderung"}
 FIT_SPORT = {"Run": 1, "Walk": 11, "Ride": 2, "Hike": 17, "Trail Run": 1}
@@ -71,7 +153,9 @@ class Act:
 
 
 def fit_bytes(a: Act, records: int = 20) -> bytes:
-    sessions = [{"sport": FIT_SPORT.get(a.type, 0), "distance_m": a.distance_m, "elapsed_s": a.elapsed_s}]
+    sessions = [
+        {"sport": FIT_SPORT.get(a.type, 0), "distance_m": a.distance_m, "elapsed_s": a.elapsed_s}
+    ]
     return fitwriter.activity(a.start, sessions, records_per_session=records).to_bytes()
 
 
@@ -82,28 +166,37 @@ def gpx_text(a: Act, points: int = 30) -> str:
         # due north: 1 degree of latitude is ~111.2 km
         lat = 46.0 + (a.distance_m / 111195.0) * k / (points - 1)
         pts.append(f'<trkpt lat="{lat:.7f}" lon="14.5"><time>{t:%Y-%m-%dT%H:%M:%SZ}</time></trkpt>')
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="StravaGPX" '
-            'xmlns="http://www.topografix.com/GPX/1/1"><trk><name>' + a.name + '</name><type>running</type>'
-            '<trkseg>' + "".join(pts) + '</trkseg></trk></gpx>')
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="StravaGPX" '
+        'xmlns="http://www.topografix.com/GPX/1/1"><trk><name>'
+        + a.name
+        + "</name><type>running</type>"
+        "<trkseg>" + "".join(pts) + "</trkseg></trk></gpx>"
+    )
 
 
 def tcx_text(a: Act) -> str:
     """A TCX as Strava serves it: spaces before the XML declaration."""
     t0 = f"{a.start:%Y-%m-%dT%H:%M:%SZ}"
-    return ('          <?xml version="1.0" encoding="UTF-8"?>\n'
-            '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">'
-            f'<Activities><Activity Sport="Running"><Id>{t0}</Id><Lap StartTime="{t0}">'
-            f'<TotalTimeSeconds>{a.elapsed_s}</TotalTimeSeconds><DistanceMeters>{a.distance_m}</DistanceMeters>'
-            f'<Track><Trackpoint><Time>{t0}</Time><DistanceMeters>0</DistanceMeters></Trackpoint>'
-            f'<Trackpoint><Time>{(a.start + timedelta(seconds=a.elapsed_s)):%Y-%m-%dT%H:%M:%SZ}</Time>'
-            f'<DistanceMeters>{a.distance_m}</DistanceMeters></Trackpoint></Track></Lap>'
-            '</Activity></Activities></TrainingCenterDatabase>')
+    return (
+        '          <?xml version="1.0" encoding="UTF-8"?>\n'
+        '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">'
+        f'<Activities><Activity Sport="Running"><Id>{t0}</Id><Lap StartTime="{t0}">'
+        f"<TotalTimeSeconds>{a.elapsed_s}</TotalTimeSeconds><DistanceMeters>{a.distance_m}</DistanceMeters>"
+        f"<Track><Trackpoint><Time>{t0}</Time><DistanceMeters>0</DistanceMeters></Trackpoint>"
+        f"<Trackpoint><Time>{(a.start + timedelta(seconds=a.elapsed_s)):%Y-%m-%dT%H:%M:%SZ}</Time>"
+        f"<DistanceMeters>{a.distance_m}</DistanceMeters></Trackpoint></Track></Lap>"
+        "</Activity></Activities></TrainingCenterDatabase>"
+    )
 
 
 def file_bytes(a: Act) -> bytes:
     kind = a.file or ""
-    raw = fit_bytes(a) if kind.startswith("fit") else (
-        gpx_text(a) if kind.startswith("gpx") else tcx_text(a)).encode()
+    raw = (
+        fit_bytes(a)
+        if kind.startswith("fit")
+        else (gpx_text(a) if kind.startswith("gpx") else tcx_text(a)).encode()
+    )
     return gzip.compress(raw, mtime=0) if kind.endswith(".gz") else raw
 
 
@@ -114,8 +207,12 @@ def _strava_date(dt: datetime, german: bool) -> str:
     return f"{dt:%b} {dt.day}, {dt.year}, {hour}:{dt:%M:%S} {'AM' if dt.hour < 12 else 'PM'}"
 
 
-def strava_csv(acts: list[Act], header: list[str] = STRAVA_101, german: bool = False,
-               upload_ids: list[int] | None = None) -> tuple[str, dict[str, bytes]]:
+def strava_csv(
+    acts: list[Act],
+    header: list[str] = STRAVA_101,
+    german: bool = False,
+    upload_ids: list[int] | None = None,
+) -> tuple[str, dict[str, bytes]]:
     """activities.csv text and the activity files it names (member name -> bytes)."""
     names = [GERMAN.get(h, h) for h in header] if german else list(header)
     out, files = io.StringIO(), {}
@@ -145,7 +242,11 @@ def strava_csv(acts: list[Act], header: list[str] = STRAVA_101, german: bool = F
         row[first["Commute"]] = "false"
         row[later["Commute"]] = "0.0"
         if a.file:
-            upload = (upload_ids or {}).get(i, 8000000000 + i) if isinstance(upload_ids, dict) else 8000000000 + i
+            upload = (
+                (upload_ids or {}).get(i, 8000000000 + i)
+                if isinstance(upload_ids, dict)
+                else 8000000000 + i
+            )
             member = f"activities/{upload}.{a.file}"
             row[first["Filename"]] = member
             files[member] = file_bytes(a)
@@ -161,13 +262,25 @@ def shoes_csv(rows: list[tuple[str, str, str, str]]) -> str:
     return out.getvalue()
 
 
-def strava_export(path: Path, acts: list[Act], shoes=(), *, header=STRAVA_101, german=False,
-                  folder: bool = False, extra: dict[str, bytes] | None = None) -> Path:
+def strava_export(
+    path: Path,
+    acts: list[Act],
+    shoes=(),
+    *,
+    header=STRAVA_101,
+    german=False,
+    folder: bool = False,
+    extra: dict[str, bytes] | None = None,
+) -> Path:
     """export_NNN.zip (or, with folder=True, the unzipped folder) in Strava's layout."""
     text, files = strava_csv(acts, header, german)
-    members = {"activities.csv": text.encode(), "shoes.csv": shoes_csv(list(shoes)).encode(),
-               "bikes.csv": b"Bike Name,Bike Brand,Bike Model,Bike Default Sport Types\n",
-               "profile.csv": b"Athlete ID,Email Address,First Name,Last Name\n1,a@b.c,A,B\n", **files}
+    members = {
+        "activities.csv": text.encode(),
+        "shoes.csv": shoes_csv(list(shoes)).encode(),
+        "bikes.csv": b"Bike Name,Bike Brand,Bike Model,Bike Default Sport Types\n",
+        "profile.csv": b"Athlete ID,Email Address,First Name,Last Name\n1,a@b.c,A,B\n",
+        **files,
+    }
     members.update(extra or {})
     return write_tree(path, members, folder)
 
@@ -193,13 +306,26 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-GARMIN_TYPES = {"Run": "running", "Walk": "walking", "Ride": "road_biking", "Hike": "hiking",
-                "Trail Run": "trail_running"}
+GARMIN_TYPES = {
+    "Run": "running",
+    "Walk": "walking",
+    "Ride": "road_biking",
+    "Hike": "hiking",
+    "Trail Run": "trail_running",
+}
 
 
-def garmin_export(path: Path, acts: list[Act], gear: list[dict], *, user: str = "runner",
-                  folder: bool = False, old_layout: bool = False, per_zip: int = 1000,
-                  start_time_gmt: bool = False) -> Path:
+def garmin_export(
+    path: Path,
+    acts: list[Act],
+    gear: list[dict],
+    *,
+    user: str = "runner",
+    folder: bool = False,
+    old_layout: bool = False,
+    per_zip: int = 1000,
+    start_time_gmt: bool = False,
+) -> Path:
     """A Garmin Connect export: summarizedActivities (centimeters, milliseconds), gear.json
     (gearDTOS and gearActivityDTOs keyed by `gear[i]["customMakeModel"]` = Act.gear) and the FIT
     files in nested UploadedFiles_*.zip, named by upload id."""
@@ -208,12 +334,19 @@ def garmin_export(path: Path, acts: list[Act], gear: list[dict], *, user: str = 
     pk = {g["customMakeModel"]: g["gearPk"] for g in gear}
     for i, a in enumerate(acts):
         aid = 9000000000 + i
-        item = {"activityId": aid, "name": a.name, "activityType": GARMIN_TYPES.get(a.type, "other"),
-                "sportType": "RUNNING" if "Run" in a.type else "GENERIC",
-                "distance": round((a.csv_m if a.csv_m is not None else a.distance_m) * 100, 1),
-                "duration": a.elapsed_s * 1000.0 - 500, "elapsedDuration": a.elapsed_s * 1000.0,
-                "movingDuration": (a.elapsed_s - 60) * 1000.0, "deviceId": 3415000000,
-                "avgHr": 150, "calories": 700}
+        item = {
+            "activityId": aid,
+            "name": a.name,
+            "activityType": GARMIN_TYPES.get(a.type, "other"),
+            "sportType": "RUNNING" if "Run" in a.type else "GENERIC",
+            "distance": round((a.csv_m if a.csv_m is not None else a.distance_m) * 100, 1),
+            "duration": a.elapsed_s * 1000.0 - 500,
+            "elapsedDuration": a.elapsed_s * 1000.0,
+            "movingDuration": (a.elapsed_s - 60) * 1000.0,
+            "deviceId": 3415000000,
+            "avgHr": 150,
+            "calories": 700,
+        }
         ms = int(a.start.timestamp() * 1000)
         item["startTimeGmt" if start_time_gmt else "beginTimestamp"] = ms
         summaries.append(item)
@@ -222,30 +355,57 @@ def garmin_export(path: Path, acts: list[Act], gear: list[dict], *, user: str = 
         if a.file:
             # the FIT's clock starts a little before the summary's (as Garmin's do, by seconds)
             fits[f"{user}@example.org_{12000000000 + i}.fit"] = fit_bytes(
-                Act(**{**a.__dict__, "start": a.start - timedelta(seconds=2)}))
+                Act(**{**a.__dict__, "start": a.start - timedelta(seconds=2)})
+            )
     members = {
         f"{fit}/{user}_0_summarizedActivities.json": json.dumps(
-            [{"summarizedActivitiesExport": summaries}]).encode(),
-        f"{fit}/{user}_gear.json": json.dumps([{"gearDTOS": gear, "gearActivityDTOs": links}]).encode(),
+            [{"summarizedActivitiesExport": summaries}]
+        ).encode(),
+        f"{fit}/{user}_gear.json": json.dumps(
+            [{"gearDTOS": gear, "gearActivityDTOs": links}]
+        ).encode(),
         f"{fit}/{user}_personalRecord.json": b"[]",
         "DI_CONNECT/DI-Connect-User/user_profile.json": b"{}",
     }
     where = fit if old_layout else "DI_CONNECT/DI-Connect-Uploaded-Files"
     names = list(fits)
     for part in range(0, max(len(names), 1), per_zip):
-        chunk = {n: fits[n] for n in names[part:part + per_zip]}
+        chunk = {n: fits[n] for n in names[part : part + per_zip]}
         if chunk:
             members[f"{where}/UploadedFiles_0-_Part{part // per_zip + 1}.zip"] = zip_bytes(chunk)
     return write_tree(path, members, folder)
 
 
-def garmin_gear(pk: int, name: str, *, status: str = "active", begin: str = "2021-01-01T00:00:00.0",
-                end: str | None = None, maximum_m: float = 0.0, kind: str = "Shoes") -> dict:
-    return {"gearPk": pk, "uuid": f"u{pk}", "userProfilePk": 1, "gearMakeName": "Brooks",
-            "gearModelName": "Ghost 15", "gearTypeName": kind, "gearStatusName": status,
-            "displayName": name, "customMakeModel": name, "imageNameLarge": None,
-            "imageNameMedium": None, "imageNameSmall": None, "dateBegin": begin, "dateEnd": end,
-            "maximumMeters": maximum_m, "notified": False, "createDate": begin, "updateDate": begin}
+def garmin_gear(
+    pk: int,
+    name: str,
+    *,
+    status: str = "active",
+    begin: str = "2021-01-01T00:00:00.0",
+    end: str | None = None,
+    maximum_m: float = 0.0,
+    kind: str = "Shoes",
+) -> dict:
+    return {
+        "gearPk": pk,
+        "uuid": f"u{pk}",
+        "userProfilePk": 1,
+        "gearMakeName": "Brooks",
+        "gearModelName": "Ghost 15",
+        "gearTypeName": kind,
+        "gearStatusName": status,
+        "displayName": name,
+        "customMakeModel": name,
+        "imageNameLarge": None,
+        "imageNameMedium": None,
+        "imageNameSmall": None,
+        "dateBegin": begin,
+        "dateEnd": end,
+        "maximumMeters": maximum_m,
+        "notified": False,
+        "createDate": begin,
+        "updateDate": begin,
+    }
 
 
 HEALTH_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
@@ -265,31 +425,47 @@ def _local(dt: datetime) -> str:
     return (dt + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S +0200")
 
 
-def health_workout(a: Act, *, ios16: bool, unit: str = "km", route: str | None = None,
-                   source: str = "Apple Watch") -> str:
+def health_workout(
+    a: Act, *, ios16: bool, unit: str = "km", route: str | None = None, source: str = "Apple Watch"
+) -> str:
     kind = {"Run": "Running", "Walk": "Walking", "Ride": "Cycling", "Hike": "Hiking"}[a.type]
     d = a.distance_m / (1609.344 if unit == "mi" else 1000.0)
     end = a.start + timedelta(seconds=a.elapsed_s)
-    attrs = (f'workoutActivityType="HKWorkoutActivityType{kind}" duration="{a.elapsed_s / 60:.4f}" '
-             f'durationUnit="min" sourceName="{source}" sourceVersion="9.0" '
-             f'creationDate="{_local(end)}" startDate="{_local(a.start)}" endDate="{_local(end)}"')
+    attrs = (
+        f'workoutActivityType="HKWorkoutActivityType{kind}" duration="{a.elapsed_s / 60:.4f}" '
+        f'durationUnit="min" sourceName="{source}" sourceVersion="9.0" '
+        f'creationDate="{_local(end)}" startDate="{_local(a.start)}" endDate="{_local(end)}"'
+    )
     inner = '<MetadataEntry key="HKIndoorWorkout" value="0"/>'
     if ios16:
-        inner += (f'<WorkoutStatistics type="HKQuantityTypeIdentifierActiveEnergyBurned" '
-                  f'startDate="{_local(a.start)}" endDate="{_local(end)}" sum="650" unit="Cal"/>'
-                  f'<WorkoutStatistics type="HKQuantityTypeIdentifierDistanceWalkingRunning" '
-                  f'startDate="{_local(a.start)}" endDate="{_local(end)}" sum="{d:.5f}" unit="{unit}"/>')
+        inner += (
+            f'<WorkoutStatistics type="HKQuantityTypeIdentifierActiveEnergyBurned" '
+            f'startDate="{_local(a.start)}" endDate="{_local(end)}" sum="650" unit="Cal"/>'
+            f'<WorkoutStatistics type="HKQuantityTypeIdentifierDistanceWalkingRunning" '
+            f'startDate="{_local(a.start)}" endDate="{_local(end)}" sum="{d:.5f}" unit="{unit}"/>'
+        )
     else:
-        attrs += (f' totalDistance="{d:.5f}" totalDistanceUnit="{unit}" '
-                  f'totalEnergyBurned="650" totalEnergyBurnedUnit="Cal"')
+        attrs += (
+            f' totalDistance="{d:.5f}" totalDistanceUnit="{unit}" '
+            f'totalEnergyBurned="650" totalEnergyBurnedUnit="Cal"'
+        )
     if route:
-        inner += (f'<WorkoutRoute sourceName="{source}" startDate="{_local(a.start)}" '
-                  f'endDate="{_local(end)}"><FileReference path="/workout-routes/{route}"/></WorkoutRoute>')
-    return f' <Workout {attrs}>{inner}</Workout>\n'
+        inner += (
+            f'<WorkoutRoute sourceName="{source}" startDate="{_local(a.start)}" '
+            f'endDate="{_local(end)}"><FileReference path="/workout-routes/{route}"/></WorkoutRoute>'
+        )
+    return f" <Workout {attrs}>{inner}</Workout>\n"
 
 
-def health_export(path: Path, acts: list[Act], *, ios16: bool, unit: str = "km",
-                  folder: bool = False, routes: bool = True) -> Path:
+def health_export(
+    path: Path,
+    acts: list[Act],
+    *,
+    ios16: bool,
+    unit: str = "km",
+    folder: bool = False,
+    routes: bool = True,
+) -> Path:
     """export.zip (apple_health_export/export.xml and workout-routes/*.gpx), or the folder."""
     body, members = [HEALTH_HEAD], {}
     for i, a in enumerate(acts):
@@ -300,7 +476,9 @@ def health_export(path: Path, acts: list[Act], *, ios16: bool, unit: str = "km",
     body.append("</HealthData>\n")
     members["apple_health_export/export.xml"] = "".join(body).encode()
     if folder:
-        return write_tree(path, {k.removeprefix("apple_health_export/"): v for k, v in members.items()}, True)
+        return write_tree(
+            path, {k.removeprefix("apple_health_export/"): v for k, v in members.items()}, True
+        )
     return write_tree(path, members, False)
 
 

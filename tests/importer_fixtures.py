@@ -1,4 +1,5 @@
 """Shared helpers for the importer tests: the FIT writer from examples/ and small builders."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -14,15 +15,30 @@ START = datetime(2026, 3, 14, 7, 30, tzinfo=timezone.utc)
 
 def fit_run(**kw) -> bytes:
     """A FIT road run: 10,000.00 m in 50 min (timer 49 min), 20 records with positions."""
-    sessions = kw.pop("sessions", [{"sport": 1, "sub_sport": 0, "distance_m": 10000.0,
-                                    "elapsed_s": 3000, "timer_s": 2940}])
+    sessions = kw.pop(
+        "sessions",
+        [{"sport": 1, "sub_sport": 0, "distance_m": 10000.0, "elapsed_s": 3000, "timer_s": 2940}],
+    )
     return fitwriter.activity(kw.pop("start", START), sessions, **kw).to_bytes()
 
 
-def gpx_doc(points, *, version="1.1", type_=None, name="Morning Run", creator="test",
-            encoding="UTF-8", extra="", segments=None) -> str:
+def gpx_doc(
+    points,
+    *,
+    version="1.1",
+    type_=None,
+    name="Morning Run",
+    creator="test",
+    encoding="UTF-8",
+    extra="",
+    segments=None,
+) -> str:
     """A GPX document; ``points`` is a list of (lat, lon, iso time or None)."""
-    ns = "http://www.topografix.com/GPX/1/1" if version == "1.1" else "http://www.topografix.com/GPX/1/0"
+    ns = (
+        "http://www.topografix.com/GPX/1/1"
+        if version == "1.1"
+        else "http://www.topografix.com/GPX/1/0"
+    )
     segs = segments if segments is not None else [points]
     body = []
     for seg in segs:
@@ -33,18 +49,25 @@ def gpx_doc(points, *, version="1.1", type_=None, name="Morning Run", creator="t
         body.append("<trkseg>" + "".join(pts) + "</trkseg>")
     typ = f"<type>{type_}</type>" if type_ else ""
     nm = f"<name>{name}</name>" if name else ""
-    return (f'<?xml version="1.0" encoding="{encoding}"?>\n'
-            f'<gpx version="{version}" creator="{creator}" xmlns="{ns}">{extra}'
-            f'<trk>{nm}{typ}{"".join(body)}</trk></gpx>\n')
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?>\n'
+        f'<gpx version="{version}" creator="{creator}" xmlns="{ns}">{extra}'
+        f"<trk>{nm}{typ}{''.join(body)}</trk></gpx>\n"
+    )
 
 
 def line_points(n=101, *, lat0=46.0, lon0=14.5, dlat=0.0001, start="2026-03-14T07:30:00", step_s=5):
     """n points due north, ``dlat`` degrees apart, ``step_s`` seconds apart (UTC)."""
     t0 = datetime.fromisoformat(start).replace(tzinfo=timezone.utc).timestamp()
     fmt = "%Y-%m-%dT%H:%M:%SZ"
-    return [(round(lat0 + i * dlat, 7), lon0,
-             datetime.fromtimestamp(t0 + i * step_s, timezone.utc).strftime(fmt))
-            for i in range(n)]
+    return [
+        (
+            round(lat0 + i * dlat, 7),
+            lon0,
+            datetime.fromtimestamp(t0 + i * step_s, timezone.utc).strftime(fmt),
+        )
+        for i in range(n)
+    ]
 
 
 # Hostile XML prologs: entity expansion, an external entity, a plain DOCTYPE.
@@ -61,17 +84,32 @@ PLAIN_DOCTYPE = """<?xml version="1.0"?><!DOCTYPE gpx><gpx version="1.1"></gpx>"
 TCX_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
 
 
-def tcx_activity(sport="Running", id_="2026-03-14T07:30:00Z", laps=((5000.0, 1500.0), (5000.5, 1490.25)),
-                 positions=True, creator="Forerunner 965"):
+def tcx_activity(
+    sport="Running",
+    id_="2026-03-14T07:30:00Z",
+    laps=((5000.0, 1500.0), (5000.5, 1490.25)),
+    positions=True,
+    creator="Forerunner 965",
+):
     lap_xml = []
     for dist, secs in laps:
-        pos = "<Position><LatitudeDegrees>46.0</LatitudeDegrees><LongitudeDegrees>14.5</LongitudeDegrees></Position>" if positions else ""
-        lap_xml.append(f'<Lap StartTime="{id_}"><TotalTimeSeconds>{secs}</TotalTimeSeconds><DistanceMeters>{dist}</DistanceMeters>'
-                       f'<Track><Trackpoint><Time>{id_}</Time>{pos}<DistanceMeters>{dist}</DistanceMeters></Trackpoint></Track></Lap>')
-    return (f'<Activity Sport="{sport}"><Id>{id_}</Id>{"".join(lap_xml)}'
-            f'<Creator><Name>{creator}</Name></Creator></Activity>')
+        pos = (
+            "<Position><LatitudeDegrees>46.0</LatitudeDegrees><LongitudeDegrees>14.5</LongitudeDegrees></Position>"
+            if positions
+            else ""
+        )
+        lap_xml.append(
+            f'<Lap StartTime="{id_}"><TotalTimeSeconds>{secs}</TotalTimeSeconds><DistanceMeters>{dist}</DistanceMeters>'
+            f"<Track><Trackpoint><Time>{id_}</Time>{pos}<DistanceMeters>{dist}</DistanceMeters></Trackpoint></Track></Lap>"
+        )
+    return (
+        f'<Activity Sport="{sport}"><Id>{id_}</Id>{"".join(lap_xml)}'
+        f"<Creator><Name>{creator}</Name></Creator></Activity>"
+    )
 
 
 def tcx_doc(body: str) -> bytes:
-    return (f'<?xml version="1.0" encoding="UTF-8"?><TrainingCenterDatabase xmlns="{TCX_NS}">{body}'
-            f'<Author><Name>Garmin Connect</Name></Author></TrainingCenterDatabase>').encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><TrainingCenterDatabase xmlns="{TCX_NS}">{body}'
+        f"<Author><Name>Garmin Connect</Name></Author></TrainingCenterDatabase>"
+    ).encode()

@@ -1,5 +1,6 @@
 """Alert decisions with an injected clock: a pair's life from approaching to reminders, re-arming,
 snooze, retirement, age, and one digest per channel. No network here (see test_alerts_delivery)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -40,7 +41,8 @@ def check(store, config, now) -> list[tuple[str, str, bool]]:
     """raise_due at `now`; (pair, level, notified) for every alert recorded."""
     r = planning.raise_due(store, config, now)
     return [(d.status.shoe.name, d.level, True) for d in r.notified] + [
-        (d.status.shoe.name, d.level, False) for d in r.covered]
+        (d.status.shoe.name, d.level, False) for d in r.covered
+    ]
 
 
 @pytest.fixture
@@ -50,8 +52,10 @@ def quiet():
 
 
 def rows(store):
-    return store.q("SELECT level, round(distance_m / 1609.344, 1) AS mi, raised_at, rearmed_at"
-                   " FROM alerts ORDER BY id")
+    return store.q(
+        "SELECT level, round(distance_m / 1609.344, 1) AS mi, raised_at, rearmed_at"
+        " FROM alerts ORDER BY id"
+    )
 
 
 def test_a_pairs_life_each_level_fires_once(store, quiet):
@@ -99,8 +103,10 @@ def test_messages_and_forecast(store, quiet):
     [d] = planning.due(compute(store, quiet, now=now), [], now)
     # 250 mi is not yet within 10 % of 300, but 50 mi at 30 mi/week is 12 days away.
     assert (d.level, d.notify) == ("approaching", True)
-    assert d.message == ("Pegasus is approaching its replacement window: 250 mi of 300–500; "
-                         "it gets there in about 12 days at your current ~30 mi/week")
+    assert d.message == (
+        "Pegasus is approaching its replacement window: 250 mi of 300–500; "
+        "it gets there in about 12 days at your current ~30 mi/week"
+    )
 
 
 def test_higher_level_reached_directly_notifies_only_the_highest(store, quiet):
@@ -119,23 +125,35 @@ def test_moving_activities_off_rearms_the_levels_fallen_below(store, quiet):
     peg = pair(store, start_mi=280)
     big = run(store, peg, "2026-02-01", 230)  # 510 mi
     assert check(store, quiet, at("2026-02-02")) == [
-        ("Pegasus", "replace", True), ("Pegasus", "approaching", False),
-        ("Pegasus", "window", False)]
+        ("Pegasus", "replace", True),
+        ("Pegasus", "approaching", False),
+        ("Pegasus", "window", False),
+    ]
 
     activities.unassign(store, big)  # a friend's run, logged on the wrong pair: 280 mi
-    plan = planning.plan(compute(store, quiet, now=at("2026-02-03")),
-                       store.q("SELECT * FROM alerts"), at("2026-02-03"))
+    plan = planning.plan(
+        compute(store, quiet, now=at("2026-02-03")),
+        store.q("SELECT * FROM alerts"),
+        at("2026-02-03"),
+    )
     assert plan.due == []
     r = planning.raise_due(store, quiet, at("2026-02-03"))
-    assert sorted(x["level"] for x in r.rearmed) == ["replace", "window"]  # 280 is still approaching
+    assert sorted(x["level"] for x in r.rearmed) == [
+        "replace",
+        "window",
+    ]  # 280 is still approaching
     assert [(x["level"], x["rearmed_at"]) for x in rows(store)] == [
-        ("approaching", None), ("window", "2026-02-03T08:00:00Z"),
-        ("replace", "2026-02-03T08:00:00Z")]
+        ("approaching", None),
+        ("window", "2026-02-03T08:00:00Z"),
+        ("replace", "2026-02-03T08:00:00Z"),
+    ]
     assert check(store, quiet, at("2026-02-04")) == []
 
     activities.assign(store, big, peg)  # it was ours after all: the levels fire again, once
     assert check(store, quiet, at("2026-02-05")) == [
-        ("Pegasus", "replace", True), ("Pegasus", "window", False)]
+        ("Pegasus", "replace", True),
+        ("Pegasus", "window", False),
+    ]
     assert check(store, quiet, at("2026-02-06")) == []
 
 
@@ -165,7 +183,9 @@ def test_snooze_holds_reminders_only(store, quiet):
     assert check(store, quiet, at("2026-02-12")) == []  # reminder due, but held
     run(store, other, "2026-02-12", 60)  # 310 mi: window is news, snooze or not
     assert check(store, quiet, at("2026-02-13")) == [
-        ("Ghost", "window", True), ("Ghost", "approaching", False)]
+        ("Ghost", "window", True),
+        ("Ghost", "approaching", False),
+    ]
     assert check(store, quiet, at("2026-02-15", 9)) == [("Pegasus", "reminder", True)]
 
     planning.snooze(store, peg, 30, at("2026-02-16"))
@@ -194,8 +214,7 @@ def test_age_level(store, quiet):
     assert check(store, quiet, at("2025-09-10")) == [("Trail", "age", True)]
     assert check(store, quiet, at("2025-12-01")) == []
     [a] = planning.listing(store)
-    assert a["message"] == ("Trail is older than its age limit (100 days): "
-                            "foam ages even unworn")
+    assert a["message"] == ("Trail is older than its age limit (100 days): foam ages even unworn")
     # A longer limit puts the pair back below its age: the alert re-arms and can fire again.
     trail = shoes.resolve(store, "Trail")
     shoes.edit(store, trail, max_age_days=400)
@@ -214,23 +233,36 @@ def test_several_pairs_go_out_as_one_digest_per_channel(store):
     assert len(r.deliveries) == 2
     out = store.q("SELECT id, channel, status, subject, body, attempts FROM deliveries ORDER BY id")
     assert [(d["channel"], d["status"], d["attempts"]) for d in out] == [
-        ("email", "pending", 0), ("desktop", "pending", 0)]
-    notified = [a["id"] for a in store.q(
-        "SELECT id FROM alerts WHERE level IN ('window', 'replace') AND id IN"
-        " (SELECT max(id) FROM alerts GROUP BY shoe_id) ORDER BY id")]
+        ("email", "pending", 0),
+        ("desktop", "pending", 0),
+    ]
+    notified = [
+        a["id"]
+        for a in store.q(
+            "SELECT id FROM alerts WHERE level IN ('window', 'replace') AND id IN"
+            " (SELECT max(id) FROM alerts GROUP BY shoe_id) ORDER BY id"
+        )
+    ]
     for d in out:
-        linked = [x["alert_id"] for x in store.q(
-            "SELECT alert_id FROM delivery_alerts WHERE delivery_id = ? ORDER BY alert_id",
-            (d["id"],))]
+        linked = [
+            x["alert_id"]
+            for x in store.q(
+                "SELECT alert_id FROM delivery_alerts WHERE delivery_id = ? ORDER BY alert_id",
+                (d["id"],),
+            )
+        ]
         assert linked == notified  # the covered lower levels are not part of the message
     email, desktop = out
     assert email["subject"] == "shoetrack: 2 pairs need attention: Ghost, Pegasus"
     assert desktop["subject"] == "2 pairs need attention: Ghost, Pegasus"
     assert desktop["body"] == (
         "Ghost reached its replace distance: 510 mi of 300–500; time for a new pair\n"
-        "Pegasus entered its replacement window: 305 mi of 300–500")
+        "Pegasus entered its replacement window: 305 mi of 300–500"
+    )
     # The signature separator is "-- " with its trailing space (RFC 3676), kept here as "\x20".
-    assert email["body"] == """\
+    assert (
+        email["body"]
+        == """\
 2 shoe alerts:
 
 Ghost reached its replace distance.
@@ -255,6 +287,7 @@ Sent by shoetrack. `shoetrack status` shows every pair; `shoetrack alerts`
 lists the alerts. Hold a pair's reminders with
 shoetrack alerts snooze NAME --days 14
 """
+    )
     # Nothing more is due, so a second check queues nothing.
     assert planning.raise_due(store, config, at("2026-02-02")).deliveries == []
 
@@ -268,15 +301,19 @@ def test_window_email_block_has_the_forecast(store):
     [d] = store.q("SELECT subject, body FROM deliveries")
     assert d["subject"] == "shoetrack: Pegasus is approaching its replacement window"
     # 266 mi, 34 mi to go at 22/week: 11 days.
-    assert "  Forecast:   300 mi around 2026-03-14, about 11 days at your current ~22 mi/week\n" \
+    assert (
+        "  Forecast:   300 mi around 2026-03-14, about 11 days at your current ~22 mi/week\n"
         in d["body"]
+    )
     run(store, peg, "2026-03-03", 40)  # 306 mi
     planning.raise_due(store, config, at("2026-03-04"))
     d = store.q("SELECT subject, body FROM deliveries ORDER BY id")[-1]
     assert d["subject"] == "shoetrack: Pegasus entered its replacement window"
     # 194 mi to go at (22*5+40)/42 mi/day = 25 mi/week: 55 days, "about 8 weeks".
-    assert "  Forecast:   500 mi around 2026-04-28, about 8 weeks at your current ~25 mi/week\n" \
+    assert (
+        "  Forecast:   500 mi around 2026-04-28, about 8 weeks at your current ~25 mi/week\n"
         in d["body"]
+    )
 
 
 def test_enabled_channels():
@@ -289,4 +326,11 @@ def test_enabled_channels():
 
 def test_backoff_doubles_up_to_six_hours():
     assert [backoff(n) / timedelta(minutes=1) for n in (1, 2, 3, 4, 8, 9, 30)] == [
-        2, 4, 8, 16, 256, 360, 360]
+        2,
+        4,
+        8,
+        16,
+        256,
+        360,
+        360,
+    ]

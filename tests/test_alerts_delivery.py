@@ -1,5 +1,6 @@
 """The outbox against real services: aiosmtpd (STARTTLS + AUTH), a private D-Bus session bus with a
 notification server, and dunst. Channels are never mocked."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -19,9 +20,17 @@ NOW = datetime(2026, 2, 1, 8, 0, tzinfo=timezone.utc)
 
 def email_config(server, *, desktop=False) -> Config:
     return Config(
-        email={"enabled": True, "host": server.host, "port": server.port, "security": server.mode,
-               "username": SMTP_USER, "from": f"shoetrack <{SMTP_USER}>",
-               "to": ["runner@example.net"], "cafile": server.cafile, "timeout": 5},
+        email={
+            "enabled": True,
+            "host": server.host,
+            "port": server.port,
+            "security": server.mode,
+            "username": SMTP_USER,
+            "from": f"shoetrack <{SMTP_USER}>",
+            "to": ["runner@example.net"],
+            "cafile": server.cafile,
+            "timeout": 5,
+        },
         desktop={"enabled": desktop},
     )
 
@@ -31,8 +40,10 @@ def window_pair(store, name="Pegasus 40", miles=305):
 
 
 def status(store):
-    return store.q("SELECT channel, status, attempts, last_error, next_attempt_at, sent_at"
-                   " FROM deliveries ORDER BY id")
+    return store.q(
+        "SELECT channel, status, attempts, last_error, next_attempt_at, sent_at"
+        " FROM deliveries ORDER BY id"
+    )
 
 
 @pytest.fixture
@@ -48,7 +59,11 @@ def test_email_digest_over_starttls_with_auth(store, smtp_server, password):
 
     [got] = smtp_server.messages
     assert (got.tls, got.auth_user, got.mail_from, got.rcpt_tos) == (
-        True, SMTP_USER, SMTP_USER, ["runner@example.net"])
+        True,
+        SMTP_USER,
+        SMTP_USER,
+        ["runner@example.net"],
+    )
     msg = got.message
     assert msg["Subject"] == "shoetrack: Pegasus 40 entered its replacement window"
     assert msg["From"] == f"shoetrack <{SMTP_USER}>"
@@ -58,13 +73,23 @@ def test_email_digest_over_starttls_with_auth(store, smtp_server, password):
     assert msg.get_content() == store.scalar("SELECT body FROM deliveries")
     assert msg.get_content().startswith(
         "Pegasus 40 entered its replacement window.\n\n"
-        "  Distance:   305 mi (warn at 300 mi, replace at 500 mi)\n")
+        "  Distance:   305 mi (warn at 300 mi, replace at 500 mi)\n"
+    )
 
-    assert a.line() == (f"email: sent to runner@example.net via 127.0.0.1:{smtp_server.port} "
-                        f"(Message-ID {msg['Message-ID']})")
-    assert status(store) == [{"channel": "email", "status": "sent", "attempts": 1,
-                              "last_error": None, "next_attempt_at": None,
-                              "sent_at": "2026-02-01T08:00:00Z"}]
+    assert a.line() == (
+        f"email: sent to runner@example.net via 127.0.0.1:{smtp_server.port} "
+        f"(Message-ID {msg['Message-ID']})"
+    )
+    assert status(store) == [
+        {
+            "channel": "email",
+            "status": "sent",
+            "attempts": 1,
+            "last_error": None,
+            "next_attempt_at": None,
+            "sent_at": "2026-02-01T08:00:00Z",
+        }
+    ]
     assert outbox.deliver_pending(store, config, NOW + timedelta(hours=1)) == []
     assert len(smtp_server.messages) == 1
 
@@ -77,9 +102,16 @@ def test_server_down_stays_queued_with_the_reason_then_goes_out(store, smtp_serv
     [a] = outbox.deliver_pending(store, config, NOW)
     reason = f"SMTP server 127.0.0.1:{smtp_server.port} refused the connection"
     assert (a.outcome, a.detail) == ("failed", reason)
-    assert status(store) == [{"channel": "email", "status": "failed", "attempts": 1,
-                              "last_error": reason, "next_attempt_at": "2026-02-01T08:02:00Z",
-                              "sent_at": None}]
+    assert status(store) == [
+        {
+            "channel": "email",
+            "status": "failed",
+            "attempts": 1,
+            "last_error": reason,
+            "next_attempt_at": "2026-02-01T08:02:00Z",
+            "sent_at": None,
+        }
+    ]
 
     smtp_server.start()
     # An automatic check before the backoff is over leaves it alone...
@@ -147,8 +179,10 @@ def test_desktop_notification_through_the_bus(store, notification_server, monkey
     [a] = outbox.deliver_pending(store, config, NOW)
     [n] = notification_server.received
     assert (n.app_name, n.summary) == ("shoetrack", "2 pairs need attention: Ghost 15, Pegasus 40")
-    assert n.body == ("Ghost 15 reached its replace distance: 505 mi of 300–500; time for a new pair\n"
-                      "Pegasus 40 entered its replacement window: 305 mi of 300–500")
+    assert n.body == (
+        "Ghost 15 reached its replace distance: 505 mi of 300–500; time for a new pair\n"
+        "Pegasus 40 entered its replacement window: 305 mi of 300–500"
+    )
     assert a.line() == f"desktop: notification #{n.id} shown"
     assert [d["status"] for d in status(store)] == ["sent"]
 
@@ -162,7 +196,10 @@ def test_desktop_through_real_dunst(store, dunst_session, monkeypatch):
     assert a.ok, a.detail
     latest = dunst_session.history()[0]
     assert latest["summary"] == "Clifton 9 reached its replace distance"
-    assert latest["body"] == "Clifton 9 reached its replace distance: 510 mi of 300–500; time for a new pair"
+    assert (
+        latest["body"]
+        == "Clifton 9 reached its replace distance: 510 mi of 300–500; time for a new pair"
+    )
 
 
 def test_no_bus_is_failed_with_reason_not_a_crash(store, monkeypatch):
@@ -172,13 +209,15 @@ def test_no_bus_is_failed_with_reason_not_a_crash(store, monkeypatch):
     planning.raise_due(store, config, NOW)
     [a] = outbox.deliver_pending(store, config, NOW)
     assert (a.outcome, a.detail) == ("failed", NO_SESSION_BUS)
-    assert a.line() == (f"desktop: failed, attempt 1: {NO_SESSION_BUS} "
-                        "(delivery #1 stays queued and is retried)")
+    assert a.line() == (
+        f"desktop: failed, attempt 1: {NO_SESSION_BUS} (delivery #1 stays queued and is retried)"
+    )
     assert [(d["status"], d["last_error"]) for d in status(store)] == [("failed", NO_SESSION_BUS)]
 
 
-def test_a_failing_channel_does_not_block_the_other(store, smtp_server, notification_server,
-                                                    password, monkeypatch):
+def test_a_failing_channel_does_not_block_the_other(
+    store, smtp_server, notification_server, password, monkeypatch
+):
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", notification_server.address)
     config = email_config(smtp_server, desktop=True)
     window_pair(store)
@@ -194,9 +233,14 @@ def test_a_failing_channel_does_not_block_the_other(store, smtp_server, notifica
     planning.raise_due(store, config, NOW + timedelta(minutes=3))
     got = outbox.deliver_pending(store, config, NOW + timedelta(minutes=3))
     assert [(a.delivery_id, a.channel, a.outcome) for a in got] == [
-        (3, "email", "failed"), (4, "desktop", "sent")]
+        (3, "email", "failed"),
+        (4, "desktop", "sent"),
+    ]
     assert [(d["channel"], d["attempts"]) for d in status(store)] == [
-        ("desktop", 1), ("email", 1), ("desktop", 1)]
+        ("desktop", 1),
+        ("email", 1),
+        ("desktop", 1),
+    ]
 
     smtp_server.start()
     got = outbox.deliver_pending(store, config, NOW + timedelta(hours=1))
@@ -267,7 +311,9 @@ def test_concurrent_checks_send_one_alert_once(tmp_path, smtp_server, password):
     check_store = open_store(path)
     try:
         assert [r["level"] for r in check_store.q("SELECT level FROM alerts ORDER BY id")] == [
-            "approaching", "window"]
+            "approaching",
+            "window",
+        ]
         assert status(check_store)[0]["status"] == "sent"
     finally:
         check_store.close()
@@ -288,16 +334,20 @@ def test_migration_0004_adds_delivery_claims(tmp_path):
     path = tmp_path / "old.db"
     db = sqlite_utils.Database(sqlite3.connect(path))
     MIGRATIONS.apply(db, stop_before="0004_settings")
-    db.execute("INSERT INTO deliveries (channel, status, subject, body, created_at)"
-               " VALUES ('email', 'pending', 's', 'b', '2026-01-01T00:00:00Z')")
+    db.execute(
+        "INSERT INTO deliveries (channel, status, subject, body, created_at)"
+        " VALUES ('email', 'pending', 's', 'b', '2026-01-01T00:00:00Z')"
+    )
     db.conn.commit()
     db.close()
     store = open_store(path)
     try:
         assert store.q("SELECT channel, status, attempts, claimed_until FROM deliveries") == [
-            {"channel": "email", "status": "pending", "attempts": 0, "claimed_until": None}]
-        assert "0004_settings" in {r["name"] for r in store.q(
-            "SELECT name FROM _sqlite_migrations")}
+            {"channel": "email", "status": "pending", "attempts": 0, "claimed_until": None}
+        ]
+        assert "0004_settings" in {
+            r["name"] for r in store.q("SELECT name FROM _sqlite_migrations")
+        }
     finally:
         store.close()
 
@@ -311,12 +361,16 @@ def test_a_message_reporting_no_pair_alert_is_never_folded(store, smtp_server, p
     assert outbox.deliver_pending(store, config, NOW)[0].outcome == "failed"
     window_pair(store)
     planning.raise_due(store, config, NOW + timedelta(minutes=3))
-    assert [(d["id"], d["subject"]) for d in store.q(
-        "SELECT id, subject FROM deliveries ORDER BY id")] == [
+    assert [
+        (d["id"], d["subject"]) for d in store.q("SELECT id, subject FROM deliveries ORDER BY id")
+    ] == [
         (note, "Training load: a long run"),
-        (note + 1, "shoetrack: Pegasus 40 entered its replacement window")]
+        (note + 1, "shoetrack: Pegasus 40 entered its replacement window"),
+    ]
     smtp_server.start()
     got = outbox.deliver_pending(store, config, NOW + timedelta(minutes=3), force=True)
     assert [a.outcome for a in got] == ["sent", "sent"]
     assert [m.message["Subject"] for m in smtp_server.messages] == [
-        "Training load: a long run", "shoetrack: Pegasus 40 entered its replacement window"]
+        "Training load: a long run",
+        "shoetrack: Pegasus 40 entered its replacement window",
+    ]

@@ -8,6 +8,7 @@ the runner's own choices) is worked out again the plain way — every pair's dat
 activity, features in Python from each row, one suggestion at a time — and the pairs, reasons
 and order must be identical.
 """
+
 from __future__ import annotations
 
 import random
@@ -27,14 +28,20 @@ DAYS = 420
 
 # ---------------------------------------------------------------- the generated store
 
+
 def _store_with_a_rotation(store) -> None:
     rnd = random.Random(15)
     road_a = shoes.add(store, "Road A", purchased_on="2025-01-01", default_sports=["run"])
     road_b = shoes.add(store, "Road B", purchased_on="2025-01-01", default_sports=["run"])
     trail = shoes.add(store, "Trail", purchased_on="2025-02-01", default_sports=["trail_run"])
     racer = shoes.add(store, "racer")  # purchase date unknown: automatic from today only
-    old = shoes.add(store, "Old", purchased_on="2024-06-01", retired_on="2025-07-01",
-                    default_sports=["run", "walk"])
+    old = shoes.add(
+        store,
+        "Old",
+        purchased_on="2024-06-01",
+        retired_on="2025-07-01",
+        default_sports=["run", "walk"],
+    )
     new = shoes.add(store, "New", purchased_on="2025-12-15", default_sports=["run"])
     rules.add(store, racer, min_distance_m=18000, weekdays=["sun"])
     rules.add(store, trail, path_pattern="*/Trail/*")
@@ -42,19 +49,28 @@ def _store_with_a_rotation(store) -> None:
     with store.write():
         trail_file = store.conn.execute(
             "INSERT INTO files (path, status, imported_at) VALUES ('/runs/Trail/x.fit', 'imported',"
-            " '2025-03-01T00:00:00Z')").lastrowid
+            " '2025-03-01T00:00:00Z')"
+        ).lastrowid
         for i in range(DAYS * 2):
             day = FIRST + timedelta(days=i // 2)
             hour = rnd.choice([6, 7, 8, 12, 17, 18, 19, 21, 23, 2])
-            sport = rnd.choices(["run", "trail_run", "treadmill_run", "walk", "hike", "cycling"],
-                                [60, 12, 10, 8, 3, 7])[0]
+            sport = rnd.choices(
+                ["run", "trail_run", "treadmill_run", "walk", "hike", "cycling"],
+                [60, 12, 10, 8, 3, 7],
+            )[0]
             km = rnd.uniform(3, 32)
             start = datetime(day.year, day.month, day.day, hour, rnd.randint(0, 59)).astimezone()
-            a = Activity(start=start.astimezone(timezone.utc), sport=sport, distance_m=km * 1000,
-                         source=rnd.choice(["fit", "fit", "manual"]), session_index=0,
-                         sub_sport=rnd.choice([None, "street", "track"]) if sport == "run" else None,
-                         elapsed_s=km * rnd.uniform(260, 420), has_gps=sport != "treadmill_run",
-                         device=rnd.choice([None, "Forerunner 255", "Coros Pace"]))
+            a = Activity(
+                start=start.astimezone(timezone.utc),
+                sport=sport,
+                distance_m=km * 1000,
+                source=rnd.choice(["fit", "fit", "manual"]),
+                session_index=0,
+                sub_sport=rnd.choice([None, "street", "track"]) if sport == "run" else None,
+                elapsed_s=km * rnd.uniform(260, 420),
+                has_gps=sport != "treadmill_run",
+                device=rnd.choice([None, "Forerunner 255", "Coros Pace"]),
+            )
             aid = activities.insert(store, a, file_id=trail_file if rnd.random() < 0.03 else None)
             _assign(store, rnd, aid, a, day, [road_a, road_b, trail, racer, old, new])
 
@@ -92,6 +108,7 @@ def rotation_store(store):
 
 # ---------------------------------------------------------------- the reference
 
+
 def _ref_choose(act: dict, every: list, rule_rows: list) -> chooser.Choice:
     """chooser.choose the plain way: every pair's dates read again for this one activity."""
     if act["ignored"]:
@@ -112,8 +129,11 @@ def _ref_choose(act: dict, every: list, rule_rows: list) -> chooser.Choice:
         candidates = chooser.defaults_for(pool, sport)
         if len(candidates) == 1:
             return chooser.Choice(candidates[0], "default", f"default for {sport}")
-        why = (f"several pairs are default for {sport} ({', '.join(s.name for s in candidates)})"
-               if candidates else f"no pair in use on {day} is default for {sport}")
+        why = (
+            f"several pairs are default for {sport} ({', '.join(s.name for s in candidates)})"
+            if candidates
+            else f"no pair in use on {day} is default for {sport}"
+        )
         found = chooser.Choice(None, None, why)
         later = [s for s in every if s not in pool and s.first_day > day and not s.retired_by(day)]
         matched = {r["shoe_id"] for r in rule_rows if chooser.rule_matches(r, act, act["file"])}
@@ -130,14 +150,29 @@ def _ref_features(row: dict) -> dict:
     local = from_iso(row["start"]).astimezone()
     m, t = row["distance_m"], row["moving_s"] or row["elapsed_s"]
     hour = local.hour
-    tod = ("night" if hour < 5 else "early" if hour < 9 else "morning" if hour < 12 else "lunchtime"
-           if hour < 14 else "afternoon" if hour < 18 else "evening" if hour < 22 else "night")
+    tod = (
+        "night"
+        if hour < 5
+        else "early"
+        if hour < 9
+        else "morning"
+        if hour < 12
+        else "lunchtime"
+        if hour < 14
+        else "afternoon"
+        if hour < 18
+        else "evening"
+        if hour < 22
+        else "night"
+    )
     return {
         "kind": f"{row['sport']}/{row['sub_sport'] or ''}",
         "dist": sum(m >= b for b in (5000, 8000, 12000, 16000, 21500, 30000)),
-        "wd": (local.weekday() + 1) % 7, "tod": tod,
+        "wd": (local.weekday() + 1) % 7,
+        "tod": tod,
         "pace": min(16, max(6, int(t * 1000.0 / m / 30))) if m > 500 and t and t > 0 else -1,
-        "gps": row["has_gps"], "device": row["device"] or "",
+        "gps": row["has_gps"],
+        "device": row["device"] or "",
     }
 
 
@@ -146,8 +181,10 @@ def _ref_history(store, waiting: list[dict]) -> list[dict]:
     lo = from_iso(waiting[0]["start"]) - timedelta(days=suggest.HISTORY_DAYS)
     hi = from_iso(waiting[-1]["start"]) + timedelta(days=suggest.HISTORY_DAYS)
     rows = []
-    for r in store.q("SELECT a.*, g.shoe_id FROM assignments g JOIN activities a ON a.id = g.activity_id"
-                     " WHERE g.by IN ('manual', 'inbox', 'archive') AND a.ignored = 0"):
+    for r in store.q(
+        "SELECT a.*, g.shoe_id FROM assignments g JOIN activities a ON a.id = g.activity_id"
+        " WHERE g.by IN ('manual', 'inbox', 'archive') AND a.ignored = 0"
+    ):
         if r["sport"] in SHOE_SPORTS and lo <= from_iso(r["start"]) <= hi:
             rows.append({"shoe_id": r["shoe_id"], **_ref_features(r), "n": 1})
     return rows
@@ -161,14 +198,21 @@ def _ref_inbox(store) -> list[tuple]:
     """(activity id, suggested pair or None, reason or waiting, choices, predates) in order."""
     every = shoes.all_shoes(store)
     rule_rows = rules.rows(store)
-    waiting = [r for r in store.q(
-        "SELECT a.*, (SELECT path FROM files f WHERE f.id = a.file_id) AS file FROM activities a"
-        " WHERE a.ignored = 0 AND NOT EXISTS (SELECT 1 FROM assignments g WHERE g.activity_id = a.id)"
-        " ORDER BY a.start, a.id") if r["sport"] in SHOE_SPORTS]
+    waiting = [
+        r
+        for r in store.q(
+            "SELECT a.*, (SELECT path FROM files f WHERE f.id = a.file_id) AS file FROM activities a"
+            " WHERE a.ignored = 0 AND NOT EXISTS (SELECT 1 FROM assignments g WHERE g.activity_id = a.id)"
+            " ORDER BY a.start, a.id"
+        )
+        if r["sport"] in SHOE_SPORTS
+    ]
     history = _ref_history(store, waiting)
     wear = {s.id: s.start_distance_m for s in every}
-    for r in store.q("SELECT g.shoe_id, a.distance_m FROM assignments g JOIN activities a"
-                     " ON a.id = g.activity_id WHERE a.ignored = 0"):
+    for r in store.q(
+        "SELECT g.shoe_id, a.distance_m FROM assignments g JOIN activities a"
+        " ON a.id = g.activity_id WHERE a.ignored = 0"
+    ):
         wear[r["shoe_id"]] += r["distance_m"]
     out = []
     for act in waiting:
@@ -184,32 +228,63 @@ def _ref_inbox(store) -> list[tuple]:
                 shoe, reason = learned.shoe, learned.reason
             elif learned and len(learned.likely) > 1:
                 shoe = _least(learned.likely, wear)
-                names = ", ".join(s.name for s in sorted(learned.likely, key=lambda s: s.name.lower()))
+                names = ", ".join(
+                    s.name for s in sorted(learned.likely, key=lambda s: s.name.lower())
+                )
                 reason = f"least worn of {names}, worn for runs like this"
             elif rotation:
                 shoe = _least(rotation, wear)
-                reason = (f"default for {act['sport']}" if len(rotation) == 1
-                          else "least worn of " + ", ".join(s.name for s in rotation))
+                reason = (
+                    f"default for {act['sport']}"
+                    if len(rotation) == 1
+                    else "least worn of " + ", ".join(s.name for s in rotation)
+                )
         if shoe is not None:
             wear[shoe.id] += act["distance_m"]
-        out.append((act["id"], shoe.name if shoe else None, reason if shoe else None,
-                     [s.name for s in choices], [s.name for s in auto.predates]))
+        out.append(
+            (
+                act["id"],
+                shoe.name if shoe else None,
+                reason if shoe else None,
+                [s.name for s in choices],
+                [s.name for s in auto.predates],
+            )
+        )
     return out
 
 
 def _got_inbox(store) -> list[tuple]:
-    return [(e.activity["id"], e.suggestion.shoe.name if e.suggestion else None,
-             e.suggestion.reason if e.suggestion else None,
-             [s.name for s in e.choices], [s.name for s in e.predates]) for e in inbox.entries(store)]
+    return [
+        (
+            e.activity["id"],
+            e.suggestion.shoe.name if e.suggestion else None,
+            e.suggestion.reason if e.suggestion else None,
+            [s.name for s in e.choices],
+            [s.name for s in e.predates],
+        )
+        for e in inbox.entries(store)
+    ]
 
 
 # ---------------------------------------------------------------- the comparisons
 
+
 def test_the_generated_store_exercises_every_kind_of_suggestion(rotation_store):
     reasons = [r for _, _, r, _, _ in _ref_inbox(rotation_store)]
-    kinds = {("like" if r.startswith("like ") else "runs like this" if r.endswith("runs like this")
-              else "least worn" if r.startswith("least worn") else r.split(" ")[0]) if r else None
-             for r in reasons}
+    kinds = {
+        (
+            "like"
+            if r.startswith("like ")
+            else "runs like this"
+            if r.endswith("runs like this")
+            else "least worn"
+            if r.startswith("least worn")
+            else r.split(" ")[0]
+        )
+        if r
+        else None
+        for r in reasons
+    }
     assert kinds == {"like", "runs like this", "least worn", "rule", "default", None}
     assert len(reasons) > 150
     assert any(p for *_, p in _ref_inbox(rotation_store))  # runs predating New
@@ -230,7 +305,9 @@ def test_features_in_sql_match_python(rotation_store):
     rows = rotation_store.q(f"SELECT a.*, {suggest.FEATURES_SQL} FROM activities a")
     assert len(rows) == DAYS * 2
     for r in rows:
-        assert {k: r[k] for k in ("kind", "dist", "wd", "tod", "pace", "gps", "device")} == _ref_features(r)
+        assert {
+            k: r[k] for k in ("kind", "dist", "wd", "tod", "pace", "gps", "device")
+        } == _ref_features(r)
 
 
 def test_reassign_matches_the_reference(rotation_store):
@@ -244,23 +321,32 @@ def test_reassign_matches_the_reference(rotation_store):
     rule_rows = rules.rows(store)
     expected = []
     for row in store.q(
-            "SELECT a.*, f.path AS file, g.shoe_id, g.by FROM activities a"
-            " LEFT JOIN assignments g ON g.activity_id = a.id LEFT JOIN files f ON f.id = a.file_id"
-            " WHERE a.ignored = 0 ORDER BY a.start, a.id"):
+        "SELECT a.*, f.path AS file, g.shoe_id, g.by FROM activities a"
+        " LEFT JOIN assignments g ON g.activity_id = a.id LEFT JOIN files f ON f.id = a.file_id"
+        " WHERE a.ignored = 0 ORDER BY a.start, a.id"
+    ):
         if row["by"] in chooser.USER_BY:
             continue
         c = _ref_choose(row, every, rule_rows)
         if (c.shoe.id if c.shoe else None, c.by) != (row["shoe_id"], row["by"]):
             expected.append((row["id"], c.shoe.name if c.shoe else None, c.by, c.reason))
-    got = [(c.activity["id"], c.new_shoe.name if c.new_shoe else None, c.new_by, c.why)
-           for c in reassign.plan(store)]
+    got = [
+        (c.activity["id"], c.new_shoe.name if c.new_shoe else None, c.new_by, c.why)
+        for c in reassign.plan(store)
+    ]
     assert len(got) > 100
     assert got == expected
     since, until = date(2025, 8, 1), date(2025, 12, 31)
-    in_range = [g for g in got if since <= local_date(
-        store.one("SELECT start FROM activities WHERE id = ?", (g[0],))["start"]) <= until]
-    assert [(c.activity["id"], c.new_by) for c in reassign.plan(store, since=since, until=until)] == [
-        (g[0], g[2]) for g in in_range]
+    in_range = [
+        g
+        for g in got
+        if since
+        <= local_date(store.one("SELECT start FROM activities WHERE id = ?", (g[0],))["start"])
+        <= until
+    ]
+    assert [
+        (c.activity["id"], c.new_by) for c in reassign.plan(store, since=since, until=until)
+    ] == [(g[0], g[2]) for g in in_range]
 
 
 def test_pairs_eligibility_equals_every_pair_asked(rotation_store):
@@ -273,5 +359,9 @@ def test_pairs_eligibility_equals_every_pair_asked(rotation_store):
         for hand in (False, True):
             assert pairs.eligible(day, by_hand=hand) == chooser.eligible(every, day, by_hand=hand)
             assert pairs.later(day, hand) == [
-                s for s in every if s not in chooser.eligible(every, day, by_hand=hand)
-                and s.first_day > day and not s.retired_by(day)]
+                s
+                for s in every
+                if s not in chooser.eligible(every, day, by_hand=hand)
+                and s.first_day > day
+                and not s.retired_by(day)
+            ]

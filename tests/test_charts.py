@@ -2,6 +2,7 @@
 its own axis ticks as a reader would, hold the store's values (steps per activity, the window
 band at warn and replace, the forecast's end, one bar per week at its distance, a mark per spike)
 in the user's units; PNG through matplotlib; and a CLI start-up that imports no chart library."""
+
 from __future__ import annotations
 
 import struct
@@ -31,8 +32,12 @@ def env(monkeypatch, tmp_path):
 
 
 def run(store, shoe, days_ago: float, miles: float, sport="run") -> int:
-    act = Activity(start=datetime.now(timezone.utc) - timedelta(days=days_ago), sport=sport,
-                   distance_m=miles * MI, source="manual")
+    act = Activity(
+        start=datetime.now(timezone.utc) - timedelta(days=days_ago),
+        sport=sport,
+        distance_m=miles * MI,
+        source="manual",
+    )
     return activities.add_and_attribute(store, act, shoe=shoe)[0]
 
 
@@ -51,6 +56,7 @@ def history(store):
 
 
 # --- the pair chart --------------------------------------------------------------------
+
 
 def test_pair_chart_file_is_valid_self_contained_accessible_svg(st, history, tmp_path):
     a, b, c, _ = history
@@ -72,8 +78,15 @@ def test_pair_chart_file_is_valid_self_contained_accessible_svg(st, history, tmp
     found = ids(root)
     assert {f"pair-{s.id}" for s in (a, b, c)} <= found
     labels = texts(root)
-    for label in ("Alpha", "Bravo", "Idle", "forecast at the recent pace", "warn–replace window",
-                  "distance (mi)", "Distance per pair"):
+    for label in (
+        "Alpha",
+        "Bravo",
+        "Idle",
+        "forecast at the recent pace",
+        "warn–replace window",
+        "distance (mi)",
+        "Distance per pair",
+    ):
         assert label in labels
 
 
@@ -172,6 +185,7 @@ def test_empty_charts_say_so(store):
 
 # --- the load chart --------------------------------------------------------------------
 
+
 def test_load_chart_bars_and_spike_marks(st, history, store, tmp_path):
     from shoetrack.insight.load import compute
 
@@ -182,7 +196,8 @@ def test_load_chart_bars_and_spike_marks(st, history, store, tmp_path):
     value, tol = value_at(root), tenth_px(root)
     bars = [el for el in root.iter(f"{NS}rect") if el.get("class", "").startswith("week")]
     assert [b.get("id") for b in bars] == [
-        f"week-{w.week_start}{'-over' if w.over_guideline else ''}" for w in picture.weeks]
+        f"week-{w.week_start}{'-over' if w.over_guideline else ''}" for w in picture.weeks
+    ]
     for bar, week in zip(bars, picture.weeks, strict=True):
         top = float(bar.get("y"))
         assert value(top) == pytest.approx(week.distance_m / MI, abs=tol)
@@ -191,7 +206,8 @@ def test_load_chart_bars_and_spike_marks(st, history, store, tmp_path):
         assert bar.get("fill") == (charts.OVER if week.over_guideline else charts.WEEK)
     assert spike in {s.id for s in picture.spikes}
     assert {i for i in ids(root) if i.startswith("spike-marker-")} == {
-        f"spike-marker-{s.id}" for s in picture.spikes}
+        f"spike-marker-{s.id}" for s in picture.spikes
+    }
     for s in picture.spikes:
         want = "first in 30 d" if s.excess is None else f"+{s.excess:.0%}"
         assert by_id(root, f"spike-label-{s.id}").text == want
@@ -199,7 +215,9 @@ def test_load_chart_bars_and_spike_marks(st, history, store, tmp_path):
     assert "distance on foot (mi)" in texts(root)
     legend = texts(root.find(f".//{NS}g[@class='legend']"))
     assert legend[0] == "weekly distance" and "run past the 30-day longest" in legend
-    assert ("over +10% on the 4-week mean" in legend) == any(w.over_guideline for w in picture.weeks)
+    assert ("over +10% on the 4-week mean" in legend) == any(
+        w.over_guideline for w in picture.weeks
+    )
 
 
 def test_marks_in_one_week_are_stacked_not_overlaid(store):
@@ -207,8 +225,10 @@ def test_marks_in_one_week_are_stacked_not_overlaid(store):
     run(store, shoe, 50, 3)
     spikes = [run(store, shoe, days, miles) for days, miles in ((2.5, 4), (2.0, 6), (1.5, 8))]
     root = parse(charts.load_chart_svg(store, weeks=2))
-    tips = [float(by_id(root, f"spike-marker-{i}").get("points").split()[2].split(",")[1])
-            for i in spikes]
+    tips = [
+        float(by_id(root, f"spike-marker-{i}").get("points").split()[2].split(",")[1])
+        for i in spikes
+    ]
     assert len(set(tips)) == 3
     assert min(tips) > 0  # every mark inside the picture
 
@@ -219,6 +239,7 @@ def test_load_chart_in_km(store, history):
 
 
 # --- the SVG writer ------------------------------------------------------------------------
+
 
 def test_value_ticks_are_round_and_cover_the_top():
     assert svg.value_ticks(512.3) == ([0, 100, 200, 300, 400, 500, 600], 600)
@@ -231,10 +252,18 @@ def test_value_ticks_are_round_and_cover_the_top():
 @pytest.mark.tz("America/New_York")
 def test_time_ticks_fall_on_local_calendar_boundaries():
     def ticks(a, b):
-        return svg.time_ticks(datetime.fromisoformat(a).timestamp(), datetime.fromisoformat(b).timestamp())
+        return svg.time_ticks(
+            datetime.fromisoformat(a).timestamp(), datetime.fromisoformat(b).timestamp()
+        )
 
     months = ticks("2026-01-05", "2026-12-20")  # across both daylight-saving changes
-    assert [label for _, label in months] == ["Mar 2026", "May 2026", "Jul 2026", "Sep 2026", "Nov 2026"]
+    assert [label for _, label in months] == [
+        "Mar 2026",
+        "May 2026",
+        "Jul 2026",
+        "Sep 2026",
+        "Nov 2026",
+    ]
     assert all(datetime.fromtimestamp(t).time() == datetime.min.time() for t, _ in months)
     years = ticks("2018-03-01", "2026-12-01")
     assert [label for _, label in years] == ["2020", "2022", "2024", "2026"]
@@ -243,6 +272,7 @@ def test_time_ticks_fall_on_local_calendar_boundaries():
 
 
 # --- PNG, and what the CLI loads ------------------------------------------------------
+
 
 def test_png_is_a_real_png_of_the_figure_size(st, history, tmp_path):
     pytest.importorskip("matplotlib")
@@ -265,7 +295,9 @@ def test_bad_output_and_pairs_with_load(st, history, tmp_path):
     assert not (tmp_path / "c.svg").exists()
 
 
-def test_without_matplotlib_svg_and_the_report_work_and_png_says_why(st, history, tmp_path, monkeypatch):
+def test_without_matplotlib_svg_and_the_report_work_and_png_says_why(
+    st, history, tmp_path, monkeypatch
+):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` now fails
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     st("chart", "-o", tmp_path / "c.svg")
@@ -277,16 +309,20 @@ def test_without_matplotlib_svg_and_the_report_work_and_png_says_why(st, history
 
 
 def test_cli_start_up_does_not_import_charts_or_reports():
-    code = ("import sys; from shoetrack.cli import cli; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'jinja2') "
-            "or m.startswith('shoetrack.insight')))")
+    code = (
+        "import sys; from shoetrack.cli import cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'jinja2') "
+        "or m.startswith('shoetrack.insight')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 def test_svg_charts_do_not_import_matplotlib(tmp_path):
-    code = ("import sys; from shoetrack.store import open_store; from shoetrack.insight import charts; "
-            f"s = open_store({str(tmp_path / 'x.db')!r}); charts.pair_chart_svg(s); charts.load_chart_svg(s); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'numpy')))")
+    code = (
+        "import sys; from shoetrack.store import open_store; from shoetrack.insight import charts; "
+        f"s = open_store({str(tmp_path / 'x.db')!r}); charts.pair_chart_svg(s); charts.load_chart_svg(s); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'numpy')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -1,4 +1,5 @@
 """Start-up: a command loads its own module and the store's stdlib path, nothing else heavy."""
+
 import subprocess
 import sys
 
@@ -40,9 +41,15 @@ main()
 
 
 def _loaded(tmp_path, *args) -> tuple[list, list]:
-    env = {"SHOETRACK_DB": str(tmp_path / "s.db"), "SHOETRACK_CONFIG": str(tmp_path / "none.toml"),
-           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    r = subprocess.run([sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True)
+    env = {
+        "SHOETRACK_DB": str(tmp_path / "s.db"),
+        "SHOETRACK_CONFIG": str(tmp_path / "none.toml"),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
+    r = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     return eval(r.stderr)
 
@@ -52,15 +59,25 @@ def test_read_commands_load_only_their_module_and_no_sqlite_utils(tmp_path):
     assert _loaded(tmp_path, "status") == (["shoetrack.cli.base", "shoetrack.cli.status"], [])
     assert _loaded(tmp_path, "imports") == (["shoetrack.cli.base", "shoetrack.cli.importing"], [])
     assert _loaded(tmp_path, "activities", "--json", "--limit", "0") == (
-        ["shoetrack.cli.activity", "shoetrack.cli.base"], [])
+        ["shoetrack.cli.activity", "shoetrack.cli.base"],
+        [],
+    )
 
 
 def test_shoe_subcommands_from_both_modules_are_there(tmp_path):
     """In a new process (not one where every module is loaded already): `shoe history` is
     defined with the insight commands, `shoe add` with the pair commands."""
-    env = {"SHOETRACK_DB": str(tmp_path / "s.db"), "SHOETRACK_CONFIG": str(tmp_path / "none.toml"),
-           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    r = subprocess.run([sys.executable, "-m", "shoetrack", "shoe", "history", "--help"], env=env,
-                       capture_output=True, text=True)
+    env = {
+        "SHOETRACK_DB": str(tmp_path / "s.db"),
+        "SHOETRACK_CONFIG": str(tmp_path / "none.toml"),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "shoetrack", "shoe", "history", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("Usage: shoetrack shoe history [OPTIONS]")

@@ -1,4 +1,5 @@
 """The README stays true: its two opening commands, every command documented and helped."""
+
 import re
 from pathlib import Path
 
@@ -53,19 +54,27 @@ def test_cli_reference_is_current():
     from shoetrack.cli.reference import render
 
     checked_in = (ROOT / "docs" / "cli.md").read_text()
-    assert checked_in == render(), "docs/cli.md is stale: python -m shoetrack.cli.reference > docs/cli.md"
+    assert checked_in == render(), (
+        "docs/cli.md is stale: python -m shoetrack.cli.reference > docs/cli.md"
+    )
 
 
 def test_readme_layout_names_every_package_and_module():
     """The Development section's map of `shoetrack/` names each subpackage ("ingest/") and each
     module inside a cluster or at the top, so a newcomer's map matches the tree."""
-    block = README[README.index("## Development"):]
+    block = README[README.index("## Development") :]
     block = block[: block.index("```", block.index("```") + 3)]
     pkg = ROOT / "shoetrack"
     missing = []
     for path in sorted(pkg.rglob("*.py")):
         rel = path.relative_to(pkg)
-        if path.name in ("__init__.py", "__main__.py") or rel.parts[0] in ("cli", "web", "notify", "exports", "insight"):
+        if path.name in ("__init__.py", "__main__.py") or rel.parts[0] in (
+            "cli",
+            "web",
+            "notify",
+            "exports",
+            "insight",
+        ):
             continue  # packages described as a whole; their modules are named by their own docstring
         if not re.search(rf"\b{re.escape(path.stem)}\b", block):
             missing.append(str(rel))

@@ -1,6 +1,7 @@
 """Hostile and damaged archives: unsafe names, zip bombs, a gzip bomb inside a zip, 100,000
 entries, overlapping entries, a damaged member. Memory is measured with tracemalloc (peak of
 Python allocations), not time."""
+
 from __future__ import annotations
 
 import gzip
@@ -29,7 +30,10 @@ def peak_of(fn):
 
 
 def zeros_zip(path, size, name="activities/1.fit"):
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z, z.open(name, "w", force_zip64=True) as f:
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z,
+        z.open(name, "w", force_zip64=True) as f,
+    ):
         block = bytes(MiB)
         for _ in range(size // MiB):
             f.write(block)
@@ -38,9 +42,17 @@ def zeros_zip(path, size, name="activities/1.fit"):
 
 def test_unsafe_names_ignored_and_reported_the_rest_imported(st, tmp_path):
     run = Act(utc(2022, 5, 29, 6, 0, 0), gear="Pegasus")
-    z = ef.strava_export(tmp_path / "export_1.zip", [run], [("Pegasus", "", "", "")], extra={
-        "../../evil.fit": ef.fit_bytes(run), "/etc/passwd.gpx": b"x", "C:/win.fit": b"x",
-        "activities/../../up.fit": b"x"})
+    z = ef.strava_export(
+        tmp_path / "export_1.zip",
+        [run],
+        [("Pegasus", "", "", "")],
+        extra={
+            "../../evil.fit": ef.fit_bytes(run),
+            "/etc/passwd.gpx": b"x",
+            "C:/win.fit": b"x",
+            "activities/../../up.fit": b"x",
+        },
+    )
     r = st("import", z, code=1)
     assert "Imported 1 file (1 activity)" in r.stdout
     for name in ("../../evil.fit", "/etc/passwd.gpx", "C:/win.fit", "activities/../../up.fit"):
@@ -66,25 +78,35 @@ def test_zip_bomb_member_refused_with_flat_memory(tmp_path):
 def test_zip_bomb_through_the_cli_fails_alone(st, tmp_path):
     run = Act(utc(2022, 5, 29, 6, 0, 0))
     z = ef.strava_export(tmp_path / "export_1.zip", [run], [])
-    with zipfile.ZipFile(z, "a", zipfile.ZIP_DEFLATED) as zf, \
-            zf.open("activities/999.fit", "w", force_zip64=True) as f:
+    with (
+        zipfile.ZipFile(z, "a", zipfile.ZIP_DEFLATED) as zf,
+        zf.open("activities/999.fit", "w", force_zip64=True) as f,
+    ):
         for _ in range(100):
             f.write(bytes(MiB))
     r = st("import", z, code=1)
     assert "Imported 1 file (1 activity); 0 duplicate, 0 not an activity, 1 failed." in r.stdout
-    assert f"failed: {z}!activities/999.fit: refused: expands more than 150 times (a zip bomb?)" in r.stderr
+    assert (
+        f"failed: {z}!activities/999.fit: refused: expands more than 150 times (a zip bomb?)"
+        in r.stderr
+    )
 
 
 def test_gzip_bomb_inside_zip_refused_with_flat_memory(st, tmp_path):
     bomb = gzip.compress(bytes(100 * MiB), compresslevel=9, mtime=0)
     run = Act(utc(2022, 5, 29, 6, 0, 0))
-    z = ef.strava_export(tmp_path / "export_1.zip", [run], [], extra={"activities/bomb.fit.gz": bomb})
+    z = ef.strava_export(
+        tmp_path / "export_1.zip", [run], [], extra={"activities/bomb.fit.gz": bomb}
+    )
     with open_export(z) as arc:
         data = arc.read("activities/bomb.fit.gz")
         _, peak = peak_of(lambda: pytest.raises(MemberError, archive.gunzip, data))
     assert peak < 8 * MiB
     r = st("import", z, code=1)
-    assert f"failed: {z}!activities/bomb.fit.gz: refused: expands more than 150 times (a zip bomb?)" in r.stderr
+    assert (
+        f"failed: {z}!activities/bomb.fit.gz: refused: expands more than 150 times (a zip bomb?)"
+        in r.stderr
+    )
     assert len(st.json("activities")) == 1
 
 
@@ -108,10 +130,10 @@ def test_hundred_thousand_entries_refused_before_parsing(st, many_entries):
 def test_entry_count_that_lies_is_counted(tmp_path, many_entries):
     data = bytearray(many_entries.read_bytes())
     pos = data.rfind(b"PK\x05\x06")
-    if data[pos - 20:pos - 16] == b"PK\x06\x07":  # zip64: say 3 entries in both records
-        rec = struct.unpack("<Q", data[pos - 12:pos - 4])[0]
-        data[rec + 24:rec + 40] = struct.pack("<QQ", 3, 3)
-    data[pos + 8:pos + 12] = struct.pack("<HH", 3, 3)
+    if data[pos - 20 : pos - 16] == b"PK\x06\x07":  # zip64: say 3 entries in both records
+        rec = struct.unpack("<Q", data[pos - 12 : pos - 4])[0]
+        data[rec + 24 : rec + 40] = struct.pack("<QQ", 3, 3)
+    data[pos + 8 : pos + 12] = struct.pack("<HH", 3, 3)
     liar = tmp_path / "liar.zip"
     liar.write_bytes(bytes(data))
     with pytest.raises(ArchiveError, match="more than 50000 entries"):
@@ -138,7 +160,10 @@ def test_overlapping_entries_refused(st, tmp_path):
 
 
 def test_damaged_member_fails_alone(st, tmp_path):
-    acts = [Act(utc(2022, 5, 29, 6, 0, 0), gear="P"), Act(utc(2022, 5, 30, 6, 0, 0), gear="P", file="fit")]
+    acts = [
+        Act(utc(2022, 5, 29, 6, 0, 0), gear="P"),
+        Act(utc(2022, 5, 30, 6, 0, 0), gear="P", file="fit"),
+    ]
     z = ef.strava_export(tmp_path / "export_1.zip", acts, [])
     data = bytearray(z.read_bytes())
     with zipfile.ZipFile(z) as zf:
@@ -176,14 +201,19 @@ def test_nested_zip_bomb_in_garmin_export_fails_alone(st, tmp_path):
     r = st("import", g, code=1)
     part = f"{g}!DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_9-_Part9.zip"
     assert f"failed: {part}!x.fit: refused: expands more than 150 times (a zip bomb?)" in r.stderr
-    assert f"failed: {part}!../../escape.fit: ignored: the name points outside the export" in r.stderr
+    assert (
+        f"failed: {part}!../../escape.fit: ignored: the name points outside the export" in r.stderr
+    )
     [a] = st.json("activities")
     assert (a["shoe"], a["source"]) == ("Ghost", "fit")
 
 
 def test_budget_shared_by_layers(tmp_path):
     z = ef.strava_export(tmp_path / "export_1.zip", [Act(utc(2022, 5, 29, 6, 0, 0))], [])
-    with open_export(z, archive.Budget(100)) as arc, pytest.raises(ArchiveError, match="expands beyond"):
+    with (
+        open_export(z, archive.Budget(100)) as arc,
+        pytest.raises(ArchiveError, match="expands beyond"),
+    ):
         arc.read("activities/8000000000.fit.gz")
 
 
@@ -191,8 +221,10 @@ def test_health_export_xml_streams_with_flat_memory(tmp_path):
     from shoetrack.exports import apple
 
     run = Act(utc(2022, 5, 29, 15, 53, 35), distance_m=10020.0)
-    record = ('<Record type="HKQuantityTypeIdentifierHeartRate" sourceName="Apple Watch" unit="count/min"'
-              ' value="{v}" startDate="2022-05-29 08:00:00 +0200" endDate="2022-05-29 08:00:00 +0200"/>\n')
+    record = (
+        '<Record type="HKQuantityTypeIdentifierHeartRate" sourceName="Apple Watch" unit="count/min"'
+        ' value="{v}" startDate="2022-05-29 08:00:00 +0200" endDate="2022-05-29 08:00:00 +0200"/>\n'
+    )
     body = ef.HEALTH_HEAD + "".join(record.format(v=60 + i % 90) for i in range(60_000))
     body += ef.health_workout(run, ios16=True) + "</HealthData>\n"
     folder = tmp_path / "apple_health_export"

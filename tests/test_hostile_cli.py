@@ -1,6 +1,7 @@
 """Hostile input and hostile surroundings: every command with absurd arguments, a read-only
 database, a full disk, a database from a newer shoetrack, a database another process is
 writing. Each must end in one line and exit status 0, 1 or 2, with nothing half-written."""
+
 from __future__ import annotations
 
 import contextlib
@@ -25,16 +26,37 @@ def gpx_run(start: datetime, points: int = 60) -> str:
     pts = "".join(
         f'<trkpt lat="{47 + i * 0.0002:.6f}" lon="8.000000"><time>'
         f"{start + timedelta(seconds=10 * i):%Y-%m-%dT%H:%M:%SZ}</time></trkpt>"
-        for i in range(points))
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="test" '
-            'xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Run</name><type>running</type>'
-            f"<trkseg>{pts}</trkseg></trk></gpx>\n")
+        for i in range(points)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="test" '
+        'xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Run</name><type>running</type>'
+        f"<trkseg>{pts}</trkseg></trk></gpx>\n"
+    )
 
 
 START = datetime(2026, 3, 1, 7, 0, tzinfo=timezone.utc)
-HOSTILE = ["", " ", "0", "-1", "1e308", "100000000000000000000", "nan", "inf", "-inf",
-           "0001-01-01", "9999-12-31", "2026-02-30", "No Such Pair", "a\x00b", "\u202e💥",
-           "../../../etc/passwd", "--", "5mi,10k", "99:99"]
+HOSTILE = [
+    "",
+    " ",
+    "0",
+    "-1",
+    "1e308",
+    "100000000000000000000",
+    "nan",
+    "inf",
+    "-inf",
+    "0001-01-01",
+    "9999-12-31",
+    "2026-02-30",
+    "No Such Pair",
+    "a\x00b",
+    "\u202e💥",
+    "../../../etc/passwd",
+    "--",
+    "5mi,10k",
+    "99:99",
+]
 # Commands that would run until stopped are walked in their one-shot form.
 ONE_SHOT = {("daemon",): ["--once"]}
 
@@ -55,8 +77,14 @@ def invocations(path, cmd):
     """Argument lists: every positional argument set to each hostile value, then each option
     (the required arguments filled with a hostile value too)."""
     args = [p for p in cmd.params if isinstance(p, click.Argument)]
-    opts = [p for p in cmd.params if isinstance(p, click.Option) and not p.is_flag
-            and not isinstance(p.type, click.Choice) and p.name != "units"]
+    opts = [
+        p
+        for p in cmd.params
+        if isinstance(p, click.Option)
+        and not p.is_flag
+        and not isinstance(p.type, click.Choice)
+        and p.name != "units"
+    ]
     base = [*path, *ONE_SHOT.get(path, [])]
     for value in HOSTILE:
         yield [*base, *[value for _ in args]]
@@ -84,8 +112,17 @@ def populated(st, tmp_path, monkeypatch):
     """A database with a pair, a retired pair, a run and an alert; the working folder empty
     (a hostile "" path must not walk the repository); desktop off so nothing waits on a bus."""
     (tmp_path / "config.toml").write_text("[desktop]\nenabled = false\n")
-    st("shoe", "add", "P", "--start-distance", "305mi", "--default-for", "run",
-       "--purchased", "2026-01-01")
+    st(
+        "shoe",
+        "add",
+        "P",
+        "--start-distance",
+        "305mi",
+        "--default-for",
+        "run",
+        "--purchased",
+        "2026-01-01",
+    )
     st("shoe", "add", "Old", "--purchased", "2025-01-01")
     st("shoe", "retire", "Old", "--date", "2025-06-01")
     st("log", "5mi", "--date", "2026-03-01")
@@ -113,14 +150,26 @@ def test_every_command_survives_hostile_arguments(populated, path, cmd):
 
     runner = CliRunner()
     problems = [p for argv in invocations(path, cmd) if (p := _survives(runner, argv))]
-    assert not problems, "\n".join(p.splitlines()[0] + "\n" + p.splitlines()[-1]
-                                   for p in problems[:8])
+    assert not problems, "\n".join(
+        p.splitlines()[0] + "\n" + p.splitlines()[-1] for p in problems[:8]
+    )
 
 
 def test_the_walk_covers_every_command():
     names = {" ".join(p) for p, _ in ALL}
-    assert {"log", "import", "shoe add", "shoe edit", "config set", "alerts snooze",
-            "notify test", "watch scan", "daemon", "activities", "alerts"} <= names
+    assert {
+        "log",
+        "import",
+        "shoe add",
+        "shoe edit",
+        "config set",
+        "alerts snooze",
+        "notify test",
+        "watch scan",
+        "daemon",
+        "activities",
+        "alerts",
+    } <= names
     assert len(ALL) >= 30
 
 
@@ -129,29 +178,47 @@ def test_hostile_global_options(populated, tmp_path):
 
     runner = CliRunner()
     for value in HOSTILE:
-        for argv in (["--db", value, "status"], ["--config", value, "status"],
-                     ["--units", value, "status"]):
+        for argv in (
+            ["--db", value, "status"],
+            ["--config", value, "status"],
+            ["--units", value, "status"],
+        ):
             assert _survives(runner, argv) is None
 
 
 # --- specific cases that used to end in a traceback -------------------------------------------
 
 
-@pytest.mark.parametrize("args, message", [
-    (["log", "5mi", "--date", "0001-01-01"],
-     "Error: Invalid value for --date: date '0001-01-01' is implausibly early\n"),
-    (["log", "5mi", "--date", "2026-02-30"],
-     "Error: Invalid value for --date: date '2026-02-30' does not exist\n"),
-    (["shoe", "add", "X", "--cost", "1e308"],
-     "Error: value out of range for cost (the database refuses it: cost IS NULL OR "
-     "(cost >= 0 AND cost < 1e6))\n"),
-    (["shoe", "add", "X", "--max-age", "100000000000000000000"],
-     "Error: Invalid value for '--max-age': 100000000000000000000 is too large.\n"),
-    (["shoe", "add", "X", "--max-age", "9223372036854775807"],
-     "Error: a number is too large to store\n"),
-    (["activities", "--from", "2026-12-01", "--to", "2026-01-01"],
-     "Error: --from 2026-12-01 is after --to 2026-01-01 (see 'shoetrack activities --help')\n"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["log", "5mi", "--date", "0001-01-01"],
+            "Error: Invalid value for --date: date '0001-01-01' is implausibly early\n",
+        ),
+        (
+            ["log", "5mi", "--date", "2026-02-30"],
+            "Error: Invalid value for --date: date '2026-02-30' does not exist\n",
+        ),
+        (
+            ["shoe", "add", "X", "--cost", "1e308"],
+            "Error: value out of range for cost (the database refuses it: cost IS NULL OR "
+            "(cost >= 0 AND cost < 1e6))\n",
+        ),
+        (
+            ["shoe", "add", "X", "--max-age", "100000000000000000000"],
+            "Error: Invalid value for '--max-age': 100000000000000000000 is too large.\n",
+        ),
+        (
+            ["shoe", "add", "X", "--max-age", "9223372036854775807"],
+            "Error: a number is too large to store\n",
+        ),
+        (
+            ["activities", "--from", "2026-12-01", "--to", "2026-01-01"],
+            "Error: --from 2026-12-01 is after --to 2026-01-01 (see 'shoetrack activities --help')\n",
+        ),
+    ],
+)
 def test_refused_in_one_line_and_nothing_changed(st, args, message):
     st("shoe", "add", "P")
     before = db_dump(st.db)
@@ -169,7 +236,9 @@ def test_far_dates_in_far_zones(st, monkeypatch, zone):
         r = st("log", "5mi", "--date", "9999-12-31", code=2)
         assert r.stderr == "Error: Invalid value for --date: date '9999-12-31' is in the future\n"
         r = st("log", "5mi", "--date", "0001-01-01", code=2)
-        assert r.stderr == "Error: Invalid value for --date: date '0001-01-01' is implausibly early\n"
+        assert (
+            r.stderr == "Error: Invalid value for --date: date '0001-01-01' is implausibly early\n"
+        )
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
@@ -178,8 +247,10 @@ def test_far_dates_in_far_zones(st, monkeypatch, zone):
 def test_newer_database_is_refused_naming_the_versions(st, tmp_path):
     st("shoe", "add", "P")
     conn = sqlite3.connect(st.db)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
-                 " VALUES ('shoetrack', '0099_from_the_future', '2027-01-01')")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+        " VALUES ('shoetrack', '0099_from_the_future', '2027-01-01')"
+    )
     conn.commit()
     conn.close()
     before = db_dump(st.db)
@@ -188,9 +259,11 @@ def test_newer_database_is_refused_naming_the_versions(st, tmp_path):
     last = max(m.name for m in MIGRATIONS._migrations)
     for args in (["status"], ["shoe", "add", "Q"]):
         r = st(*args, code=1)
-        assert r.stderr == (f"Error: database {st.db} was written by a newer shoetrack (schema "
-                            f"0099_from_the_future; this version knows up to {last}): upgrade "
-                            "shoetrack to use it\n")
+        assert r.stderr == (
+            f"Error: database {st.db} was written by a newer shoetrack (schema "
+            f"0099_from_the_future; this version knows up to {last}): upgrade "
+            "shoetrack to use it\n"
+        )
     assert db_dump(st.db) == before
 
 
@@ -202,15 +275,22 @@ def test_dry_run_while_another_process_writes(st, tmp_path, monkeypatch):
     gpx.write_text(gpx_run(START))
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.2)
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sqlite3, sys, time\n"
-         f"c = sqlite3.connect({str(st.db)!r}, isolation_level=None)\n"
-         "c.execute('BEGIN IMMEDIATE')\nprint('locked', flush=True)\ntime.sleep(30)\n"],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time\n"
+            f"c = sqlite3.connect({str(st.db)!r}, isolation_level=None)\n"
+            "c.execute('BEGIN IMMEDIATE')\nprint('locked', flush=True)\ntime.sleep(30)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline() == "locked\n"
-        busy = (f"database {st.db} is busy (database is locked): another shoetrack process is "
-                "writing to it; try again in a moment")
+        busy = (
+            f"database {st.db} is busy (database is locked): another shoetrack process is "
+            "writing to it; try again in a moment"
+        )
         for args in (["import", "--dry-run", gpx], ["shoe", "add", "Q"]):
             assert st(*args, code=1).stderr == f"Error: {busy}\n"
         # A real import goes on with the next file, this one kept for a retry.
@@ -229,8 +309,11 @@ def test_dry_run_while_another_process_writes(st, tmp_path, monkeypatch):
 def mounted(*options: str):
     """A fresh tmpfs (root only: mount needs CAP_SYS_ADMIN); skips where mounting is refused."""
     where = Path(tempfile.mkdtemp(prefix="shoetrack-mnt-"))
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join(options or ("size=4m",)), "tmpfs",
-                        str(where)], capture_output=True, text=True)
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", ",".join(options or ("size=4m",)), "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+    )
     if r.returncode != 0:
         where.rmdir()
         pytest.skip(f"cannot mount a tmpfs here ({r.stderr.strip() or 'not root'})")
@@ -257,8 +340,12 @@ def read_only_copy(db: Path, *extra: Path):
     nothing: a read-only tmpfs mount when mounting works, else the CLI as user nobody on a
     copy in a folder nobody may write. Skips when neither is possible here."""
     where = Path(tempfile.mkdtemp(prefix="shoetrack-mnt-"))
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(where)],
-                      capture_output=True).returncode == 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(where)], capture_output=True
+        ).returncode
+        == 0
+    ):
         try:
             for f in (db, *extra):
                 shutil.copy(f, where / f.name)
@@ -288,11 +375,26 @@ def read_only_copy(db: Path, *extra: Path):
 
         def run(*args):
             # The test's own folders are private to root: point nobody at this one only.
-            env = {**os.environ, "SHOETRACK_DB": str(folder / "shoetrack.db"),
-                   "SHOETRACK_CONFIG": str(folder / "config.toml")}
-            r = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
-                                sys.executable, "-m", "shoetrack", *map(str, args)],
-                               capture_output=True, text=True, env=env)
+            env = {
+                **os.environ,
+                "SHOETRACK_DB": str(folder / "shoetrack.db"),
+                "SHOETRACK_CONFIG": str(folder / "config.toml"),
+            }
+            r = subprocess.run(
+                [
+                    setpriv,
+                    "--reuid=65534",
+                    "--regid=65534",
+                    "--clear-groups",
+                    sys.executable,
+                    "-m",
+                    "shoetrack",
+                    *map(str, args),
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+            )
             return r.returncode, r.stdout, r.stderr
 
         yield folder / "shoetrack.db", run
@@ -316,10 +418,18 @@ def test_read_only_database_reads_work_and_writes_say_so(st, tmp_path, monkeypat
         assert code == 0 and '"distance_m": 8046.72' in out
         code, out, _err = run("shoe", "list")
         assert code == 0 and out.startswith("name")
-        for args in (["shoe", "add", "Q"], ["log", "3mi"], ["shoe", "retire", "P"],
-                     ["import", gpx], ["import", "--dry-run", gpx]):
-            assert run(*args) == (1, "", f"Error: database {db} is read-only: nothing was "
-                                         "changed\n"), args
+        for args in (
+            ["shoe", "add", "Q"],
+            ["log", "3mi"],
+            ["shoe", "retire", "P"],
+            ["import", gpx],
+            ["import", "--dry-run", gpx],
+        ):
+            assert run(*args) == (
+                1,
+                "",
+                f"Error: database {db} is read-only: nothing was changed\n",
+            ), args
         assert dump_read_only(db) == before
 
 
@@ -338,8 +448,9 @@ def test_full_disk_during_import_keeps_what_was_imported(st, tmp_path, monkeypat
                 f.write(b"\0" * 4096)
                 f.flush()
         r = st("import", folder, code=1)
-        assert r.stderr.endswith(f"Error: database {db}: the disk is full; the last change was "
-                                 "not saved\n")
+        assert r.stderr.endswith(
+            f"Error: database {db}: the disk is full; the last change was not saved\n"
+        )
         assert r.stderr.count("\n") == 1
         (where / "filler").unlink()
         conn = sqlite3.connect(db)
@@ -408,7 +519,15 @@ def test_layers_depend_one_way():
         return names
 
     for path in (root / "notify").glob("*.py"):
-        assert not imports(path) & {"shoetrack.alerts", "shoetrack.alerts.planning", "shoetrack.alerts.outbox",
-                                    "shoetrack.daemon"}, path
-    assert not {"shoetrack.alerts.planning", "shoetrack.alerts.levels"} & imports(root / "alerts" / "outbox.py")
-    assert not {"shoetrack.daemon", "shoetrack.daemon.load_settings"} & imports(root / "ingest" / "watch.py")
+        assert not imports(path) & {
+            "shoetrack.alerts",
+            "shoetrack.alerts.planning",
+            "shoetrack.alerts.outbox",
+            "shoetrack.daemon",
+        }, path
+    assert not {"shoetrack.alerts.planning", "shoetrack.alerts.levels"} & imports(
+        root / "alerts" / "outbox.py"
+    )
+    assert not {"shoetrack.daemon", "shoetrack.daemon.load_settings"} & imports(
+        root / "ingest" / "watch.py"
+    )

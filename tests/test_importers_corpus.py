@@ -2,6 +2,7 @@
 
 Skips when the corpus is absent, except under CI=true, where its absence is a failure.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,9 @@ import importers
 from importers import NotAnActivity, ParseError, Undatable
 from importers.sports import text_sport
 
-CORPUS = Path(os.environ.get("SHOETRACK_CORPUS")
-              or Path(__file__).resolve().parents[2] / "shared" / "corpus")
+CORPUS = Path(
+    os.environ.get("SHOETRACK_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus"
+)
 MANIFEST = CORPUS / "manifest.json"
 
 if not MANIFEST.is_file():
@@ -28,10 +30,21 @@ pytestmark = pytest.mark.corpus
 ENTRIES = json.loads(MANIFEST.read_text())["files"]
 
 # FIT sport names in the manifest -> canonical sport, given the sub_sport name.
-FIT_SPORT = {"running": "run", "cycling": "cycling", "walking": "walk", "swimming": "swimming",
-             "transition": "transition", "generic": "other", "hiking": "hike"}
-FIT_RUN_SUB = {"treadmill": "treadmill_run", "trail": "trail_run", "track": "track_run",
-               "indoor_running": "treadmill_run"}
+FIT_SPORT = {
+    "running": "run",
+    "cycling": "cycling",
+    "walking": "walk",
+    "swimming": "swimming",
+    "transition": "transition",
+    "generic": "other",
+    "hiking": "hike",
+}
+FIT_RUN_SUB = {
+    "treadmill": "treadmill_run",
+    "trail": "trail_run",
+    "track": "track_run",
+    "indoor_running": "treadmill_run",
+}
 
 
 def _utc(s: str) -> datetime:
@@ -75,7 +88,9 @@ def test_corpus_file(entry):
         return
     if kind == "broken":
         # Recovered where the data allows: must match the manifest's partial decode and say so.
-        assert ex.get("sessions"), f"{entry['file']} imported but the manifest has no partial values"
+        assert ex.get("sessions"), (
+            f"{entry['file']} imported but the manifest has no partial values"
+        )
         assert all(a.warnings for a in acts)
 
     for a in acts:

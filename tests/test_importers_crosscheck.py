@@ -1,6 +1,7 @@
 """Cross-checks against the reference parsers (fitparse, gpxpy) on files the project makes:
 our FIT sessions equal fitparse's decoded session messages, our GPX distance is the haversine
 sum that gpxpy's flat-earth length_2d approximates (within 0.2 %), and start times agree."""
+
 import os
 from datetime import timezone
 from pathlib import Path
@@ -20,21 +21,28 @@ except ImportError:
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "activities"
 
-MULTISPORT = [{"sport": 5, "sub_sport": 18, "distance_m": 1500.0, "elapsed_s": 1800},
-              {"sport": 3, "sub_sport": 0, "distance_m": 200.0, "elapsed_s": 120},
-              {"sport": 2, "sub_sport": 0, "distance_m": 40000.0, "elapsed_s": 4000},
-              {"sport": 3, "sub_sport": 0, "distance_m": 150.0, "elapsed_s": 90},
-              {"sport": 1, "sub_sport": 0, "distance_m": 10000.0, "elapsed_s": 2700, "timer_s": 2650}]
+MULTISPORT = [
+    {"sport": 5, "sub_sport": 18, "distance_m": 1500.0, "elapsed_s": 1800},
+    {"sport": 3, "sub_sport": 0, "distance_m": 200.0, "elapsed_s": 120},
+    {"sport": 2, "sub_sport": 0, "distance_m": 40000.0, "elapsed_s": 4000},
+    {"sport": 3, "sub_sport": 0, "distance_m": 150.0, "elapsed_s": 90},
+    {"sport": 1, "sub_sport": 0, "distance_m": 10000.0, "elapsed_s": 2700, "timer_s": 2650},
+]
 
 FIT_CASES = {
     "run": fit_run(),
-    "treadmill": fit_run(sessions=[{"sport": 1, "sub_sport": 1, "distance_m": 5000.0, "elapsed_s": 1600}],
-                         lat=None, lon=None),
+    "treadmill": fit_run(
+        sessions=[{"sport": 1, "sub_sport": 1, "distance_m": 5000.0, "elapsed_s": 1600}],
+        lat=None,
+        lon=None,
+    ),
     "big-endian": fit_run(big_endian=True),
     "compressed timestamps": fit_run(compressed=True),
     "triathlon": fit_run(sessions=MULTISPORT, records_per_session=50),
-    "4 h at 1 Hz": fit_run(sessions=[{"sport": 1, "sub_sport": 3, "distance_m": 42195.0,
-                                      "elapsed_s": 14400}], records_per_session=14400),
+    "4 h at 1 Hz": fit_run(
+        sessions=[{"sport": 1, "sub_sport": 3, "distance_m": 42195.0, "elapsed_s": 14400}],
+        records_per_session=14400,
+    ),
 }
 # (The writer's developer fields come without their field_description messages, which fitparse
 # refuses, like the corpus's lezyne file; they are covered by tests/test_importers_fit.py.)
@@ -64,7 +72,9 @@ def test_fit_sessions_match_fitparse(name):
 
 GPX_CASES = {
     "line": gpx_doc(line_points()).encode(),
-    "two segments": gpx_doc([], segments=[line_points(50), line_points(50, lat0=46.1, start="2026-03-14T08:30:00")]).encode(),
+    "two segments": gpx_doc(
+        [], segments=[line_points(50), line_points(50, lat0=46.1, start="2026-03-14T08:30:00")]
+    ).encode(),
     "diagonal 2 h": gpx_doc(line_points(1440, dlat=0.00009, step_s=5)).encode(),
 }
 GPX_CASES.update({p.name: p.read_bytes() for p in sorted(EXAMPLES.glob("*.gpx*"))})

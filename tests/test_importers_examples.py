@@ -1,4 +1,5 @@
 """The sample files in examples/activities/ import with the values generate.py gave them."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -4,6 +4,7 @@ The contract: the only exception that escapes ``importers.read_bytes`` is ParseE
 subclass), every call returns within a bound, and memory stays bounded. Budget: 200 examples per
 property by default; ``SHOETRACK_FUZZ_EXAMPLES=5000`` (or ``-m slow`` tests) for a long run.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -22,17 +23,27 @@ import importers
 from importers import ParseError
 
 EXAMPLES = int(os.environ.get("SHOETRACK_FUZZ_EXAMPLES", "200"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 TIME_BOUND_S = 2.0
 MEMORY_BOUND = 32 * 2**20
 
 SEEDS = {
     "fit": fit_run(records_per_session=30),
-    "fit_multi": fit_run(sessions=[{"sport": 1, "distance_m": 5000.0, "elapsed_s": 1500},
-                                   {"sport": 2, "distance_m": 9000.0, "elapsed_s": 1800}],
-                         dev_fields=True, big_endian=True),
-    "fit_nosession": fit_run(with_session=False, with_laps=False, compressed=True, records_per_session=40),
+    "fit_multi": fit_run(
+        sessions=[
+            {"sport": 1, "distance_m": 5000.0, "elapsed_s": 1500},
+            {"sport": 2, "distance_m": 9000.0, "elapsed_s": 1800},
+        ],
+        dev_fields=True,
+        big_endian=True,
+    ),
+    "fit_nosession": fit_run(
+        with_session=False, with_laps=False, compressed=True, records_per_session=40
+    ),
     "gpx": gpx_doc(line_points(30), type_="running").encode(),
     "tcx": tcx_doc(f"<Activities>{tcx_activity()}</Activities>"),
 }
@@ -40,13 +51,20 @@ SEEDS["gz"] = gzip.compress(SEEDS["gpx"], mtime=0)
 # The newer reader code: session distance fall-backs, duplicate sessions, a header without data
 # size, GPX outings and untyped tracks (sport inference), TCX without a sport.
 SEEDS["fit_nodist"] = fit_run(laps_per_session=4, session_distance=False, repeat_sessions=2)
-SEEDS["fit_nosize"] = fitwriter.activity(START, [{"sport": 1, "distance_m": 5000.0,
-                                                  "elapsed_s": 1500}]).to_bytes(data_size=0)
-SEEDS["gpx_outings"] = gpx_doc(None, segments=[
-    line_points(8, dlat=0.0004), line_points(8, start="2026-03-15T07:30:00"),
-    line_points(8, start="2026-03-16T07:30:00")]).encode()
+SEEDS["fit_nosize"] = fitwriter.activity(
+    START, [{"sport": 1, "distance_m": 5000.0, "elapsed_s": 1500}]
+).to_bytes(data_size=0)
+SEEDS["gpx_outings"] = gpx_doc(
+    None,
+    segments=[
+        line_points(8, dlat=0.0004),
+        line_points(8, start="2026-03-15T07:30:00"),
+        line_points(8, start="2026-03-16T07:30:00"),
+    ],
+).encode()
 SEEDS["tcx_untyped"] = tcx_doc(f"<Activities>{tcx_activity()}</Activities>").replace(
-    b' Sport="Running"', b"")
+    b' Sport="Running"', b""
+)
 
 
 def call(data: bytes):
@@ -84,10 +102,21 @@ def mutated(draw):
 
 # Times a UTC offset pushes out of the calendar, and other shapes fromisoformat reads on some
 # Pythons only: only ParseError may come out, on every interpreter alike.
-TIME_TEXTS = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00", "0000-00-00T00:00:00Z",
-              "2026-02-29T00:00:00Z", "2026-03-14T23:59:60Z", "2026-W11-6T07:30:00",
-              "20260314T073000Z", "2026-03-14", "+2026-03-14T07:30:00Z", "2026-03-14T07:30:00+99:99",
-              "\u0662\u0660\u0662\u0666-03-14T07:30:00Z", "9" * 400, ""]
+TIME_TEXTS = [
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-05:00",
+    "0000-00-00T00:00:00Z",
+    "2026-02-29T00:00:00Z",
+    "2026-03-14T23:59:60Z",
+    "2026-W11-6T07:30:00",
+    "20260314T073000Z",
+    "2026-03-14",
+    "+2026-03-14T07:30:00Z",
+    "2026-03-14T07:30:00+99:99",
+    "\u0662\u0660\u0662\u0666-03-14T07:30:00Z",
+    "9" * 400,
+    "",
+]
 
 
 @st.composite
@@ -97,7 +126,9 @@ def with_bad_times(draw):
     data = SEEDS[name].decode()
     stamps = sorted(set(re.findall(r"\d{4}-\d\d-\d\dT[\d:.]+Z", data)))
     for old in draw(st.lists(st.sampled_from(stamps), min_size=1, max_size=3)):
-        data = data.replace(old, draw(st.one_of(st.sampled_from(TIME_TEXTS), st.text(max_size=30))), 1)
+        data = data.replace(
+            old, draw(st.one_of(st.sampled_from(TIME_TEXTS), st.text(max_size=30))), 1
+        )
     return data.encode("utf-8", "surrogatepass")
 
 
@@ -105,8 +136,11 @@ def _public_readers(data: bytes, tmp_path) -> None:
     """Every public way in: importers.read (a path), read_bytes, and each format's reader."""
     path = tmp_path / "in.bin"
     path.write_bytes(data)
-    for fn in (lambda: importers.read(path), lambda: importers.read_bytes(data),
-               *(lambda r=r: r(data, name="x", date=None) for r in importers.READERS.values())):
+    for fn in (
+        lambda: importers.read(path),
+        lambda: importers.read_bytes(data),
+        *(lambda r=r: r(data, name="x", date=None) for r in importers.READERS.values()),
+    ):
         try:
             acts = fn()
         except ParseError as exc:
@@ -192,8 +226,11 @@ def test_gzip_edge_cases():
 def test_mutated_files_long_run():
     """3000+ mutations; deselected by default (pyproject addopts); run with ``-m slow``."""
 
-    @settings(max_examples=max(EXAMPLES, 3000), deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=max(EXAMPLES, 3000),
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(mutated())
     def run(data):
         call(data)

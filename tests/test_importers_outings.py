@@ -1,5 +1,6 @@
 """GPX files holding several outings, sport inference for untyped tracks, and timestamps whose
 UTC offset leaves the calendar: exact values through the public readers."""
+
 from __future__ import annotations
 
 import gzip
@@ -18,23 +19,33 @@ def read(doc: str):
 
 
 def tracks(*trks: str) -> str:
-    return gpx_doc([]).replace("<trk><name>Morning Run</name><trkseg></trkseg></trk>", "".join(trks))
+    return gpx_doc([]).replace(
+        "<trk><name>Morning Run</name><trkseg></trkseg></trk>", "".join(trks)
+    )
 
 
 def trk(points, name=None, type_=None) -> str:
     pts = "".join(f'<trkpt lat="{la}" lon="{lo}"><time>{t}</time></trkpt>' for la, lo, t in points)
-    return (f"<trk>{f'<name>{name}</name>' if name else ''}{f'<type>{type_}</type>' if type_ else ''}"
-            f"<trkseg>{pts}</trkseg></trk>")
+    return (
+        f"<trk>{f'<name>{name}</name>' if name else ''}{f'<type>{type_}</type>' if type_ else ''}"
+        f"<trkseg>{pts}</trkseg></trk>"
+    )
 
 
 def path_m(points) -> float:
-    return sum(haversine_m(a[0], a[1], b[0], b[1]) for a, b in zip(points, points[1:], strict=False))
+    return sum(
+        haversine_m(a[0], a[1], b[0], b[1]) for a, b in zip(points, points[1:], strict=False)
+    )
 
 
 def test_three_tracks_on_three_days_are_three_activities():
-    days = [line_points(21, start=f"2026-03-{d}T07:30:00", lat0=46.0 + d / 100) for d in (14, 15, 16)]
+    days = [
+        line_points(21, start=f"2026-03-{d}T07:30:00", lat0=46.0 + d / 100) for d in (14, 15, 16)
+    ]
     acts = read(tracks(*(trk(p, name=f"Day {i}") for i, p in enumerate(days, 1))))
-    assert [a.start for a in acts] == [datetime(2026, 3, d, 7, 30, tzinfo=timezone.utc) for d in (14, 15, 16)]
+    assert [a.start for a in acts] == [
+        datetime(2026, 3, d, 7, 30, tzinfo=timezone.utc) for d in (14, 15, 16)
+    ]
     assert [a.session_index for a in acts] == [0, 1, 2]
     assert [a.name for a in acts] == ["Day 1", "Day 2", "Day 3"]
     for a, p in zip(acts, days, strict=True):
@@ -43,7 +54,10 @@ def test_three_tracks_on_three_days_are_three_activities():
 
 
 def test_tracks_stored_out_of_order_are_ordered_by_start():
-    late, early = line_points(5, start="2026-03-20T07:00:00"), line_points(5, start="2026-03-10T07:00:00")
+    late, early = (
+        line_points(5, start="2026-03-20T07:00:00"),
+        line_points(5, start="2026-03-10T07:00:00"),
+    )
     acts = read(tracks(trk(late, name="late"), trk(early, name="early")))
     assert [a.name for a in acts] == ["early", "late"]
     assert acts[0].start == datetime(2026, 3, 10, 7, tzinfo=timezone.utc)
@@ -57,7 +71,9 @@ def test_a_logger_dump_in_one_segment_splits_at_long_gaps():
     c = line_points(10, start="2015-01-02T09:00:00", lat0=48.0)
     acts = read(tracks(trk(a + b + c)))
     assert [x.start.year for x in acts] == [2012, 2013, 2015]
-    assert [x.distance_m for x in acts] == pytest.approx([path_m(a), path_m(b), path_m(c)], rel=1e-12)
+    assert [x.distance_m for x in acts] == pytest.approx(
+        [path_m(a), path_m(b), path_m(c)], rel=1e-12
+    )
     assert [x.extra["points"] for x in acts] == [10, 10, 10]
 
 
@@ -90,13 +106,16 @@ def test_just_over_the_gap_is_another_outing_and_just_under_is_not():
 
 # --- sport inference --------------------------------------------------------------------------
 
+
 def test_untyped_ride_is_inferred_cycling():
     ride = line_points(120, dlat=0.0004, step_s=5)  # 44.5 m every 5 s: 8.9 m/s, 32 km/h
     (a,) = read(gpx_doc(ride, type_=None))
     assert (a.sport, a.sport_inferred) == ("cycling", True)
     assert a.extra["median_moving_speed_ms"] == pytest.approx(8.896, abs=0.001)
-    assert a.warnings == ["sport inferred as cycling from a median moving speed of 32.0 km/h "
-                          "(the file names no sport)"]
+    assert a.warnings == [
+        "sport inferred as cycling from a median moving speed of 32.0 km/h "
+        "(the file names no sport)"
+    ]
 
 
 def test_untyped_run_stays_a_run_but_is_marked_inferred():
@@ -120,10 +139,17 @@ def test_median_is_weighted_by_time_and_stops_do_not_count():
     assert infer.median_speed([9.0] * 10 + [3.0] * 100, [1.0] * 10 + [1.0] * 100) == 3.0
     assert infer.median_speed([9.0, 3.0], [100.0, 10.0]) == 9.0
     assert infer.median_speed([], []) is None
-    assert [infer.sport_for(v) for v in (None, 6.9, 7.0, 7.01, 20.0, 20.5)] == \
-        ["run", "run", "run", "cycling", "cycling", "other"]
+    assert [infer.sport_for(v) for v in (None, 6.9, 7.0, 7.01, 20.0, 20.5)] == [
+        "run",
+        "run",
+        "run",
+        "cycling",
+        "cycling",
+        "other",
+    ]
     stop_and_go = line_points(60, dlat=0.0004, step_s=5) + line_points(
-        200, lat0=46.03, dlat=0.0, start="2026-03-14T07:35:00")  # a long stop: not moving
+        200, lat0=46.03, dlat=0.0, start="2026-03-14T07:35:00"
+    )  # a long stop: not moving
     (a,) = read(gpx_doc(stop_and_go))
     assert a.sport == "cycling"
 
@@ -132,10 +158,14 @@ def test_tcx_without_sport_is_inferred_from_its_trackpoints():
     t0 = datetime(2026, 3, 14, 7, 30, tzinfo=timezone.utc).timestamp()
     tps = "".join(
         f"<Trackpoint><Time>{datetime.fromtimestamp(t0 + i * 2, timezone.utc):%Y-%m-%dT%H:%M:%SZ}</Time>"
-        f"<DistanceMeters>{i * 19.0}</DistanceMeters></Trackpoint>" for i in range(100))  # 9.5 m/s
-    act = ("<Activity{}><Id>2026-03-14T07:30:00Z</Id><Lap StartTime=\"2026-03-14T07:30:00Z\">"
-           "<TotalTimeSeconds>198</TotalTimeSeconds><DistanceMeters>1881</DistanceMeters>"
-           f"<Track>{tps}</Track></Lap></Activity>")
+        f"<DistanceMeters>{i * 19.0}</DistanceMeters></Trackpoint>"
+        for i in range(100)
+    )  # 9.5 m/s
+    act = (
+        '<Activity{}><Id>2026-03-14T07:30:00Z</Id><Lap StartTime="2026-03-14T07:30:00Z">'
+        "<TotalTimeSeconds>198</TotalTimeSeconds><DistanceMeters>1881</DistanceMeters>"
+        f"<Track>{tps}</Track></Lap></Activity>"
+    )
     untyped, typed = act.format(""), act.format(' Sport="Running"')
     (a,) = importers.read_bytes(tcx_doc(f"<Activities>{untyped}</Activities>"))
     assert (a.sport, a.sport_inferred, a.distance_m) == ("cycling", True, 1881.0)
@@ -146,9 +176,15 @@ def test_tcx_without_sport_is_inferred_from_its_trackpoints():
 
 # --- timestamps out of the calendar -----------------------------------------------------------
 
-OUT_OF_RANGE = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00", "0000-01-01T00:00:00Z",
-                "9999-12-31T23:59:59-00:01", "2026-02-30T00:00:00Z", "2026-03-14T24:00:00Z",
-                "2026-03-14T07:30:00+24:00"]
+OUT_OF_RANGE = [
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-05:00",
+    "0000-01-01T00:00:00Z",
+    "9999-12-31T23:59:59-00:01",
+    "2026-02-30T00:00:00Z",
+    "2026-03-14T24:00:00Z",
+    "2026-03-14T07:30:00+24:00",
+]
 
 
 @pytest.mark.parametrize("stamp", OUT_OF_RANGE)
@@ -170,9 +206,11 @@ def test_out_of_range_times_are_parse_errors_in_tcx(stamp, where):
     start = stamp if where == "StartTime" else "2026-03-14T07:30:00Z"
     tp = stamp if where == "Time" else "2026-03-14T07:40:00Z"
     idtag = "" if where == "StartTime" else f"<Id>{ident}</Id>"
-    doc = tcx_doc(f'<Activities><Activity Sport="Running">{idtag}<Lap StartTime="{start}">'
-                  "<TotalTimeSeconds>600</TotalTimeSeconds><DistanceMeters>2000</DistanceMeters>"
-                  f"<Track><Trackpoint><Time>{tp}</Time></Trackpoint></Track></Lap></Activity></Activities>")
+    doc = tcx_doc(
+        f'<Activities><Activity Sport="Running">{idtag}<Lap StartTime="{start}">'
+        "<TotalTimeSeconds>600</TotalTimeSeconds><DistanceMeters>2000</DistanceMeters>"
+        f"<Track><Trackpoint><Time>{tp}</Time></Trackpoint></Track></Lap></Activity></Activities>"
+    )
     with pytest.raises(ParseError) as err:
         importers.read_bytes(doc)
     assert "is not a date-time" in str(err.value) and stamp in str(err.value)
@@ -188,7 +226,13 @@ def test_time_shapes_read_alike_on_every_python():
     assert micros("2026-03-14T08:30:00+01:00") == base == micros("2026-03-14T08:30:00+0100")
     assert micros(" 2026-03-14T07:30:00 \n") == base == micros("2026-03-14 07:30:00z")
     assert micros("2026-03-14T07:30Z") == base
-    for bad in ("2026-W11-6T07:30:00", "20260314T073000Z", "2026-03-14", "yesterday",
-                "2026-03-14T07:30:00+01:00:00", "２０２６-03-14T07:30:00Z"):
+    for bad in (
+        "2026-W11-6T07:30:00",
+        "20260314T073000Z",
+        "2026-03-14",
+        "yesterday",
+        "2026-03-14T07:30:00+01:00:00",
+        "２０２６-03-14T07:30:00Z",
+    ):
         with pytest.raises(ValueError):
             micros(bad)

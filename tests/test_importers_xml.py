@@ -1,4 +1,5 @@
 """GPX and TCX readers on small hand-made documents: exact values and hostile input."""
+
 from __future__ import annotations
 
 import time
@@ -35,10 +36,22 @@ def test_gpx_run_exact_values():
     assert a.name == "Morning Run" and a.device == "Garmin Connect"
 
 
-@pytest.mark.parametrize("typ, sport", [("running", "run"), ("Run", "run"), ("9", "run"),
-                                        ("trail running", "trail_run"), ("trail_running", "trail_run"),
-                                        ("hiking", "hike"), ("biking", "cycling"), ("cycling", "cycling"),
-                                        ("1", "cycling"), ("Walking", "walk"), ("kayaking", "other")])
+@pytest.mark.parametrize(
+    "typ, sport",
+    [
+        ("running", "run"),
+        ("Run", "run"),
+        ("9", "run"),
+        ("trail running", "trail_run"),
+        ("trail_running", "trail_run"),
+        ("hiking", "hike"),
+        ("biking", "cycling"),
+        ("cycling", "cycling"),
+        ("1", "cycling"),
+        ("Walking", "walk"),
+        ("kayaking", "other"),
+    ],
+)
 def test_gpx_type_mapping(typ, sport):
     (a,) = read_gpx(gpx_doc(line_points(5), type_=typ))
     assert a.sport == sport and a.extra["gpx_type"] == typ
@@ -108,12 +121,15 @@ def test_gpx_route_waypoints_and_single_point_are_not_activities():
         read_gpx(gpx_doc(line_points(1)))
 
 
-@pytest.mark.parametrize("lat, lon, message", [
-    ("999", "14.5", "track point 2 has latitude 999 out of range"),
-    ("nan", "14.5", "track point 2 has latitude nan out of range"),
-    ("46.0", "-200", "track point 2 has longitude -200 out of range"),
-    ("46.0", "abc", "track point 2 has an unreadable longitude 'abc'"),
-])
+@pytest.mark.parametrize(
+    "lat, lon, message",
+    [
+        ("999", "14.5", "track point 2 has latitude 999 out of range"),
+        ("nan", "14.5", "track point 2 has latitude nan out of range"),
+        ("46.0", "-200", "track point 2 has longitude -200 out of range"),
+        ("46.0", "abc", "track point 2 has an unreadable longitude 'abc'"),
+    ],
+)
 def test_gpx_bad_coordinates(lat, lon, message):
     pts = line_points(3)
     pts[1] = (lat, lon, pts[1][2])
@@ -136,8 +152,6 @@ def test_gpx_implausible_dates_and_speeds():
         read_gpx(bad_time)
 
 
-
-
 @pytest.mark.parametrize("doc", [BILLION_LAUGHS, EXTERNAL, PLAIN_DOCTYPE])
 def test_any_doctype_is_refused(doc):
     with pytest.raises(ParseError, match="refused: XML with a DOCTYPE"):
@@ -148,7 +162,11 @@ def test_any_doctype_is_refused(doc):
 
 def test_doctype_utf16_is_refused_too():
     with pytest.raises(ParseError, match="DOCTYPE"):
-        importers.read_bytes(BILLION_LAUGHS.replace('version="1.0"?', 'version="1.0" encoding="UTF-16"?').encode("utf-16"))
+        importers.read_bytes(
+            BILLION_LAUGHS.replace('version="1.0"?', 'version="1.0" encoding="UTF-16"?').encode(
+                "utf-16"
+            )
+        )
 
 
 def test_unknown_xml_and_malformed_xml():
@@ -162,7 +180,9 @@ def test_gpx_reader_is_not_quadratic():
     r"""gpxpy's namespace regex (r'\sxmlns:?[^=]*="[^"]+"') backtracks over every ' xmlns' with no
     '=' after it; a 240 KB valid GPX built that way takes gpxpy seconds. We stay linear."""
     filler = " xmlns" * 40_000
-    doc = gpx_doc(line_points(3)).replace("</gpx>", f"<extensions><note xmlns=\"urn:x\">{filler}</note></extensions></gpx>")
+    doc = gpx_doc(line_points(3)).replace(
+        "</gpx>", f'<extensions><note xmlns="urn:x">{filler}</note></extensions></gpx>'
+    )
     assert len(doc) > 240_000
     t = time.perf_counter()
     (a,) = read_gpx(doc)
@@ -170,18 +190,26 @@ def test_gpx_reader_is_not_quadratic():
     assert a.distance_m == pytest.approx(2 * STEP)
 
 
-
-
 def test_tcx_run_exact_values():
     (a,) = importers.read_bytes(tcx_doc(f"<Activities>{tcx_activity()}</Activities>"))
-    assert (a.source, a.sport, a.distance_m, a.moving_s, a.elapsed_s) == ("tcx", "run", 10000.5, 2990.25, 2990.25)
+    assert (a.source, a.sport, a.distance_m, a.moving_s, a.elapsed_s) == (
+        "tcx",
+        "run",
+        10000.5,
+        2990.25,
+        2990.25,
+    )
     assert a.start == datetime(2026, 3, 14, 7, 30, tzinfo=timezone.utc)
     assert a.device == "Forerunner 965" and a.has_gps
 
 
-@pytest.mark.parametrize("sport, expected", [("Running", "run"), ("Biking", "cycling"), ("Other", "other")])
+@pytest.mark.parametrize(
+    "sport, expected", [("Running", "run"), ("Biking", "cycling"), ("Other", "other")]
+)
 def test_tcx_sports(sport, expected):
-    (a,) = importers.read_bytes(tcx_doc(f"<Activities>{tcx_activity(sport=sport, positions=False)}</Activities>"))
+    (a,) = importers.read_bytes(
+        tcx_doc(f"<Activities>{tcx_activity(sport=sport, positions=False)}</Activities>")
+    )
     assert a.sport == expected and not a.has_gps
 
 
@@ -192,17 +220,26 @@ def test_tcx_course_is_not_an_activity():
 
 
 def test_tcx_multisport_one_activity_each():
-    body = ("<Activities><MultiSportSession><Id>2026-03-14T07:30:00Z</Id>"
-            f"<FirstSport>{tcx_activity(sport='Biking', laps=((20000.0, 2400.0),))}</FirstSport>"
-            "<NextSport><Transition><TotalTimeSeconds>60</TotalTimeSeconds><DistanceMeters>50</DistanceMeters></Transition>"
-            f"{tcx_activity(sport='Running', id_='2026-03-14T08:15:00Z', laps=((5000.0, 1500.0),))}</NextSport>"
-            "</MultiSportSession></Activities>")
+    body = (
+        "<Activities><MultiSportSession><Id>2026-03-14T07:30:00Z</Id>"
+        f"<FirstSport>{tcx_activity(sport='Biking', laps=((20000.0, 2400.0),))}</FirstSport>"
+        "<NextSport><Transition><TotalTimeSeconds>60</TotalTimeSeconds><DistanceMeters>50</DistanceMeters></Transition>"
+        f"{tcx_activity(sport='Running', id_='2026-03-14T08:15:00Z', laps=((5000.0, 1500.0),))}</NextSport>"
+        "</MultiSportSession></Activities>"
+    )
     acts = importers.read_bytes(tcx_doc(body))
-    assert [(a.sport, a.distance_m, a.session_index) for a in acts] == [("cycling", 20000.0, 0), ("run", 5000.0, 1)]
+    assert [(a.sport, a.distance_m, a.session_index) for a in acts] == [
+        ("cycling", 20000.0, 0),
+        ("run", 5000.0, 1),
+    ]
 
 
 def test_tcx_bad_number_and_missing_id():
     with pytest.raises(ParseError, match="TCX distance is not a number"):
-        importers.read_bytes(tcx_doc(f"<Activities>{tcx_activity(laps=(('abc', 10),))}</Activities>"))
+        importers.read_bytes(
+            tcx_doc(f"<Activities>{tcx_activity(laps=(('abc', 10),))}</Activities>")
+        )
     with pytest.raises(ParseError, match="not a finite number"):
-        importers.read_bytes(tcx_doc(f"<Activities>{tcx_activity(laps=(('nan', 10),))}</Activities>"))
+        importers.read_bytes(
+            tcx_doc(f"<Activities>{tcx_activity(laps=(('nan', 10),))}</Activities>")
+        )

@@ -2,6 +2,7 @@
 gzip), a huge attribute or comment before the root. Memory is measured in a child process with
 the kernel's peak resident size (libxml2 allocates outside Python's tracemalloc); work is counted,
 not timed."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 def child(code: str) -> dict:
     """Run ``code`` in a fresh interpreter; it prints one JSON object (with "grew_mb", the growth
     of peak resident memory across the read)."""
-    prog = textwrap.dedent('''
+    prog = textwrap.dedent("""
         import json, resource, sys, zlib
         sys.path.insert(0, %r)
         import importers
@@ -36,14 +37,14 @@ def child(code: str) -> dict:
                 out = {"error": str(exc)}
             out["grew_mb"] = peak_mb() - before
             return out
-    ''') % str(REPO) + textwrap.dedent(code)
+    """) % str(REPO) + textwrap.dedent(code)
     res = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
 def test_gzip_of_15_million_empty_elements_is_refused_with_flat_memory():
-    out = child('''
+    out = child("""
         c = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
         parts = [c.compress(b'<?xml version="1.0"?><gpx version="1.1" creator="x">')]
         block = b"<a/>" * 250_000
@@ -54,14 +55,14 @@ def test_gzip_of_15_million_empty_elements_is_refused_with_flat_memory():
         out = read(gz)
         out["gz_kb"] = len(gz) // 1024
         print(json.dumps(out))
-    ''')
+    """)
     assert out["gz_kb"] < 200
     assert out["error"] == f"refused: GPX with more than {_xml.MAX_ELEMENTS:,} XML elements"
     assert out["grew_mb"] < 120  # the 57 MiB payload once more at most, not ~2 GB of elements
 
 
 def test_millions_of_elements_inside_one_track_point_keep_memory_flat():
-    out = child('''
+    out = child("""
         head = (b'<gpx version="1.1" creator="x"><trk><trkseg><trkpt lat="46" lon="14">'
                 b'<time>2026-03-14T07:30:00Z</time>')
         junk = b"<e/>" * 3_000_000
@@ -73,7 +74,7 @@ def test_millions_of_elements_inside_one_track_point_keep_memory_flat():
             a = importers.read_bytes(data)[0]
             out.update(distance=a.distance_m, elapsed=a.elapsed_s)
         print(json.dumps(out))
-    ''')
+    """)
     # 3 million elements (fewer than the cap): read, the first point's time kept while its
     # finished children were removed, in bounded memory
     assert out["ok"] == 1 and out["elapsed"] == 30.0
@@ -84,7 +85,7 @@ def test_millions_of_elements_inside_one_track_point_keep_memory_flat():
 def test_tcx_gzip_of_15_million_empty_elements_is_refused_with_flat_memory():
     """The TCX reader removes what it has read itself (importers/_xml.py iter_tree): the same
     cap and the same flat memory as the GPX reader's."""
-    out = child('''
+    out = child("""
         c = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
         parts = [c.compress(b'<?xml version="1.0"?><TrainingCenterDatabase><Activities>')]
         block = b"<a/>" * 250_000
@@ -94,14 +95,14 @@ def test_tcx_gzip_of_15_million_empty_elements_is_refused_with_flat_memory():
         out = read(gz)
         out["gz_kb"] = len(gz) // 1024
         print(json.dumps(out))
-    ''')
+    """)
     assert out["gz_kb"] < 200
     assert out["error"] == f"refused: TCX with more than {_xml.MAX_ELEMENTS:,} XML elements"
     assert out["grew_mb"] < 120
 
 
 def test_tcx_millions_of_elements_inside_one_trackpoint_keep_memory_flat():
-    out = child('''
+    out = child("""
         head = (b'<TrainingCenterDatabase><Activities><Activity Sport="Running">'
                 b'<Id>2026-03-14T07:30:00Z</Id><Lap><Track><Trackpoint>'
                 b'<Time>2026-03-14T07:30:00Z</Time><DistanceMeters>0</DistanceMeters>')
@@ -115,7 +116,7 @@ def test_tcx_millions_of_elements_inside_one_trackpoint_keep_memory_flat():
             a = importers.read_bytes(data)[0]
             out.update(distance=a.distance_m, elapsed=a.elapsed_s, gps=a.has_gps)
         print(json.dumps(out))
-    ''')
+    """)
     assert out["ok"] == 1 and out["elapsed"] == 30.0 and out["distance"] == 111.0 and out["gps"]
     assert out["grew_mb"] < 80
 
@@ -173,8 +174,16 @@ def test_the_one_size_cap_and_shared_limits_are_exported():
     assert importers.MAX_BYTES == 64 * 2**20
     assert importers.MAX_DISTANCE_M == 1_000_000.0
     assert importers.EARLIEST_START.isoformat() == "1990-01-01T00:00:00+00:00"
-    assert importers.SHOE_SPORTS == ("run", "trail_run", "treadmill_run", "track_run", "walk", "hike")
+    assert importers.SHOE_SPORTS == (
+        "run",
+        "trail_run",
+        "treadmill_run",
+        "track_run",
+        "walk",
+        "hike",
+    )
     assert set(importers.SHOE_SPORTS) <= set(importers.SPORTS)
     from importers import validate
+
     assert validate.EARLIEST_START is importers.EARLIEST_START
     assert validate.MAX_DISTANCE_M is importers.MAX_DISTANCE_M

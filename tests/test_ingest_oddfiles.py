@@ -2,6 +2,7 @@
 names that are not UTF-8. Each becomes one line in the import log; every other file imports.
 Also transient failures (an I/O error, a locked database): retried, one log row per path.
 """
+
 from __future__ import annotations
 
 import os
@@ -63,7 +64,12 @@ def odd_folder(root):
 
 def check_outcome(st, d, bad):
     acts = st.json("activities")
-    assert sorted(a["start"][:10] for a in acts) == ["2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06"]
+    assert sorted(a["start"][:10] for a in acts) == [
+        "2026-10-03",
+        "2026-10-04",
+        "2026-10-05",
+        "2026-10-06",
+    ]
     assert {a["shoe"] for a in acts} == {"Pegasus"}
     failed = st.json("imports", "--failed")
     assert sorted((r["path"].rsplit("/", 1)[1], r["reason"]) for r in failed) == sorted(bad.items())
@@ -76,9 +82,15 @@ def check_outcome(st, d, bad):
 def test_import_of_a_folder_of_odd_files_imports_every_good_one(st, tmp_path, pegasus):
     d, bad = odd_folder(tmp_path)
     r = st("import", d, code=1)
-    assert r.stdout.splitlines()[0] == "Imported 4 files (4 activities); 0 duplicate, 0 not an activity, 6 failed."
+    assert (
+        r.stdout.splitlines()[0]
+        == "Imported 4 files (4 activities); 0 duplicate, 0 not an activity, 6 failed."
+    )
     assert f"  failed: {d}/fifo.fit: skipped: not a regular file (a FIFO)" in r.stderr.splitlines()
-    assert f"  failed: {d}/bad\\xff.fit: unknown format: not FIT, GPX, TCX or gzip" in r.stderr.splitlines()
+    assert (
+        f"  failed: {d}/bad\\xff.fit: unknown format: not FIT, GPX, TCX or gzip"
+        in r.stderr.splitlines()
+    )
     check_outcome(st, d, bad)
     imported = [r["path"] for r in st.json("imports") if r["status"] == "imported"]
     assert f"{d}/{BAD_SHOWN}" in imported
@@ -91,15 +103,22 @@ def test_import_of_a_folder_of_odd_files_imports_every_good_one(st, tmp_path, pe
 def test_import_as_a_real_process_ends_instead_of_hanging(st, tmp_path, pegasus):
     d, bad = odd_folder(tmp_path)
     env = dict(os.environ)
-    proc = subprocess.run([sys.executable, "-m", "shoetrack", "import", str(d), "--no-progress"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "shoetrack", "import", str(d), "--no-progress"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stdout.startswith("Imported 4 files (4 activities)")
     check_outcome(st, d, bad)
 
 
-def test_watch_scan_imports_every_file_after_a_bad_one_and_logs_each_once(st, store, config, tmp_path, pegasus):
+def test_watch_scan_imports_every_file_after_a_bad_one_and_logs_each_once(
+    st, store, config, tmp_path, pegasus
+):
     d, bad = odd_folder(tmp_path)
     watch.add(store, d)
     r = watch.scan(store, config, settle_s=0)
@@ -139,12 +158,20 @@ def test_unreadable_file_is_retried_with_one_log_row(store, config, tmp_path, pe
     watch.add(store, d)
     first = watch.scan(store, config, settle_s=0)
     assert [(f.path.rsplit("/", 1)[1], f.status, f.retry) for f in first.files] == [
-        ("ok.gpx", "imported", False), ("run.fit", "failed", True)]
+        ("ok.gpx", "imported", False),
+        ("run.fit", "failed", True),
+    ]
     second = watch.scan(store, config, settle_s=0)
     assert [(f.path.rsplit("/", 1)[1], f.status) for f in second.files] == [("run.fit", "failed")]
     rows = store.q("SELECT path, status, reason, retry FROM files WHERE path LIKE '%run.fit'")
-    assert rows == [{"path": str(d / "run.fit"), "status": "failed", "retry": 1,
-                     "reason": "cannot read: Input/output error (tried again at the next import or scan)"}]
+    assert rows == [
+        {
+            "path": str(d / "run.fit"),
+            "status": "failed",
+            "retry": 1,
+            "reason": "cannot read: Input/output error (tried again at the next import or scan)",
+        }
+    ]
 
 
 def test_locked_database_is_retried_by_the_next_scan(store, config, tmp_path, pegasus):
@@ -152,8 +179,10 @@ def test_locked_database_is_retried_by_the_next_scan(store, config, tmp_path, pe
     d.mkdir()
     (d / "a.gpx").write_text(run_on(3))
     (d / "b.gpx").write_text(run_on(4))
-    (d / "c-route.gpx").write_text('<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
-                                   '<rte><rtept lat="1" lon="1"/><rtept lat="1.1" lon="1"/></rte></gpx>')
+    (d / "c-route.gpx").write_text(
+        '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
+        '<rte><rtept lat="1" lon="1"/><rtept lat="1.1" lon="1"/></rte></gpx>'
+    )
     watch.add(store, d)
     store.conn.execute("PRAGMA busy_timeout = 0")  # fail at once instead of after 10 s
     other = sqlite3.connect(store.path)
@@ -169,7 +198,8 @@ def test_locked_database_is_retried_by_the_next_scan(store, config, tmp_path, pe
     r = watch.scan(store, config, settle_s=0)
     assert (r.count("imported"), r.count("not-activity")) == (2, 1)
     assert store.q("SELECT status, retry FROM files ORDER BY path") == [
-        {"status": "imported", "retry": 0}] * 2 + [{"status": "not-activity", "retry": 0}]
+        {"status": "imported", "retry": 0}
+    ] * 2 + [{"status": "not-activity", "retry": 0}]
 
 
 def test_one_size_cap():

@@ -1,5 +1,6 @@
 """Imports parsed by worker processes (spawn): the same store as parsing in one process, a worker
 that dies costs only its file, and Ctrl-C or kill -9 leaves no process behind."""
+
 from __future__ import annotations
 
 import gzip
@@ -32,10 +33,14 @@ def archive(folder):
         (folder / f"run{i:02d}.gpx").write_text(gpx(track(T1 - timedelta(days=i), n=120)))
     (folder / "copy.gpx").write_text(gpx(track(T1, n=120)))  # same bytes as run00.gpx
     (folder / "run00-again.tcx").write_text(tcx(T1, 2600, 1190))  # the same run, another format
-    (folder / "z.gpx.gz").write_bytes(gzip.compress(gpx(track(T1 - timedelta(days=60))).encode(), mtime=0))
+    (folder / "z.gpx.gz").write_bytes(
+        gzip.compress(gpx(track(T1 - timedelta(days=60))).encode(), mtime=0)
+    )
     (folder / "watch.fit").write_bytes(fit_run())
-    (folder / "route.gpx").write_text('<?xml version="1.0"?><gpx version="1.1" '
-                                      'xmlns="http://www.topografix.com/GPX/1/1"><wpt lat="1" lon="2"/></gpx>')
+    (folder / "route.gpx").write_text(
+        '<?xml version="1.0"?><gpx version="1.1" '
+        'xmlns="http://www.topografix.com/GPX/1/1"><wpt lat="1" lon="2"/></gpx>'
+    )
     (folder / "broken.fit").write_bytes(b"\x0e\x10" + b"\x00" * 40)
     (folder / "empty.tcx").write_bytes(b"")
     (folder / "untimed.gpx").write_text(gpx(track(T1 - timedelta(days=70)), times=False))
@@ -87,8 +92,12 @@ def test_pool_gives_the_same_store_and_log_as_one_process(tmp_path, submits):
     pool = run_import(tmp_path / "pool.db", folder, 2, when=date(2026, 9, 1))
     assert len(submits) == 58  # every file, read and hashed here, parsed by a worker
     assert [f.to_json() for f in pool.files] == [f.to_json() for f in one.files]
-    assert (pool.count("imported"), pool.count("duplicate"), pool.count("not-activity"),
-            pool.count("failed")) == (53, 2, 1, 2)
+    assert (
+        pool.count("imported"),
+        pool.count("duplicate"),
+        pool.count("not-activity"),
+        pool.count("failed"),
+    ) == (53, 2, 1, 2)
     assert dump(tmp_path / "pool.db") == dump(tmp_path / "one.db")
     # Again, all known: nothing to parse, so no pool; the same answers.
     again_one = run_import(tmp_path / "one.db", folder, 1)
@@ -124,12 +133,14 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):
         (folder / f"run{i:02d}.gpx").write_text(gpx(track(T1 - timedelta(days=i))))
     (folder / "bad.gpx").write_text(gpx(track(T1 - timedelta(days=n + 5))))
     report = run_import(tmp_path / "d.db", folder, 2)
-    assert [(os.path.basename(f.path), f.status) for f in report.files if f.status != "imported"] == [
-        ("bad.gpx", "failed")]
+    assert [
+        (os.path.basename(f.path), f.status) for f in report.files if f.status != "imported"
+    ] == [("bad.gpx", "failed")]
     assert report.count("imported") == n
     conn = sqlite3.connect(tmp_path / "d.db")
     assert conn.execute("SELECT reason, retry FROM files WHERE status = 'failed'").fetchall() == [
-        (f"{parallel.DIED} {pipeline.RETRY_NOTE}", 1)]
+        (f"{parallel.DIED} {pipeline.RETRY_NOTE}", 1)
+    ]
     assert conn.execute("SELECT count(*) FROM activities").fetchone()[0] == n
     assert multiprocessing.active_children() == []
 
@@ -171,8 +182,13 @@ def _start_big_import(tmp_path, n=60):
         (folder / f"run{i:03d}.gpx").write_text(gpx(track(T1 - timedelta(days=i), n=600)))
     db = tmp_path / "k.db"
     env = {**os.environ, "SHOETRACK_DB": str(db), "SHOETRACK_CONFIG": str(tmp_path / "none.toml")}
-    proc = subprocess.Popen([sys.executable, "-m", "shoetrack", "import", "--no-progress", str(folder)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shoetrack", "import", "--no-progress", str(folder)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         try:

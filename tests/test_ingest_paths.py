@@ -2,6 +2,7 @@
 paths are stored absolute, the runner's --shoe / --sport win, a wrong sport is fixed with one
 command, and the import log's listing is complete. All through the CLI on a real database.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,8 @@ def test_changed_file_replaces_its_activity_and_keeps_the_chosen_pair(st, tmp_pa
     assert r.stdout.splitlines() == [
         "Imported 1 file (1 activity); 0 duplicate, 0 not an activity, 0 failed.",
         f"  Racer: +{length(track(T1, n=90)) / 1609.344:,.1f} mi",
-        f"  changed since its import: {f}: its 1 earlier activity was replaced by the new content"]
+        f"  changed since its import: {f}: its 1 earlier activity was replaced by the new content",
+    ]
     [a] = st.json("activities")
     assert a["distance_m"] == pytest.approx(length(track(T1, n=90)))
     assert (a["shoe"], a["assigned_by"]) == ("Racer", "manual")
@@ -58,7 +60,10 @@ def test_changed_file_with_another_start_is_attributed_afresh(st, tmp_path, pair
     rewrite(f, gpx(track(T2)))  # another outing entirely: the old choice does not apply
     st("import", f)
     [a] = st.json("activities")
-    assert a["start"] == "2026-10-05T07:00:00Z" and (a["shoe"], a["assigned_by"]) == ("Pegasus", "default")
+    assert a["start"] == "2026-10-05T07:00:00Z" and (a["shoe"], a["assigned_by"]) == (
+        "Pegasus",
+        "default",
+    )
 
 
 def test_changed_file_through_watch_scan(st, tmp_path, pairs):
@@ -99,11 +104,17 @@ def test_legacy_ghosts_are_folded_into_one(st, tmp_path, pairs):
 
     conn = sqlite3.connect(st.db)
     with conn:
-        conn.execute("INSERT INTO files (path, size, mtime, sha256, format, status, imported_at)"
-                     " VALUES (?, 1, 1, 'old', 'gpx', 'imported', '2026-10-01T00:00:00Z')", (str(f),))
+        conn.execute(
+            "INSERT INTO files (path, size, mtime, sha256, format, status, imported_at)"
+            " VALUES (?, 1, 1, 'old', 'gpx', 'imported', '2026-10-01T00:00:00Z')",
+            (str(f),),
+        )
         fid = conn.execute("SELECT max(id) FROM files").fetchone()[0]
-        conn.execute("INSERT INTO activities (start, sport, distance_m, source, file_id, created_at)"
-                     " VALUES ('2026-10-03T07:00:10Z', 'run', 100, 'gpx', ?, 'x')", (fid,))
+        conn.execute(
+            "INSERT INTO activities (start, sport, distance_m, source, file_id, created_at)"
+            " VALUES ('2026-10-03T07:00:10Z', 'run', 100, 'gpx', ?, 'x')",
+            (fid,),
+        )
     conn.close()
     assert len(st.json("activities")) == 2
     rewrite(f, gpx(track(T1, n=90)))
@@ -115,7 +126,9 @@ def test_legacy_ghosts_are_folded_into_one(st, tmp_path, pairs):
 # --- absolute paths -------------------------------------------------------------------------
 
 
-def test_paths_are_absolute_so_path_rules_match_wherever_you_stand(st, tmp_path, pairs, monkeypatch):
+def test_paths_are_absolute_so_path_rules_match_wherever_you_stand(
+    st, tmp_path, pairs, monkeypatch
+):
     st("rule", "add", "--shoe", "racer", "--path", "*/Trail/*")
     trail = tmp_path / "runs" / "Trail"
     trail.mkdir(parents=True)
@@ -126,8 +139,10 @@ def test_paths_are_absolute_so_path_rules_match_wherever_you_stand(st, tmp_path,
     monkeypatch.chdir(tmp_path / "runs")
     st("import", "Trail/../Trail/b.gpx")
     acts = st.json("activities")
-    assert [(a["file"], a["shoe"]) for a in acts] == [(str(trail / "b.gpx"), "Racer"),
-                                                        (str(trail / "a.gpx"), "Racer")]
+    assert [(a["file"], a["shoe"]) for a in acts] == [
+        (str(trail / "b.gpx"), "Racer"),
+        (str(trail / "a.gpx"), "Racer"),
+    ]
 
 
 def test_symlinked_folder_keeps_the_path_the_runner_sees(st, tmp_path, pairs):
@@ -166,7 +181,8 @@ def test_import_shoe_of_a_file_imported_before_assigns_it(st, tmp_path, pairs):
     r = st("import", f, "--shoe", "racer")
     assert r.stdout.splitlines() == [
         "Imported 0 files (0 activities); 1 duplicate, 0 not an activity, 0 failed.",
-        f"  {f}: already imported as activity 1; now counts on Racer"]
+        f"  {f}: already imported as activity 1; now counts on Racer",
+    ]
     [a] = st.json("activities")
     assert (a["shoe"], a["assigned_by"]) == ("Racer", "manual")
     again = st("import", f, "--shoe", "racer").stdout.splitlines()[1]
@@ -181,7 +197,8 @@ def test_import_shoe_of_the_same_run_in_another_format(st, tmp_path, pairs):
     r = st("import", tmp_path / "a.tcx", "--shoe", "racer")
     assert r.stdout.splitlines()[1:] == [
         f"  duplicate: {tmp_path / 'a.tcx'}: same activity as #1 from {tmp_path / 'a.gpx'}",
-        f"  {tmp_path / 'a.tcx'}: already imported as activity 1; now counts on Racer"]
+        f"  {tmp_path / 'a.tcx'}: already imported as activity 1; now counts on Racer",
+    ]
     assert st.json("activities")[0]["shoe"] == "Racer"
 
 
@@ -191,12 +208,17 @@ def _write(path, text):
 
 
 def test_import_sport_sets_the_sport_of_files_that_do_not_say(st, tmp_path, pairs):
-    (tmp_path / "odd.gpx").write_text(gpx(track(T1), sport="zorbing"))  # a type no one maps: "other"
+    (tmp_path / "odd.gpx").write_text(
+        gpx(track(T1), sport="zorbing")
+    )  # a type no one maps: "other"
     (tmp_path / "typed.gpx").write_text(gpx(track(T2), sport="running"))
     st("import", tmp_path, "--sport", "cycling")
     acts = {a["file"].rsplit("/", 1)[1]: a for a in st.json("activities")}
     assert (acts["odd.gpx"]["sport"], acts["odd.gpx"]["shoe"]) == ("cycling", None)
-    assert (acts["typed.gpx"]["sport"], acts["typed.gpx"]["shoe"]) == ("run", "Pegasus")  # the file said
+    assert (acts["typed.gpx"]["sport"], acts["typed.gpx"]["shoe"]) == (
+        "run",
+        "Pegasus",
+    )  # the file said
     assert acts["odd.gpx"]["sport_inferred"] is False
     r = st("import", tmp_path, "--sport", "sofa", code=2)
     assert "unknown sport 'sofa'" in r.stderr
@@ -209,17 +231,22 @@ def test_watch_add_sport(st, tmp_path, pairs):
     f.write_text(gpx(track(T1), sport="zorbing"))
     os.utime(f, (time.time() - 600, time.time() - 600))
     assert st("watch", "add", d, "--sport", "bike").stdout.splitlines()[0] == (
-        f"Watching {d} (#1; untyped files are cycling).")
+        f"Watching {d} (#1; untyped files are cycling)."
+    )
     assert st.json("watch", "list")[0]["sport"] == "cycling"
     st("watch", "scan")
     [a] = st.json("activities")
     assert a["sport"] == "cycling" and a["shoe"] is None
 
 
-@pytest.mark.skipif(not hasattr(importers.Activity, "sport_inferred"),
-                    reason="needs the readers' sport inference (importers.Activity.sport_inferred)")
+@pytest.mark.skipif(
+    not hasattr(importers.Activity, "sport_inferred"),
+    reason="needs the readers' sport inference (importers.Activity.sport_inferred)",
+)
 def test_inferred_sport_is_stored_shown_and_overridden(st, tmp_path, pairs):
-    fast = [(47.0 + i * 0.0008, 8.0, T1 + timedelta(seconds=10 * i)) for i in range(120)]  # ~32 km/h
+    fast = [
+        (47.0 + i * 0.0008, 8.0, T1 + timedelta(seconds=10 * i)) for i in range(120)
+    ]  # ~32 km/h
     ride = tmp_path / "ride.gpx"
     ride.write_text(gpx(fast).replace("<type>running</type>", ""))
     r = st("import", ride)
@@ -228,7 +255,9 @@ def test_inferred_sport_is_stored_shown_and_overridden(st, tmp_path, pairs):
     assert "sport inferred: cycling" in r.stdout
     assert "#1: sport inferred: cycling; if wrong: `shoetrack activity sport 1 SPORT`" in r.stdout
     st("activity", "delete", "1")
-    (tmp_path / "ride2.gpx").write_text(ride.read_text().replace("Morning Run", "Ride 2"))  # other bytes
+    (tmp_path / "ride2.gpx").write_text(
+        ride.read_text().replace("Morning Run", "Ride 2")
+    )  # other bytes
     st("import", tmp_path / "ride2.gpx", "--sport", "run")
     [b] = st.json("activities")
     assert (b["sport"], b["sport_inferred"], b["shoe"]) == ("run", False, "Pegasus")
@@ -241,8 +270,10 @@ def test_activity_sport_moves_a_run_that_was_a_ride_off_its_pair(st, tmp_path, p
     (tmp_path / "a.gpx").write_text(gpx(track(T1)))
     st("import", tmp_path / "a.gpx")
     r = st("activity", "sport", "1", "cycling")
-    assert r.stdout == ("Activity #1 (0.8 mi on 2026-10-03): run -> cycling; no longer counts on Pegasus: "
-                        "cycling is cross-training: it never counts on shoes.\n")
+    assert r.stdout == (
+        "Activity #1 (0.8 mi on 2026-10-03): run -> cycling; no longer counts on Pegasus: "
+        "cycling is cross-training: it never counts on shoes.\n"
+    )
     [a] = st.json("activities")
     assert (a["sport"], a["shoe"], a["sport_inferred"]) == ("cycling", None, False)
     r = st("activity", "sport", "1", "run")  # and back: the default pair takes it again
@@ -281,7 +312,8 @@ def test_dry_run_suggests_no_command(st, tmp_path):
     assert out.splitlines() == [
         "Would import 1 file (1 activity); 0 duplicate, 0 not an activity, 0 failed.",
         "  1 activity on no pair:",
-        "    #1 run: no pair in use on 2026-10-03 is default for run"]
+        "    #1 run: no pair in use on 2026-10-03 is default for run",
+    ]
     assert "`" not in out and db_dump(st.db) == before
 
 
@@ -290,7 +322,12 @@ def test_json_report_carries_the_new_fields(st, tmp_path, pairs):
     rep = json.loads(st("import", "--json", tmp_path / "a.gpx").stdout)
     [f] = rep["files"]
     assert (f["path"], f["replaced"], f["retry"], f["notes"], f["sport_inferred"]) == (
-        str(tmp_path / "a.gpx"), 0, False, [], [])
+        str(tmp_path / "a.gpx"),
+        0,
+        False,
+        [],
+        [],
+    )
 
 
 # --- migration ------------------------------------------------------------------------------
@@ -307,8 +344,10 @@ def test_migration_0002_from_a_database_at_0001(tmp_path):
     db = sqlite_utils.Database(sqlite3.connect(path))
     MIGRATIONS.apply(db, stop_before="0002_ingest")
     db.execute("INSERT INTO files (path, status, imported_at) VALUES ('run.gpx', 'failed', 'x')")
-    db.execute("INSERT INTO activities (start, sport, distance_m, source, created_at)"
-               " VALUES ('2026-10-03T07:00:00Z', 'run', 5000, 'gpx', 'x')")
+    db.execute(
+        "INSERT INTO activities (start, sport, distance_m, source, created_at)"
+        " VALUES ('2026-10-03T07:00:00Z', 'run', 5000, 'gpx', 'x')"
+    )
     db.execute("INSERT INTO watches (folder, created_at) VALUES ('/w', 'x')")
     db.conn.commit()
     db.close()

@@ -1,4 +1,5 @@
 """Long `--json` listings are written as they are read, with the same text as one dump of the list."""
+
 import io
 import json
 import math
@@ -27,8 +28,16 @@ def streamed(items, rows=False) -> str:
     return out.getvalue()
 
 
-ROW = {"id": 1, "name": "Lundi\nmatin \u2028 “quoted” \\ é }, {", "x": None, "d": 5000.5, "ok": True,
-       "no": False, "big": math.inf, "path": Path("/runs/a.fit")}
+ROW = {
+    "id": 1,
+    "name": "Lundi\nmatin \u2028 “quoted” \\ é }, {",
+    "x": None,
+    "d": 5000.5,
+    "ok": True,
+    "no": False,
+    "big": math.inf,
+    "path": Path("/runs/a.fit"),
+}
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 511, 512, 513, 1500])
@@ -38,15 +47,35 @@ def test_rows_same_text_as_one_dump(n):
     assert streamed(iter(items), rows=True) == dumped(items)
 
 
-@pytest.mark.parametrize("items", [
-    [],
-    [{}],
-    [{"id": 1}],
-    [{"id": 1, "name": "Lundi\nmatin \u2028 “quoted” \\ é", "x": None, "d": 5000.5, "ok": True,
-      "no": False, "big": math.inf, "path": Path("/runs/a.fit")}],
-    [{"nested": {"a": [1, {"b": []}]}, "empty": {}}, [1, [2, 3]], "text", 7, None,
-     {"a": 1, "pair": (1, 2)}],
-], ids=["empty", "empty-dict", "one-key", "flat-row", "nested"])
+@pytest.mark.parametrize(
+    "items",
+    [
+        [],
+        [{}],
+        [{"id": 1}],
+        [
+            {
+                "id": 1,
+                "name": "Lundi\nmatin \u2028 “quoted” \\ é",
+                "x": None,
+                "d": 5000.5,
+                "ok": True,
+                "no": False,
+                "big": math.inf,
+                "path": Path("/runs/a.fit"),
+            }
+        ],
+        [
+            {"nested": {"a": [1, {"b": []}]}, "empty": {}},
+            [1, [2, 3]],
+            "text",
+            7,
+            None,
+            {"a": 1, "pair": (1, 2)},
+        ],
+    ],
+    ids=["empty", "empty-dict", "one-key", "flat-row", "nested"],
+)
 def test_same_text_as_one_dump(items):
     assert streamed(iter(items)) == dumped(items)
 
@@ -54,6 +83,7 @@ def test_same_text_as_one_dump(items):
 def test_items_are_written_before_the_last_is_read():
     """A listing is printed as its rows come: when reading fails half-way, the first rows are
     already out (a list built first would have printed nothing)."""
+
     def rows():
         for i in range(1000):
             yield {"id": i}
@@ -84,8 +114,17 @@ def test_activities_json_is_the_old_dump(history):
     store = open_store(history.db)
     rows = activities.query(store)
     assert len(rows) >= 5
-    expected = dumped([{**r, "ignored": bool(r["ignored"]), "recovered": bool(r["recovered"]),
-                        "sport_inferred": bool(r["sport_inferred"])} for r in rows])
+    expected = dumped(
+        [
+            {
+                **r,
+                "ignored": bool(r["ignored"]),
+                "recovered": bool(r["recovered"]),
+                "sport_inferred": bool(r["sport_inferred"]),
+            }
+            for r in rows
+        ]
+    )
     assert history("activities", "--json", "--limit", "0").stdout == expected
     assert json.loads(expected)[-1]["note"] == "Lundi\nmatin “fast” é \\ end"
     assert history("activities", "--json", "--shoe", "Nope", code=2).stdout == ""
@@ -122,8 +161,15 @@ def test_the_import_log_is_read_in_index_order(store, failed, limit):
     log SQLite has statistics for."""
     store.conn.executemany(
         "INSERT INTO files (path, status, imported_at) VALUES (?, ?, ?)",
-        [(f"/r/{i}.fit", "failed" if i % 7 == 0 else "imported", f"2026-01-01T00:{i % 60:02d}:00Z")
-         for i in range(2000)])
+        [
+            (
+                f"/r/{i}.fit",
+                "failed" if i % 7 == 0 else "imported",
+                f"2026-01-01T00:{i % 60:02d}:00Z",
+            )
+            for i in range(2000)
+        ],
+    )
     store.conn.commit()
     store.conn.execute("ANALYZE")
     plan = _plan(store, log_sql(failed, limit))

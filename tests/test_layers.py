@@ -3,6 +3,7 @@
 Read from the source (every import statement, function-local ones too), so a lazy import cannot
 hide an edge: importers <- shoetrack core <- shoetrack.cli / shoetrack.daemon / shoetrack.web.
 """
+
 from __future__ import annotations
 
 import ast
@@ -63,8 +64,11 @@ def _within(name: str, prefixes: tuple[str, ...]) -> bool:
 
 
 def test_importers_import_nothing_from_shoetrack():
-    bad = {m: sorted(i for i in deps if _within(i, ("shoetrack",)))
-           for m, deps in _graph().items() if _within(m, ("importers",))}
+    bad = {
+        m: sorted(i for i in deps if _within(i, ("shoetrack",)))
+        for m, deps in _graph().items()
+        if _within(m, ("importers",))
+    }
     assert {m: v for m, v in bad.items() if v} == {}
 
 
@@ -88,7 +92,7 @@ def test_no_import_cycles():
 
     def visit(node: str) -> None:
         if node in stack:
-            cycles.append(stack[stack.index(node):] + [node])
+            cycles.append(stack[stack.index(node) :] + [node])
             return
         if node in seen:
             return
@@ -109,7 +113,10 @@ def test_no_test_module_imports_another():
     offenders = []
     for path in sorted((ROOT / "tests").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
             offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0].startswith("test_")]
     assert offenders == []

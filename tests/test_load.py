@@ -1,6 +1,7 @@
 """Training load: weekly sums and the +10% flag (week boundaries, time zones, DST, empty weeks),
 runs past the 30-day longest (including the first 30 days), the acute:chronic ratio, the `load`
 command, and the optional load alert through the outbox (a real SMTP server)."""
+
 from __future__ import annotations
 
 import time
@@ -22,18 +23,27 @@ MI = 1609.344
 @pytest.fixture
 def tz(monkeypatch):
     """Pin the machine's time zone: tz("Europe/Berlin")."""
+
     def set_zone(name: str):
         monkeypatch.setenv("TZ", name)
         time.tzset()
+
     yield set_zone
     monkeypatch.undo()
     time.tzset()
 
 
-def add(store, start: datetime, meters: float, sport: str = "run", *, moving_s=None,
-        elapsed_s=None) -> int:
-    act = Activity(start=start.astimezone(timezone.utc), sport=sport, distance_m=meters,
-                   source="manual", moving_s=moving_s, elapsed_s=elapsed_s)
+def add(
+    store, start: datetime, meters: float, sport: str = "run", *, moving_s=None, elapsed_s=None
+) -> int:
+    act = Activity(
+        start=start.astimezone(timezone.utc),
+        sport=sport,
+        distance_m=meters,
+        source="manual",
+        moving_s=moving_s,
+        elapsed_s=elapsed_s,
+    )
     with store.write():
         return activities.insert(store, act)
 
@@ -53,7 +63,10 @@ def test_week_boundary_follows_local_time_and_the_chosen_first_day(store, tz):
     add(store, utc(2026, 11, 16, 15, 0), 5 * KM)  # Monday 10:00 local
     items = sessions(store, utc(2026, 11, 30))
     monday = by_week(weekly(items, date(2026, 11, 20), week_start=0))
-    assert {k: w.distance_m for k, w in monday.items()} == {"2026-11-09": 10 * KM, "2026-11-16": 5 * KM}
+    assert {k: w.distance_m for k, w in monday.items()} == {
+        "2026-11-09": 10 * KM,
+        "2026-11-16": 5 * KM,
+    }
     sunday = by_week(weekly(items, date(2026, 11, 20), week_start=6))
     assert {k: w.distance_m for k, w in sunday.items()} == {"2026-11-15": 15 * KM}
     tz("UTC")  # the same runs seen from UTC: both on Monday 16 Nov
@@ -61,17 +74,22 @@ def test_week_boundary_follows_local_time_and_the_chosen_first_day(store, tz):
     assert {k: w.distance_m for k, w in monday_utc.items()} == {"2026-11-16": 15 * KM}
 
 
-@pytest.mark.parametrize("late, early, before, after", [
-    # Spring forward (Sunday 29 Mar 2026): 23:30 CEST is 21:30 UTC; Monday 00:30 CEST 22:30 UTC.
-    (utc(2026, 3, 29, 21, 30), utc(2026, 3, 29, 22, 30), "2026-03-23", "2026-03-30"),
-    # Fall back (Sunday 25 Oct 2026): 23:30 CET is 22:30 UTC; Monday 00:15 CET is 23:15 UTC.
-    (utc(2026, 10, 25, 22, 30), utc(2026, 10, 25, 23, 15), "2026-10-19", "2026-10-26"),
-])
+@pytest.mark.parametrize(
+    "late, early, before, after",
+    [
+        # Spring forward (Sunday 29 Mar 2026): 23:30 CEST is 21:30 UTC; Monday 00:30 CEST 22:30 UTC.
+        (utc(2026, 3, 29, 21, 30), utc(2026, 3, 29, 22, 30), "2026-03-23", "2026-03-30"),
+        # Fall back (Sunday 25 Oct 2026): 23:30 CET is 22:30 UTC; Monday 00:15 CET is 23:15 UTC.
+        (utc(2026, 10, 25, 22, 30), utc(2026, 10, 25, 23, 15), "2026-10-19", "2026-10-26"),
+    ],
+)
 def test_weeks_across_dst_changes(store, tz, late, early, before, after):
     tz("Europe/Berlin")
     add(store, late, 8 * KM)
     add(store, early, 6 * KM)
-    weeks = by_week(weekly(sessions(store, late + timedelta(days=3)), (late + timedelta(days=3)).date()))
+    weeks = by_week(
+        weekly(sessions(store, late + timedelta(days=3)), (late + timedelta(days=3)).date())
+    )
     assert {k: w.distance_m for k, w in weeks.items()} == {before: 8 * KM, after: 6 * KM}
     assert weeks[after].change == pytest.approx(6 / 8 - 1)
 
@@ -114,8 +132,10 @@ def test_no_prior_distance_gives_no_change(store, tz):
     add(store, utc(2026, 1, 5, 8), 0.0, "cycling", elapsed_s=3600)
     add(store, utc(2026, 1, 12, 8), 5 * KM)
     w = weekly(sessions(store, utc(2026, 1, 13)), date(2026, 1, 13))
-    assert [(x.distance_m, x.change, x.over_guideline) for x in w] == [(0, None, False),
-                                                                       (5 * KM, None, False)]
+    assert [(x.distance_m, x.change, x.over_guideline) for x in w] == [
+        (0, None, False),
+        (5 * KM, None, False),
+    ]
 
 
 def test_ignored_and_future_activities_do_not_count(store, tz):
@@ -167,10 +187,19 @@ def test_spikes_match_a_brute_force_reading_of_the_rule():
 
     rng = random.Random(12)
     t0 = utc(2020, 1, 1)
-    items = sorted((Session(i, t0 + timedelta(hours=rng.randrange(0, 24 * 700)),
-                            rng.choice(["run", "run", "trail_run", "walk"]),
-                            rng.choice([3000, 5000, 5000, 8000, 10000, 12000, 21100, 0]), None)
-                    for i in range(200)), key=lambda s: (s.start, s.id))
+    items = sorted(
+        (
+            Session(
+                i,
+                t0 + timedelta(hours=rng.randrange(0, 24 * 700)),
+                rng.choice(["run", "run", "trail_run", "walk"]),
+                rng.choice([3000, 5000, 5000, 8000, 10000, 12000, 21100, 0]),
+                None,
+            )
+            for i in range(200)
+        ),
+        key=lambda s: (s.start, s.id),
+    )
     runs = [s for s in items if s.sport != "walk" and s.distance_m > 0]
     want = []
     for r in runs:
@@ -204,8 +233,11 @@ def test_acute_chronic_ratio_of_a_steady_month(store, tz):
     add(store, start + timedelta(days=3), 900, "cycling", elapsed_s=3600)  # not on foot
     r = acute_chronic(sessions(store, start + timedelta(days=28)), date(2026, 2, 28))
     # Constant load L from zero: EWMA after n days = L * (1 - (1 - lambda)^n).
-    acute, chronic = 5000 * (1 - 0.75 ** 28), 5000 * (1 - (27 / 29) ** 28)
-    assert (r.acute_m, r.chronic_m) == (pytest.approx(acute, rel=1e-12), pytest.approx(chronic, rel=1e-12))
+    acute, chronic = 5000 * (1 - 0.75**28), 5000 * (1 - (27 / 29) ** 28)
+    assert (r.acute_m, r.chronic_m) == (
+        pytest.approx(acute, rel=1e-12),
+        pytest.approx(chronic, rel=1e-12),
+    )
     assert r.ratio == pytest.approx(acute / chronic, rel=1e-12)
     assert r.ratio == pytest.approx(1.1560, abs=1e-4) and r.days == 28  # 0.99968 / 0.86479
 
@@ -220,10 +252,12 @@ def test_settings_from_the_config():
     assert load_settings(from_dict({})) == LoadSettings(0, False, 0.10, True)
     s = load_settings(from_dict({"load": {"week_start": "Sun", "alert": True, "alert_spike": 25}}))
     assert s == LoadSettings(6, True, 0.25, True)
-    for bad, msg in [({"week_start": "someday"}, "load.week_start must be a weekday .* not 'someday'"),
-                     ({"week_start": "t"}, "must be a weekday"),  # tuesday or thursday?
-                     ({"alert_spike": "lots"}, "load.alert_spike must be a number from 0 to 1000, not 'lots'"),
-                     ({"alert": "yes"}, "load.alert must be true or false, not 'yes'")]:
+    for bad, msg in [
+        ({"week_start": "someday"}, "load.week_start must be a weekday .* not 'someday'"),
+        ({"week_start": "t"}, "must be a weekday"),  # tuesday or thursday?
+        ({"alert_spike": "lots"}, "load.alert_spike must be a number from 0 to 1000, not 'lots'"),
+        ({"alert": "yes"}, "load.alert must be true or false, not 'yes'"),
+    ]:
         with pytest.raises(Exception, match=msg):
             load_settings(from_dict({"load": bad}))
 
@@ -251,14 +285,25 @@ def test_load_json_through_the_cli(st, store, tz):
     data = st.json("load", "--weeks", "3")
     assert data["week_start_day"] == "monday" and data["guideline"] == 0.1
     assert [w["week_start"] for w in data["weeks"]] == [
-        (this_week - timedelta(weeks=i)).isoformat() for i in (2, 1, 0)]
+        (this_week - timedelta(weeks=i)).isoformat() for i in (2, 1, 0)
+    ]
     last = data["weeks"][-1]
-    assert (last["distance_m"], last["cross_training_s"], last["change"], last["over_guideline"],
-            last["complete"]) == (9000.0, 2700.0, -0.1, False, False)
+    assert (
+        last["distance_m"],
+        last["cross_training_s"],
+        last["change"],
+        last["over_guideline"],
+        last["complete"],
+    ) == (9000.0, 2700.0, -0.1, False, False)
     assert data["weeks"][0]["change"] == 0.0
     [s] = data["spikes"]
     assert (s["id"], s["distance_m"], s["longest_prior_m"], s["excess"], s["band"]) == (
-        spike, 9000.0, 5000.0, 0.8, "30-100%")
+        spike,
+        9000.0,
+        5000.0,
+        0.8,
+        "30-100%",
+    )
     assert data["acute_chronic"]["days"] >= 28 and data["acute_chronic"]["ratio"] > 0
     assert st.json("weekly", "--weeks", "3") == data
 
@@ -275,14 +320,21 @@ def test_load_table_and_week_start_from_the_config(st, store, tz, tmp_path):
     assert date.fromisoformat(data["weeks"][0]["week_start"]).weekday() == 6
     (tmp_path / "config.toml").write_text('[load]\nweek_start = "someday"\n')
     r = st("load", code=1)
-    assert r.stderr == (f"Error: config {tmp_path / 'config.toml'}: load.week_start must be a "
-                        "weekday (monday .. sunday), not 'someday'\n")
+    assert r.stderr == (
+        f"Error: config {tmp_path / 'config.toml'}: load.week_start must be a "
+        "weekday (monday .. sunday), not 'someday'\n"
+    )
 
 
 def test_load_with_no_activities(st):
     assert st("load").stdout.startswith("No activities yet")
-    assert st.json("load") == {"week_start_day": "monday", "guideline": 0.1, "weeks": [],
-                               "spikes": [], "acute_chronic": None}
+    assert st.json("load") == {
+        "week_start_day": "monday",
+        "guideline": 0.1,
+        "weeks": [],
+        "spikes": [],
+        "acute_chronic": None,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,8 +359,10 @@ def test_load_alert_decision(store, tz):
     low = from_dict({"load": {"alert": True, "alert_spike": 10, "alert_week": False}})
     [a] = alerting.due(_picture(store, low, now), load_settings(low), set(), now, units="km")
     assert (a.kind, a.key) == ("spike", f"spike:{big}")
-    assert a.message.startswith("Long run: 9.2 km on 2026-02-06 was 15% longer than your longest "
-                                "run of the 30 days before (8.0 km).")
+    assert a.message.startswith(
+        "Long run: 9.2 km on 2026-02-06 was 15% longer than your longest "
+        "run of the 30 days before (8.0 km)."
+    )
     assert alerting.due(_picture(store, low, now), load_settings(low), {a.key}, now) == []
     later = now + timedelta(days=8)  # no longer recent
     assert alerting.due(_picture(store, low, later), load_settings(low), set(), later) == []
@@ -323,13 +377,16 @@ def test_load_alert_for_a_steep_week(store, tz):
     cfg = from_dict({"load": {"alert": True, "alert_spike": 50}})
     [a] = alerting.due(_picture(store, cfg, now), load_settings(cfg), set(), now, units="km")
     assert (a.kind, a.key) == ("week", "week:2026-02-02")
-    assert a.message == ("Week of 2026-02-02: 12.0 km on foot so far, 20% above the mean of the "
-                         "four weeks before (the usual guideline is 10%, a convention rather than "
-                         "a proven limit).")
+    assert a.message == (
+        "Week of 2026-02-02: 12.0 km on foot so far, 20% above the mean of the "
+        "four weeks before (the usual guideline is 10%, a convention rather than "
+        "a proven limit)."
+    )
 
 
-def test_load_alert_emailed_once_through_alerts_check(st, store, tmp_path, tz, smtp_server,
-                                                      monkeypatch):
+def test_load_alert_emailed_once_through_alerts_check(
+    st, store, tmp_path, tz, smtp_server, monkeypatch
+):
     from conftest_services import SMTP_PASSWORD, SMTP_USER
 
     tz("UTC")
@@ -339,16 +396,20 @@ def test_load_alert_emailed_once_through_alerts_check(st, store, tmp_path, tz, s
     for day in range(0, 35, 7):
         add(store, t0 + timedelta(days=day), 8 * KM)
     add(store, t0 + timedelta(days=36), 12 * KM)  # +50 % on 6 Feb
-    email = (f'[email]\nenabled = true\nhost = "{smtp_server.host}"\nport = {smtp_server.port}\n'
-             f'security = "{smtp_server.mode}"\nusername = "{SMTP_USER}"\n'
-             f'from = "shoetrack <{SMTP_USER}>"\nto = ["runner@example.net"]\n'
-             f'cafile = "{smtp_server.cafile}"\ntimeout = 5\n[desktop]\nenabled = false\n')
+    email = (
+        f'[email]\nenabled = true\nhost = "{smtp_server.host}"\nport = {smtp_server.port}\n'
+        f'security = "{smtp_server.mode}"\nusername = "{SMTP_USER}"\n'
+        f'from = "shoetrack <{SMTP_USER}>"\nto = ["runner@example.net"]\n'
+        f'cafile = "{smtp_server.cafile}"\ntimeout = 5\n[desktop]\nenabled = false\n'
+    )
     (tmp_path / "config.toml").write_text(email)
     assert st("alerts", "check").stdout == "Nothing due; the outbox is empty.\n"  # off by default
     (tmp_path / "config.toml").write_text(email + "[load]\nalert = true\nalert_week = false\n")
     out = st("--units", "km", "alerts", "check").stdout
-    assert out.startswith("Raised: Long run: 12.0 km on 2026-02-06 was 50% longer than your "
-                          "longest run of the 30 days before (8.0 km).")
+    assert out.startswith(
+        "Raised: Long run: 12.0 km on 2026-02-06 was 50% longer than your "
+        "longest run of the 30 days before (8.0 km)."
+    )
     [got] = smtp_server.messages
     assert got.message["Subject"] == "shoetrack: Training load: a long run"
     assert "Turn these off with `alert = false` under [load]" in got.message.get_content()

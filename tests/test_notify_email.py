@@ -390,7 +390,10 @@ def test_from_config_defaults():
 @pytest.mark.parametrize(
     ("section", "message"),
     [
-        ({"to": "a@b.org", "from": "a@b.org"}, 'email.host is not set, e.g. host = "smtp.example.org"'),
+        (
+            {"to": "a@b.org", "from": "a@b.org"},
+            'email.host is not set, e.g. host = "smtp.example.org"',
+        ),
         (
             {"host": "", "to": "a@b.org", "from": "a@b.org"},
             "email.host is not set",
@@ -412,13 +415,19 @@ def test_from_config_defaults():
             "email.security must be one of starttls, ssl, none, not 'tls'",
         ),
         ({"host": "h", "to": "a@b.org"}, "email.from is not set"),
-        ({"host": "h", "to": "a@b.org", "from": "nobody"}, "email.from is not an email address: 'nobody'"),
+        (
+            {"host": "h", "to": "a@b.org", "from": "nobody"},
+            "email.from is not an email address: 'nobody'",
+        ),
         ({"host": "h", "from": "a@b.org"}, "email.to is not set"),
         (
             {"host": "h", "from": "a@b.org", "to": []},
             "email.to is not set",
         ),
-        ({"host": "h", "from": "a@b.org", "to": ["ok@b.org", 3]}, "email.to must be a string, not 3"),
+        (
+            {"host": "h", "from": "a@b.org", "to": ["ok@b.org", 3]},
+            "email.to must be a string, not 3",
+        ),
         ({"host": "h", "from": "a@b.org", "to": "bad"}, "email.to is not an email address: 'bad'"),
         (
             {"host": "h", "from": "a@b.org", "to": "a@b.org\nBcc: x@y.org"},

@@ -2,6 +2,7 @@
 browser (Debian's chromium through Playwright): no console error, page error or request beyond
 the file itself; every active pair and both charts shown; no sideways scroll on a phone; a print
 layout without the navigation. A screenshot is kept under $SHOETRACK_ARTIFACTS (or tmp_path)."""
+
 from __future__ import annotations
 
 import os
@@ -28,20 +29,39 @@ pytestmark = pytest.mark.tz("UTC")  # the expected days are UTC calendar days
 
 
 def run(store, shoe, days_ago: float, miles: float, sport="run"):
-    act = Activity(start=datetime.now(timezone.utc) - timedelta(days=days_ago), sport=sport,
-                   distance_m=miles * MI, source="manual", elapsed_s=3600)
+    act = Activity(
+        start=datetime.now(timezone.utc) - timedelta(days=days_ago),
+        sport=sport,
+        distance_m=miles * MI,
+        source="manual",
+        elapsed_s=3600,
+    )
     return activities.add_and_attribute(store, act, shoe=shoe)[0]
 
 
 @pytest.fixture
 def report(st, store, tmp_path) -> Path:
     bought = date.today() - timedelta(days=90)
-    a = shoes.add(store, "Alpha <fast>", brand="Nike", model="Pegasus", purchased_on=bought,
-                  start_distance_m=250 * MI, cost=130.0)
+    a = shoes.add(
+        store,
+        "Alpha <fast>",
+        brand="Nike",
+        model="Pegasus",
+        purchased_on=bought,
+        start_distance_m=250 * MI,
+        cost=130.0,
+    )
     b = shoes.add(store, "Bravo", purchased_on=bought)
     shoes.add(store, "New pair", purchased_on=date.today())
-    old = shoes.add(store, "Retired one", brand="Hoka", model="Clifton",
-                    purchased_on=date(2025, 1, 1), start_distance_m=480 * MI, cost=140.0)
+    old = shoes.add(
+        store,
+        "Retired one",
+        brand="Hoka",
+        model="Clifton",
+        purchased_on=date(2025, 1, 1),
+        start_distance_m=480 * MI,
+        cost=140.0,
+    )
     shoes.retire(store, old, on=date(2025, 11, 1))
     for day in range(2, 80, 2):
         run(store, a if day % 3 else b, day, 4 + day % 5)
@@ -122,7 +142,10 @@ def test_report_in_a_real_browser(report, tmp_path):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
             page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+            page.on(
+                "console",
+                lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None,
+            )
             page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
             page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
             page.on("request", lambda r: requests.append(r.url))

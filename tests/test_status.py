@@ -1,4 +1,5 @@
 """Totals, states and forecasts (core, with an injected clock) and `shoetrack status` (CLI)."""
+
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -12,7 +13,9 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
 
 def run(store, shoe, days_ago, miles, sport="run"):
-    act = Activity(start=NOW - timedelta(days=days_ago), sport=sport, distance_m=miles * MI, source="manual")
+    act = Activity(
+        start=NOW - timedelta(days=days_ago), sport=sport, distance_m=miles * MI, source="manual"
+    )
     return activities.add_and_attribute(store, act, shoe=shoe)[0]
 
 
@@ -89,29 +92,56 @@ def test_bar():
 
 @pytest.mark.tz("UTC")  # its expected days are UTC calendar days
 def test_status_cli(st):
-    st("shoe", "add", "Pegasus", "--purchased", "2026-01-01", "--default-for", "run",
-       "--start-distance", "100mi")
+    st(
+        "shoe",
+        "add",
+        "Pegasus",
+        "--purchased",
+        "2026-01-01",
+        "--default-for",
+        "run",
+        "--start-distance",
+        "100mi",
+    )
     st("shoe", "add", "Retired", "--purchased", "2026-01-01")
     st("shoe", "retire", "Retired", "--date", "2026-02-01")
     st("log", "10mi", "--date", "2026-03-01")
     st("log", "3mi", "--date", "2026-03-02", "--sport", "hike")
     out = st("status").stdout.splitlines()
     assert out[0].split()[:3] == ["pair", "distance", "window"]
-    assert out[2].split()[:7] == ["Pegasus", "110.0", "mi", "[####--------|-------]", "ok", "1", "2026-03-01"]
+    assert out[2].split()[:7] == [
+        "Pegasus",
+        "110.0",
+        "mi",
+        "[####--------|-------]",
+        "ok",
+        "1",
+        "2026-03-01",
+    ]
     assert len(out) == 5 and out[4] == "1 shoe activity is on no pair (see `shoetrack inbox`)."
     data = st.json("status", "--all")
     assert [d["name"] for d in data] == ["Pegasus", "Retired"]
     p = data[0]
     assert p["distance_m"] == pytest.approx(110 * MI)
     assert p["start_distance_m"] == pytest.approx(100 * MI)
-    assert p["warn_at_m"] == pytest.approx(300 * MI) and p["replace_at_m"] == pytest.approx(500 * MI)
-    assert (p["state"], p["activities"], p["forecast_warn"], p["forecast_replace"]) == ("ok", 1, None, None)
+    assert p["warn_at_m"] == pytest.approx(300 * MI) and p["replace_at_m"] == pytest.approx(
+        500 * MI
+    )
+    assert (p["state"], p["activities"], p["forecast_warn"], p["forecast_replace"]) == (
+        "ok",
+        1,
+        None,
+        None,
+    )
     assert p["last_worn"].startswith("2026-03-0")
     assert data[1]["state"] == "retired"
 
 
 def test_status_empty(st):
-    assert st("status").stdout == "No pairs yet: add one with `shoetrack shoe add NAME --default-for run`.\n"
+    assert (
+        st("status").stdout
+        == "No pairs yet: add one with `shoetrack shoe add NAME --default-for run`.\n"
+    )
     assert st.json("status") == []
 
 
@@ -119,14 +149,17 @@ def test_status_says_when_a_purchase_date_is_unknown(st):
     st("shoe", "add", "Pegasus", "--default-for", "run")
     st("shoe", "add", "Nova", "--purchased", "2026-01-01")
     out = st("status").stdout.splitlines()
-    assert out[-1] == ("Purchase date unknown: Pegasus (rules and defaults count it from the day it was added; "
-                       "set it with `shoetrack shoe edit Pegasus --purchased YYYY-MM-DD`).")
+    assert out[-1] == (
+        "Purchase date unknown: Pegasus (rules and defaults count it from the day it was added; "
+        "set it with `shoetrack shoe edit Pegasus --purchased YYYY-MM-DD`)."
+    )
     data = {p["name"]: p for p in st.json("status")}
     assert data["Pegasus"]["purchased_on"] is None and data["Nova"]["first_day"] == "2026-01-01"
     st("shoe", "add", "Clifton")
     assert st("status").stdout.splitlines()[-1] == (
         "Purchase date unknown: Clifton, Pegasus (rules and defaults count each from the day it was added; "
-        "set it with `shoetrack shoe edit NAME --purchased YYYY-MM-DD`).")
+        "set it with `shoetrack shoe edit NAME --purchased YYYY-MM-DD`)."
+    )
 
 
 def test_status_inbox_count_is_the_inbox(st):
@@ -139,4 +172,7 @@ def test_status_inbox_count_is_the_inbox(st):
     st("log", "5k", "--date", "2026-03-04", "--shoe", "a")
     st("inbox", "--pick", input="i")  # ignored: no longer waits
     assert len(st.json("inbox")) == 2
-    assert st("status").stdout.splitlines()[-1] == "2 shoe activities are on no pair (see `shoetrack inbox`)."
+    assert (
+        st("status").stdout.splitlines()[-1]
+        == "2 shoe activities are on no pair (see `shoetrack inbox`)."
+    )

@@ -1,4 +1,5 @@
 """The store: migrations from empty, connection settings, constraints, transactions."""
+
 import math
 import multiprocessing
 import sqlite3
@@ -13,10 +14,26 @@ from shoetrack.errors import ShoetrackError
 from shoetrack.store import MIGRATION_STEPS, MIGRATIONS, open_store
 
 DATA = Path(__file__).parent / "data"
-ALL = ["0001_initial", "0002_ingest", "0003_attrib", "0005_insight", "0004_settings", "0006_imports_log"]
+ALL = [
+    "0001_initial",
+    "0002_ingest",
+    "0003_attrib",
+    "0005_insight",
+    "0004_settings",
+    "0006_imports_log",
+]
 
-TABLES = {"shoes", "activities", "assignments", "files", "rules", "alerts", "deliveries",
-          "delivery_alerts", "watches"}
+TABLES = {
+    "shoes",
+    "activities",
+    "assignments",
+    "files",
+    "rules",
+    "alerts",
+    "deliveries",
+    "delivery_alerts",
+    "watches",
+}
 
 
 def test_migrations_from_empty_and_idempotent(tmp_path):
@@ -67,7 +84,9 @@ def test_a_failed_migration_leaves_the_version_where_it_was(tmp_path):
         open_store(path)
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
-    assert conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == [("shoes",)]
+    assert conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == [
+        ("shoes",)
+    ]
     conn.close()
 
 
@@ -87,13 +106,15 @@ def test_database_from_before_user_version_is_upgraded_and_keeps_its_rows(tmp_pa
     s = open_store(path)
     assert s.scalar("PRAGMA user_version") == len(ALL)
     assert [m.name for m in MIGRATIONS.applied(s.db)] == ALL
-    assert {r["name"] for r in s.q("SELECT name FROM sqlite_master WHERE tbl_name = 'files'"
-                                   " AND type = 'index'")} == {
-        "files_sha256", "files_path", "files_imported_at", "files_status_imported_at"}
+    assert {
+        r["name"]
+        for r in s.q("SELECT name FROM sqlite_master WHERE tbl_name = 'files' AND type = 'index'")
+    } == {"files_sha256", "files_path", "files_imported_at", "files_status_imported_at"}
     s.close()
     after = db_dump(path)
     assert {t: rows for t, rows in after.items() if t != "_sqlite_migrations"} == {
-        t: rows for t, rows in before.items() if t != "_sqlite_migrations"}
+        t: rows for t, rows in before.items() if t != "_sqlite_migrations"
+    }
     assert after["_sqlite_migrations"][:5] == before["_sqlite_migrations"]
     assert len(before["activities"]) == 8 and len(before["files"]) == 6
 
@@ -113,8 +134,10 @@ def test_up_to_date_but_unversioned_database_gets_its_version(tmp_path):
     assert db_dump(path) == before
 
 
-LEAN = ("import sys; from shoetrack.store import open_store; s = open_store(sys.argv[1]);"
-        " print(s.scalar('SELECT count(*) FROM activities'), 'sqlite_utils' in sys.modules)")
+LEAN = (
+    "import sys; from shoetrack.store import open_store; s = open_store(sys.argv[1]);"
+    " print(s.scalar('SELECT count(*) FROM activities'), 'sqlite_utils' in sys.modules)"
+)
 
 
 def test_a_current_database_opens_without_sqlite_utils(tmp_path):
@@ -142,25 +165,32 @@ def test_log_disagreeing_with_user_version_takes_the_full_check(tmp_path):
     s.close()
 
 
-@pytest.mark.parametrize("future_row, schema", [
-    (True, "0099_from_the_future"),
-    (False, f"version {len(ALL) + 1}"),
-])
+@pytest.mark.parametrize(
+    "future_row, schema",
+    [
+        (True, "0099_from_the_future"),
+        (False, f"version {len(ALL) + 1}"),
+    ],
+)
 def test_database_from_a_newer_version_is_refused_untouched(tmp_path, future_row, schema):
     path = tmp_path / "s.db"
     open_store(path).close()
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version = {len(ALL) + 1}")
     if future_row:
-        conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
-                     " VALUES ('shoetrack', '0099_from_the_future', '2027-01-01')")
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+            " VALUES ('shoetrack', '0099_from_the_future', '2027-01-01')"
+        )
     conn.commit()
     conn.close()
     before = db_dump(path)
     with pytest.raises(ShoetrackError) as e:
         open_store(path)
-    assert str(e.value) == (f"database {path} was written by a newer shoetrack (schema {schema}; "
-                            "this version knows up to 0006_imports_log): upgrade shoetrack to use it")
+    assert str(e.value) == (
+        f"database {path} was written by a newer shoetrack (schema {schema}; "
+        "this version knows up to 0006_imports_log): upgrade shoetrack to use it"
+    )
     assert db_dump(path) == before
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(ALL) + 1
@@ -172,7 +202,9 @@ def test_constraints_refuse_bad_distances(store, value):
     with pytest.raises(sqlite3.IntegrityError), store.write():
         store.conn.execute(
             "INSERT INTO activities (start, sport, distance_m, source, created_at)"
-            " VALUES ('2026-01-01T00:00:00Z', 'run', ?, 'manual', 'x')", (value,))
+            " VALUES ('2026-01-01T00:00:00Z', 'run', ?, 'manual', 'x')",
+            (value,),
+        )
     assert store.scalar("SELECT count(*) FROM activities") == 0
 
 
@@ -180,7 +212,8 @@ def test_constraints_refuse_1900_and_empty_names(store):
     with pytest.raises(sqlite3.IntegrityError), store.write():
         store.conn.execute(
             "INSERT INTO activities (start, sport, distance_m, source, created_at)"
-            " VALUES ('1900-01-01T00:00:00Z', 'run', 5, 'manual', 'x')")
+            " VALUES ('1900-01-01T00:00:00Z', 'run', 5, 'manual', 'x')"
+        )
     with pytest.raises(sqlite3.IntegrityError), store.write():
         store.conn.execute("INSERT INTO shoes (name, created_at) VALUES ('  ', 'x')")
 
@@ -220,7 +253,9 @@ def _writer(path, n, tag):
         with s.write():
             # read-then-write: exactly the pattern a deferred BEGIN fails on
             count = s.scalar("SELECT count(*) FROM shoes")
-            s.conn.execute("INSERT INTO shoes (name, created_at) VALUES (?, ?)", (f"{tag}-{i}-{count}", "x"))
+            s.conn.execute(
+                "INSERT INTO shoes (name, created_at) VALUES (?, ?)", (f"{tag}-{i}-{count}", "x")
+            )
     s.close()
 
 

@@ -3,6 +3,7 @@
 Time is injected: files get explicit mtimes (os.utime) and scans an explicit `now`, so the settle
 rule is tested without sleeping.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -105,7 +106,8 @@ def test_scan_imports_then_rescans_without_reading(store, config, tmp_path, pega
     assert sorted(f.status for f in first.files) == ["imported", "imported"]
     assert first.count("imported") == 2 and first.unchanged == 0 and first.settling == []
     assert [x.to_json() for x in first.watches] == [
-        {"folder": str(d), "status": "scanned", "reason": None, "found": 2, "new": 2}]
+        {"folder": str(d), "status": "scanned", "reason": None, "found": 2, "new": 2}
+    ]
     assert {a["shoe_id"] for a in store.q("SELECT shoe_id FROM assignments")} == {1}
     assert watch.all_watches(store)[0].last_scan == "2026-11-20T12:00:00Z"
     rows = files_rows(store)
@@ -187,7 +189,8 @@ def test_missing_folder_is_skipped_with_reason(store, config, tmp_path, pegasus)
     r = watch.scan(store, config, NOW, settle_s=0)
     assert [(x.folder, x.status, x.reason) for x in r.watches] == [
         (str(usb), "skipped", "folder not found (unplugged or unmounted?)"),
-        (str(home), "scanned", None)]
+        (str(home), "scanned", None),
+    ]
     assert r.count("imported") == 1 and [x.folder for x in r.skipped] == [str(usb)]
     last = {x.id: x.last_scan for x in watch.all_watches(store)}
     assert last == {wu.id: None, wh.id: "2026-11-20T12:00:00Z"}
@@ -273,7 +276,10 @@ def test_cli_watch_add_list_scan_remove(st, tmp_path, pegasus):
     d = tmp_path / "garmin"
     put(d / "a.gpx", run_on(3))
     put(d / "b.gpx", run_on(4))
-    assert st("watch", "list").stdout == "No watched folders; add one with `shoetrack watch add FOLDER`.\n"
+    assert (
+        st("watch", "list").stdout
+        == "No watched folders; add one with `shoetrack watch add FOLDER`.\n"
+    )
     out = st("watch", "add", d).stdout.splitlines()
     assert out[0] == f"Watching {d} (#1)."
     out = st("watch", "add", d / "..", "--no-recursive").stdout.splitlines()
@@ -283,8 +289,16 @@ def test_cli_watch_add_list_scan_remove(st, tmp_path, pegasus):
     r = st("watch", "add", tmp_path / "nope", code=2)
     assert r.stderr == f"Error: no such folder: {tmp_path / 'nope'}\n"
     [w1, w2] = st.json("watch", "list")
-    assert w1 == {"id": 1, "folder": str(d), "recursive": True, "enabled": True, "last_scan": None,
-                  "created_at": w1["created_at"], "exists": True, "sport": None}
+    assert w1 == {
+        "id": 1,
+        "folder": str(d),
+        "recursive": True,
+        "enabled": True,
+        "last_scan": None,
+        "created_at": w1["created_at"],
+        "exists": True,
+        "sport": None,
+    }
     assert w2["recursive"] is False
 
     out = st("watch", "scan").stdout.splitlines()
@@ -296,9 +310,11 @@ def test_cli_watch_add_list_scan_remove(st, tmp_path, pegasus):
     assert lines[2].split()[:4] == ["1", str(d), "yes", "present"]
 
     assert st("watch", "remove", "2").stdout == (
-        f"No longer watching {tmp_path} (#2); its imported activities stay.\n")
+        f"No longer watching {tmp_path} (#2); its imported activities stay.\n"
+    )
     assert st("watch", "remove", "9", code=2).stderr == (
-        "Error: no watch matches '9' (see `shoetrack watch list`)\n")
+        "Error: no watch matches '9' (see `shoetrack watch list`)\n"
+    )
 
 
 def test_cli_scan_skips_missing_and_waits_for_settling(st, tmp_path, pegasus):
@@ -312,13 +328,15 @@ def test_cli_scan_skips_missing_and_waits_for_settling(st, tmp_path, pegasus):
         f"Skipped {usb}: folder not found (unplugged or unmounted?)\n"
         "No new files in 1 folder (0 already seen).\n"
         "Waiting for 1 file to settle (unchanged for 1m); the next scan reads it:\n"
-        f"  {f}\n")
+        f"  {f}\n"
+    )
     report = json.loads(st("watch", "scan", "--settle", "0s", "--json").stdout)
     assert report["imported"] == 1 and report["settling"] == []
     assert [w["status"] for w in report["watches"]] == ["skipped", "scanned"]
     r = st("watch", "scan", "--settle", "soon", code=2)
-    assert r.stderr == ("Error: Invalid value for --settle: cannot read duration 'soon' "
-                        "(use e.g. 60s, 5m or 1h)\n")
+    assert r.stderr == (
+        "Error: Invalid value for --settle: cannot read duration 'soon' (use e.g. 60s, 5m or 1h)\n"
+    )
 
 
 def test_cli_scan_exit_status_on_failed_file(st, tmp_path, pegasus):
@@ -331,7 +349,13 @@ def test_cli_scan_exit_status_on_failed_file(st, tmp_path, pegasus):
 
 
 def test_help_has_examples(st):
-    for cmd in (("watch",), ("watch", "add"), ("watch", "list"), ("watch", "remove"),
-                ("watch", "scan"), ("daemon",)):
+    for cmd in (
+        ("watch",),
+        ("watch", "add"),
+        ("watch", "list"),
+        ("watch", "remove"),
+        ("watch", "scan"),
+        ("daemon",),
+    ):
         out = st(*cmd, "--help").stdout
         assert out.startswith(f"Usage: shoetrack {' '.join(cmd)}") and "Example" in out, cmd

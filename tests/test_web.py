@@ -2,6 +2,7 @@
 read-only), its one-line errors (the CLI's), and its answers while another process writes.
 Requests go through Flask's test client or, where the server itself matters, to the real
 server over loopback."""
+
 from __future__ import annotations
 
 import http.client
@@ -46,21 +47,34 @@ def messages(c, resp) -> list[str]:
 
 # --- the guard ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("host", ["evil.example:8765", "rebind.attacker.test:8765",
-                                  "localhost:9999", "127.0.0.1", "127.0.0.1:8765.evil.example"])
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example:8765",
+        "rebind.attacker.test:8765",
+        "localhost:9999",
+        "127.0.0.1",
+        "127.0.0.1:8765.evil.example",
+    ],
+)
 def test_a_foreign_host_header_is_refused(web, built, host):
     c, guard = web
     before = db_dump(built)
     page = c.get("/", headers={"Host": host})
     assert page.status_code == 400
-    assert "refused: this server answers only to 127.0.0.1:8765 or localhost:8765" in page.get_data(as_text=True)
+    assert "refused: this server answers only to 127.0.0.1:8765 or localhost:8765" in page.get_data(
+        as_text=True
+    )
     action, shoe_id = inbox_form(c)
     resp = c.post(action, headers={"Host": host}, data={"csrf": guard.csrf, "shoe_id": shoe_id})
     assert resp.status_code == 400
     assert db_dump(built) == before
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1:8765", "localhost:8765", "LOCALHOST:8765", "[::1]:8765"])
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1:8765", "localhost:8765", "LOCALHOST:8765", "[::1]:8765"]
+)
 def test_loopback_names_are_accepted(web, host):
     c, _ = web
     assert c.get("/", headers={"Host": host}).status_code == 200
@@ -70,8 +84,11 @@ def test_a_post_without_the_csrf_token_is_refused(web, built):
     c, guard = web
     action, shoe_id = inbox_form(c)
     before = db_dump(built)
-    for data in ({"shoe_id": shoe_id}, {"shoe_id": shoe_id, "csrf": ""},
-                 {"shoe_id": shoe_id, "csrf": guard.csrf[:-1] + "x"}):
+    for data in (
+        {"shoe_id": shoe_id},
+        {"shoe_id": shoe_id, "csrf": ""},
+        {"shoe_id": shoe_id, "csrf": guard.csrf[:-1] + "x"},
+    ):
         resp = c.post(action, data=data)
         assert resp.status_code == 403
         assert "refused: the form is missing its token" in resp.get_data(as_text=True)
@@ -85,12 +102,22 @@ def test_a_post_from_another_site_is_refused_even_with_the_token(web, built):
     c, guard = web
     action, shoe_id = inbox_form(c)
     before = db_dump(built)
-    for origin in ("http://evil.example", "null", "http://127.0.0.1:9999", "https://127.0.0.1:8765"):
-        resp = c.post(action, headers={"Origin": origin}, data={"shoe_id": shoe_id, "csrf": guard.csrf})
+    for origin in (
+        "http://evil.example",
+        "null",
+        "http://127.0.0.1:9999",
+        "https://127.0.0.1:8765",
+    ):
+        resp = c.post(
+            action, headers={"Origin": origin}, data={"shoe_id": shoe_id, "csrf": guard.csrf}
+        )
         assert resp.status_code == 403, origin
     assert db_dump(built) == before
-    resp = c.post(action, headers={"Origin": "http://127.0.0.1:8765"},
-                  data={"shoe_id": shoe_id, "csrf": guard.csrf})
+    resp = c.post(
+        action,
+        headers={"Origin": "http://127.0.0.1:8765"},
+        data={"shoe_id": shoe_id, "csrf": guard.csrf},
+    )
     assert resp.status_code == 303
 
 
@@ -112,8 +139,16 @@ def test_read_only_serves_pages_and_refuses_every_action(built):
     assert len(rules) == 7
     for rule in rules:
         url = re.sub(r"<int:\w+>", "1", rule.rule)
-        resp = c.post(url, data={"csrf": guard.csrf, "shoe_id": "1", "date": "2026-11-01",
-                                 "ids": "1,2", "name": "X"})
+        resp = c.post(
+            url,
+            data={
+                "csrf": guard.csrf,
+                "shoe_id": "1",
+                "date": "2026-11-01",
+                "ids": "1,2",
+                "name": "X",
+            },
+        )
         assert resp.status_code == 403, url
         assert "refused: this dashboard is read-only" in resp.get_data(as_text=True)
     assert db_dump(built) == before
@@ -132,12 +167,20 @@ def test_host_mode_requires_the_printed_token(built):
     resp = c.get(f"/inbox?token={guard.token}")
     assert resp.status_code == 303 and resp.headers["Location"] == "/inbox"
     assert f"shoetrack_token_{ws.PORT}={guard.token}" in resp.headers["Set-Cookie"]
-    assert "HttpOnly" in resp.headers["Set-Cookie"] and "SameSite=Strict" in resp.headers["Set-Cookie"]
+    assert (
+        "HttpOnly" in resp.headers["Set-Cookie"] and "SameSite=Strict" in resp.headers["Set-Cookie"]
+    )
     assert c.get("/inbox").status_code == 200
     # A wildcard bind answers to a bare address (DNS rebinding always carries a name) ...
-    assert c.get(f"/?token={guard.token}", headers={"Host": f"192.168.1.5:{ws.PORT}"}).status_code == 303
+    assert (
+        c.get(f"/?token={guard.token}", headers={"Host": f"192.168.1.5:{ws.PORT}"}).status_code
+        == 303
+    )
     # ... but not to someone else's name.
-    assert c.get(f"/?token={guard.token}", headers={"Host": f"evil.example:{ws.PORT}"}).status_code == 400
+    assert (
+        c.get(f"/?token={guard.token}", headers={"Host": f"evil.example:{ws.PORT}"}).status_code
+        == 400
+    )
 
 
 def test_an_explicit_host_name_is_the_only_extra_name(built):
@@ -153,6 +196,7 @@ def test_loopback_host_needs_no_token(built):
 
 
 # --- the same answers and errors as the CLI --------------------------------------------------
+
 
 def test_accept_records_the_suggestion_as_taken(web, built, st):
     c, guard = web
@@ -173,19 +217,27 @@ def test_ignore_leaves_the_run_off_every_pair(web, built, st):
     first = st.json("inbox")[0]
     resp = c.post(f"/inbox/{first['id']}/ignore", data={"csrf": guard.csrf})
     assert messages(c, resp)[0].startswith(f"#{first['id']} ignored: it will never count")
-    assert next(a for a in ws.assignments(built) if a[0] == first["id"]) == (first["id"], None, None, 1)
+    assert next(a for a in ws.assignments(built) if a[0] == first["id"]) == (
+        first["id"],
+        None,
+        None,
+        1,
+    )
     assert first["id"] not in [e["id"] for e in st.json("inbox")]
 
 
-@pytest.mark.parametrize("field,value,cli", [
-    ("warn", "abc", ["--warn", "abc"]),
-    ("replace", "-3mi", ["--replace", "-3mi"]),
-    ("start_distance", "lots", ["--start-distance", "lots"]),
-    ("purchased", "2026-13-01", ["--purchased", "2026-13-01"]),
-    ("purchased", "2999-01-01", ["--purchased", "2999-01-01"]),
-    ("warn", "600mi", ["--warn", "600mi"]),  # past the replace distance
-    ("default_for", "underwater", ["--default-for", "underwater"]),  # a forged form
-])
+@pytest.mark.parametrize(
+    "field,value,cli",
+    [
+        ("warn", "abc", ["--warn", "abc"]),
+        ("replace", "-3mi", ["--replace", "-3mi"]),
+        ("start_distance", "lots", ["--start-distance", "lots"]),
+        ("purchased", "2026-13-01", ["--purchased", "2026-13-01"]),
+        ("purchased", "2999-01-01", ["--purchased", "2999-01-01"]),
+        ("warn", "600mi", ["--warn", "600mi"]),  # past the replace distance
+        ("default_for", "underwater", ["--default-for", "underwater"]),  # a forged form
+    ],
+)
 def test_bad_form_input_gets_the_cli_error_and_changes_nothing(web, built, st, field, value, cli):
     c, guard = web
     cli_error = st("shoe", "edit", "pegasus", *cli, code=2).stderr.strip()
@@ -210,7 +262,9 @@ def ws_form(c, shoe_id: int) -> dict:
 def test_an_unchanged_form_changes_nothing(web, built):
     c, guard = web
     before = db_dump(built)
-    assert messages(c, c.post("/pair/1/edit", data=dict(ws_form(c, 1), csrf=guard.csrf))) == ["Nothing changed."]
+    assert messages(c, c.post("/pair/1/edit", data=dict(ws_form(c, 1), csrf=guard.csrf))) == [
+        "Nothing changed."
+    ]
     assert db_dump(built) == before
 
 
@@ -218,13 +272,35 @@ def test_edit_and_rename_match_the_cli(web, built, st, tmp_path):
     c, guard = web
 
     twin = ws.copy_db(built, tmp_path / "twin.db")
-    form = dict(ws_form(c, 1), csrf=guard.csrf, name="Pegasus 40 (old)", replace="520mi", cost="129.5",
-                max_age="8", default_for=["run", "treadmill_run"])
+    form = dict(
+        ws_form(c, 1),
+        csrf=guard.csrf,
+        name="Pegasus 40 (old)",
+        replace="520mi",
+        cost="129.5",
+        max_age="8",
+        default_for=["run", "treadmill_run"],
+    )
     lines = messages(c, c.post("/pair/1/edit", data=form))
     assert lines[0] == "Updated Pegasus 40 (old)."
     st("--db", twin, "shoe", "rename", "pegasus", "Pegasus 40 (old)")
-    st("--db", twin, "shoe", "edit", "pegasus", "--replace", "520mi", "--cost", "129.5", "--max-age", "8",
-       "--default-for", "run", "--default-for", "treadmill_run")
+    st(
+        "--db",
+        twin,
+        "shoe",
+        "edit",
+        "pegasus",
+        "--replace",
+        "520mi",
+        "--cost",
+        "129.5",
+        "--max-age",
+        "8",
+        "--default-for",
+        "run",
+        "--default-for",
+        "treadmill_run",
+    )
     assert ws.shoes(built) == ws.shoes(twin)
     # A name that is taken: the CLI's error, and neither the rename nor the rest happened.
     before = db_dump(built)
@@ -238,12 +314,20 @@ def test_retire_errors_are_the_cli_errors(web, built, st):
     c, guard = web
     for date, code in (("2999-01-01", 2), ("someday", 2)):
         cli_error = st("shoe", "retire", "speedgoat", "--date", date, code=code).stderr.strip()
-        assert messages(c, c.post("/pair/3/retire", data={"csrf": guard.csrf, "date": date})) == [cli_error]
-    assert messages(c, c.post("/pair/3/retire", data={"csrf": guard.csrf, "date": "2026-11-01"}))[0] == (
-        "Retired Speedgoat 5 from 2026-11-01.")
+        assert messages(c, c.post("/pair/3/retire", data={"csrf": guard.csrf, "date": date})) == [
+            cli_error
+        ]
+    assert messages(c, c.post("/pair/3/retire", data={"csrf": guard.csrf, "date": "2026-11-01"}))[
+        0
+    ] == ("Retired Speedgoat 5 from 2026-11-01.")
     cli_error = st("shoe", "retire", "speedgoat", code=1).stderr.strip()
-    assert messages(c, c.post("/pair/3/retire", data={"csrf": guard.csrf, "date": ""})) == [cli_error]
-    assert messages(c, c.post("/pair/3/unretire", data={"csrf": guard.csrf}))[0] == "Speedgoat 5 is in use again."
+    assert messages(c, c.post("/pair/3/retire", data={"csrf": guard.csrf, "date": ""})) == [
+        cli_error
+    ]
+    assert (
+        messages(c, c.post("/pair/3/unretire", data={"csrf": guard.csrf}))[0]
+        == "Speedgoat 5 is in use again."
+    )
 
 
 def test_unknown_pair_is_not_found(web):
@@ -251,9 +335,11 @@ def test_unknown_pair_is_not_found(web):
     assert c.get("/pair/999").status_code == 404
     assert "no pair with id 999" in c.get("/pair/999").get_data(as_text=True)
     assert messages(c, c.post("/inbox/1/assign", data={"csrf": guard.csrf, "shoe_id": "999"})) == [
-        "Error: no pair with id 999"]
+        "Error: no pair with id 999"
+    ]
     assert messages(c, c.post("/inbox/1/assign", data={"csrf": guard.csrf, "shoe_id": "x"})) == [
-        "Error: choose a pair"]
+        "Error: choose a pair"
+    ]
 
 
 def test_pages_show_what_the_cli_shows(web, st):
@@ -303,7 +389,8 @@ def test_the_pair_chart_follows_the_store_from_the_first_view(web, st):
     value, tol = cr.value_at(after), cr.tenth_px(after)
     assert len(cr.series_points(after, 1)) == len(steps) + 2
     assert value(cr.series_points(after, 1)[-1][1]) == pytest.approx(
-        (pair["distance_m"] + entry["distance_m"]) / mi, abs=tol)
+        (pair["distance_m"] + entry["distance_m"]) / mi, abs=tol
+    )
 
     messages(c, c.post("/pair/1/edit", data=dict(ws_form(c, 1), csrf=guard.csrf, warn="420mi")))
     edited = chart()
@@ -334,11 +421,13 @@ def test_the_load_chart_shows_the_weeks_and_runs_of_its_tables(web, st):
     value, tol = cr.value_at(root), cr.tenth_px(root)
     bars = cr.bars(root)
     assert [b.get("id") for b in bars] == [
-        f"week-{w['week_start']}{'-over' if w['over_guideline'] else ''}" for w in picture["weeks"]]
+        f"week-{w['week_start']}{'-over' if w['over_guideline'] else ''}" for w in picture["weeks"]
+    ]
     for bar, week in zip(bars, picture["weeks"], strict=True):
         assert value(float(bar.get("y"))) == pytest.approx(week["distance_m"] / 1609.344, abs=tol)
     assert {i for i in cr.ids(root) if i.startswith("spike-marker-")} == {
-        f"spike-marker-{s['id']}" for s in picture["spikes"]}
+        f"spike-marker-{s['id']}" for s in picture["spikes"]
+    }
     # Every id on the page once: the chart's and the tables' never collide.
     every = re.findall(r'\sid="([^"]+)"', page)
     assert len(every) == len(set(every))
@@ -346,14 +435,20 @@ def test_the_load_chart_shows_the_weeks_and_runs_of_its_tables(web, st):
 
 # --- the command itself ------------------------------------------------------------------
 
+
 def test_serve_without_flask_says_how_to_install(st, monkeypatch):
     monkeypatch.setitem(sys.modules, "flask", None)  # import flask now raises ImportError
-    assert st("serve", code=1).stderr == "Error: the dashboard needs Flask: pip install 'shoetrack[web]'\n"
+    assert (
+        st("serve", code=1).stderr
+        == "Error: the dashboard needs Flask: pip install 'shoetrack[web]'\n"
+    )
 
 
 def test_other_commands_do_not_load_the_web_stack():
-    code = ("import sys; from shoetrack.cli import cli; "
-            "print(sorted(m for m in ('flask', 'werkzeug', 'jinja2', 'matplotlib') if m in sys.modules))")
+    code = (
+        "import sys; from shoetrack.cli import cli; "
+        "print(sorted(m for m in ('flask', 'werkzeug', 'jinja2', 'matplotlib') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -373,8 +468,13 @@ def _start(db: Path, *args) -> tuple[subprocess.Popen, str]:
     import os
 
     env = {**os.environ, "SHOETRACK_DB": str(db)}
-    proc = subprocess.Popen([sys.executable, "-m", "shoetrack", "serve", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shoetrack", "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     line = proc.stdout.readline()
     m = re.search(r"(http://\S+)", line)
     assert m, line + proc.stderr.read()
@@ -414,7 +514,10 @@ def test_serve_prints_its_address_and_refuses_foreign_hosts(built):
         proc.wait(timeout=30)
         out, err = proc.stdout.read(), proc.stderr.read()
     assert proc.returncode == 0, err
-    assert out.splitlines() == ["Press Ctrl-C to stop.", "Stopped."]  # the first line was read above
+    assert out.splitlines() == [
+        "Press Ctrl-C to stop.",
+        "Stopped.",
+    ]  # the first line was read above
     assert err == ""  # no line per request (that is for -v)
 
 
@@ -467,8 +570,10 @@ def writer(built, tmp_path):
 
     def start(hold: float):
         ready, stop = tmp_path / f"ready{len(procs)}", tmp_path / f"stop{len(procs)}"
-        p = subprocess.Popen([sys.executable, "-c", WRITER, str(built), str(hold), str(ready), str(stop)],
-                             cwd=Path(__file__).resolve().parents[1])
+        p = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(built), str(hold), str(ready), str(stop)],
+            cwd=Path(__file__).resolve().parents[1],
+        )
         procs.append((p, stop))
         while not ready.exists():
             assert p.poll() is None, "the writer died"
@@ -493,8 +598,12 @@ def test_pages_and_actions_work_while_another_process_writes(built, st, writer):
                 assert "locked" not in body
         conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
         ids = ",".join(str(e["id"]) for e in entries)
-        conn.request("POST", "/inbox/accept-all", body=f"csrf={srv.guard.csrf}&ids={ids}",
-                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        conn.request(
+            "POST",
+            "/inbox/accept-all",
+            body=f"csrf={srv.guard.csrf}&ids={ids}",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert conn.getresponse().status == 303
         conn.close()
     taken = {a[0]: a[1:3] for a in ws.assignments(built)}
@@ -521,8 +630,10 @@ def test_a_lock_held_past_the_deadline_is_a_sentence_not_sqlite(built, st, write
     stop.touch()
     body = resp.get_data(as_text=True)
     assert resp.status_code == 503
-    assert ("the database stayed busy (another shoetrack process is writing, e.g. the daemon importing): "
-            "nothing was changed, try again") in body
+    assert (
+        "the database stayed busy (another shoetrack process is writing, e.g. the daemon importing): "
+        "nothing was changed, try again"
+    ) in body
     assert "locked" not in body
     last = before[-1][0]
     assert [a for a in ws.assignments(built) if a[0] <= last] == before  # the writer's rides aside
@@ -538,7 +649,8 @@ def test_the_pair_page_lists_its_alerts_as_alerts_does(web, st, tmp_path):
     page = c.get("/pair/1").get_data(as_text=True)
     table = re.search(r'<table class="alerts">(.*?)</table>', page, re.S).group(1)
     assert re.findall(r"<tr><td>([\d-]+ [\d:]+)</td><td>(\w+)</td>", table) == [
-        (a["raised_at"][:16].replace("T", " "), a["level"]) for a in raised]
+        (a["raised_at"][:16].replace("T", " "), a["level"]) for a in raised
+    ]
     assert "covered by window" in table  # raised in the same check, under the higher level
     assert "No alerts raised" in c.get("/pair/3").get_data(as_text=True)
 

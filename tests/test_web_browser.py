@@ -3,6 +3,7 @@ real server on a free loopback port. Every page loads with no console error, pag
 failed request; clicking through the inbox and retiring a pair change the store exactly as the
 same operations through the CLI change a copy of it. Screenshots are kept in
 $SHOETRACK_ARTIFACTS/web (CI sets it), else in the test's tmp_path."""
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,10 @@ def browser():
     require(sync_playwright is not None, "Python package playwright")
     require(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "program chromium")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-                              args=["--no-sandbox"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+            args=["--no-sandbox"],
+        )
         yield b
         b.close()
 
@@ -40,10 +43,17 @@ class Watched:
         self.context = browser.new_context(viewport={"width": 1200, "height": 900})
         self.page = self.context.new_page()
         self.problems: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
+        self.page.on(
+            "console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}")
+        )
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
-        self.page.on("response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status}: {r.url}"))
+        self.page.on(
+            "requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}")
+        )
+        self.page.on(
+            "response",
+            lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status}: {r.url}"),
+        )
         self.requested: list[str] = []
         self.page.on("request", lambda r: self.requested.append(r.url))
 
@@ -84,7 +94,8 @@ def test_every_page_loads_with_no_errors(live, st):
     page = live.go("/", shot="pairs")
     assert page.title() == "Pairs · shoetrack"
     assert [r.inner_text() for r in page.locator("#active tbody tr td:first-child a").all()] == [
-        p["name"] for p in status]
+        p["name"] for p in status
+    ]
     peg = next(p for p in status if p["name"] == "Pegasus 40")
     row = page.locator(f"#pair-{peg['id']}")
     assert row.locator(".state").inner_text() == peg["state"] == "window"
@@ -119,7 +130,9 @@ def test_inbox_clicks_change_the_store_as_the_cli_does(live, st, built, tmp_path
     page = live.go("/inbox")
     page.locator(f"#activity-{first['id']} button[name=accept]").click()
     page.wait_for_load_state("networkidle")
-    assert f"#{first['id']} -> {first['suggestion']['shoe']}" in page.locator(".messages").inner_text()
+    assert (
+        f"#{first['id']} -> {first['suggestion']['shoe']}" in page.locator(".messages").inner_text()
+    )
     row = page.locator(f"#activity-{second['id']}")
     row.locator("select[name=shoe_id]").select_option(label=other)
     row.locator("button[name=assign]").click()

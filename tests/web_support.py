@@ -1,5 +1,6 @@
 """Shared by the dashboard tests: a store built through the CLI, the app behind a test client,
 and the real server on a free loopback port."""
+
 from __future__ import annotations
 
 import contextlib
@@ -14,11 +15,41 @@ PORT = 8765  # what the test client's Host header says; nothing listens there
 def build(st, tmp_path: Path) -> None:
     """Three pairs (two of them default for run: a rotation, so untagged runs wait in the
     inbox), the example files, a file that fails, and ten weeks of logged runs."""
-    st("shoe", "add", "Pegasus 40", "--brand", "Nike", "--purchased", "2026-01-05",
-       "--default-for", "run", "--start-distance", "265mi")
-    st("shoe", "add", "Novablast 4", "--brand", "Asics", "--purchased", "2026-03-01", "--default-for", "run")
-    st("shoe", "add", "Speedgoat 5", "--brand", "Hoka", "--purchased", "2026-02-01",
-       "--default-for", "trail_run")
+    st(
+        "shoe",
+        "add",
+        "Pegasus 40",
+        "--brand",
+        "Nike",
+        "--purchased",
+        "2026-01-05",
+        "--default-for",
+        "run",
+        "--start-distance",
+        "265mi",
+    )
+    st(
+        "shoe",
+        "add",
+        "Novablast 4",
+        "--brand",
+        "Asics",
+        "--purchased",
+        "2026-03-01",
+        "--default-for",
+        "run",
+    )
+    st(
+        "shoe",
+        "add",
+        "Speedgoat 5",
+        "--brand",
+        "Hoka",
+        "--purchased",
+        "2026-02-01",
+        "--default-for",
+        "trail_run",
+    )
     st("import", "--no-progress", EXAMPLES)
     bad = tmp_path / "incoming" / "broken.gpx"
     bad.parent.mkdir()
@@ -27,8 +58,16 @@ def build(st, tmp_path: Path) -> None:
     today = date.today()
     for i in range(20):
         day = today - timedelta(days=70 - 3 * i)
-        st("log", f"{5 + (i % 4) * 2}k", "--shoe", "pegasus" if i % 2 else "novablast",
-           "--date", day.isoformat(), "--duration", "40:00")
+        st(
+            "log",
+            f"{5 + (i % 4) * 2}k",
+            "--shoe",
+            "pegasus" if i % 2 else "novablast",
+            "--date",
+            day.isoformat(),
+            "--duration",
+            "40:00",
+        )
     # Two runs with no pair: they wait in the inbox with a suggestion.
     st("log", "10k", "--date", (today - timedelta(days=5)).isoformat())
     st("log", "21k", "--date", (today - timedelta(days=2)).isoformat())
@@ -92,7 +131,8 @@ def assignments(db: Path) -> list[tuple]:
         return conn.execute(
             "SELECT a.id, s.name, g.by, a.ignored FROM activities a"
             " LEFT JOIN assignments g ON g.activity_id = a.id LEFT JOIN shoes s ON s.id = g.shoe_id"
-            " ORDER BY a.id").fetchall()
+            " ORDER BY a.id"
+        ).fetchall()
     finally:
         conn.close()
 

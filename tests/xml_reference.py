@@ -6,6 +6,7 @@ return only what the rules define, so tests compare the lxml readers against the
 Shared with the readers on purpose: the time parser (``importers._xml.micros``, tested on its
 own) and TCX's number and activity-building rules (the part under test is the parse).
 """
+
 from __future__ import annotations
 
 from xml.etree import ElementTree as ET
@@ -43,8 +44,17 @@ def gpx_summary(data: bytes) -> dict:
     except ET.ParseError as exc:
         raise XMLError(str(exc)) from None
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-    out = {"creator": root.get("creator"), "points": 0, "timed": 0, "distance": 0.0,
-           "elapsed": 0.0, "moving": 0.0, "first_us": None, "names": [], "types": []}
+    out = {
+        "creator": root.get("creator"),
+        "points": 0,
+        "timed": 0,
+        "distance": 0.0,
+        "elapsed": 0.0,
+        "moving": 0.0,
+        "first_us": None,
+        "names": [],
+        "types": [],
+    }
     meta = root.find(ns + "metadata")
     out["meta_name"] = _strip(meta.findtext(ns + "name") if meta is not None else None)
     if out["meta_name"] is None:
@@ -130,8 +140,14 @@ def _strip(text):
 
 # --- TCX: the SAX rules --------------------------------------------------------------------
 
-_TEXT_FIELDS = {("Activity", "Id"), ("Lap", "TotalTimeSeconds"), ("Lap", "DistanceMeters"),
-                ("Trackpoint", "Time"), ("Trackpoint", "DistanceMeters"), ("Creator", "Name")}
+_TEXT_FIELDS = {
+    ("Activity", "Id"),
+    ("Lap", "TotalTimeSeconds"),
+    ("Lap", "DistanceMeters"),
+    ("Trackpoint", "Time"),
+    ("Trackpoint", "DistanceMeters"),
+    ("Creator", "Name"),
+}
 
 
 def tcx_parse(data: bytes):

@@ -1,4 +1,5 @@
 """Wear levels of a pair and the sentences that describe them (used by notices and alerts)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -15,8 +16,10 @@ def rank(state: str) -> int:
 
 def window_text(st, units: str) -> str:
     """'305 mi of 300–500'."""
-    return (f"{to_units(st.total_m, units):.0f} {units} of "
-            f"{to_units(st.warn_m, units):.0f}–{to_units(st.replace_m, units):.0f}")
+    return (
+        f"{to_units(st.total_m, units):.0f} {units} of "
+        f"{to_units(st.warn_m, units):.0f}–{to_units(st.replace_m, units):.0f}"
+    )
 
 
 def pace_text(st, target: date | None, units: str, today: date) -> str:
@@ -39,16 +42,20 @@ def sentence(st, level: str, units: str, today: date) -> str:
     if level == "approaching":
         pace = pace_text(st, st.forecast_warn, units, today)
         return f"{name} is approaching its replacement window: {w}" + (
-            f"; it gets there in {pace}" if pace else "")
+            f"; it gets there in {pace}" if pace else ""
+        )
     if level == "window":
         pace = pace_text(st, st.forecast_replace, units, today)
         return f"{name} entered its replacement window: {w}" + (
-            f"; replace in {pace}" if pace else "")
+            f"; replace in {pace}" if pace else ""
+        )
     if level == "replace":
         return f"{name} reached its replace distance: {w}; time for a new pair"
     if level == "reminder":
-        return (f"{name} is well past its replace distance: {w}; "
-                f'retire it (shoetrack shoe retire "{name}") or raise its limit')
+        return (
+            f"{name} is well past its replace distance: {w}; "
+            f'retire it (shoetrack shoe retire "{name}") or raise its limit'
+        )
     if level == "age":
         return f"{name} is older than its age limit ({st.shoe.max_age_days} days): foam ages even unworn"
     return f"{name}: {format_distance(st.total_m, units)}"
@@ -75,20 +82,30 @@ def advice(level: str, st, units: str) -> str:
     replace = format_distance(st.replace_m, units, 0)
     higher = f"{to_units(st.replace_m, units) + 100:.0f}{units}"  # an example, not advice
     if level == "approaching":
-        return ("Nothing yet. Think about the next pair, so it can be broken in alongside this "
-                "one before you need it.")
+        return (
+            "Nothing yet. Think about the next pair, so it can be broken in alongside this "
+            "one before you need it."
+        )
     if level == "window":
-        return (f"Start rotating in a fresh pair. Retire this one when the cushioning feels flat "
-                f"or your legs complain, and by {replace} at the latest.")
+        return (
+            f"Start rotating in a fresh pair. Retire this one when the cushioning feels flat "
+            f"or your legs complain, and by {replace} at the latest."
+        )
     if level == "replace":
-        return (f'Retire it (keep it for walks if you like):\n  shoetrack shoe retire "{name}"\n'
-                f'If it still feels good, raise its limit instead:\n'
-                f'  shoetrack shoe edit "{name}" --replace {higher}')
+        return (
+            f'Retire it (keep it for walks if you like):\n  shoetrack shoe retire "{name}"\n'
+            f"If it still feels good, raise its limit instead:\n"
+            f'  shoetrack shoe edit "{name}" --replace {higher}'
+        )
     if level == "reminder":
-        return (f'Retire it:\n  shoetrack shoe retire "{name}"\n'
-                f'or raise its limit, or hold these reminders for two weeks:\n'
-                f'  shoetrack alerts snooze "{name}" --days 14')
+        return (
+            f'Retire it:\n  shoetrack shoe retire "{name}"\n'
+            f"or raise its limit, or hold these reminders for two weeks:\n"
+            f'  shoetrack alerts snooze "{name}" --days 14'
+        )
     if level == "age":
-        return ("Midsole foam ages even when unworn: press the midsole and look for creases; "
-                "replace the pair if it feels flat or hard.")
+        return (
+            "Midsole foam ages even when unworn: press the midsole and look for creases; "
+            "replace the pair if it feels flat or hard."
+        )
     return ""

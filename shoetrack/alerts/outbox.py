@@ -14,6 +14,7 @@ again on the next check.
 The channels themselves (senders, the test send) live in shoetrack.notify; only its modules
 import smtplib / jeepney / apprise, and only when a delivery is really sent.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,8 +38,9 @@ CLAIM_LEASE = timedelta(minutes=5)
 Sender = Callable[[str, str], str]
 
 
-def enqueue(store, channel: str, subject: str, body: str, alert_ids: list[int],
-            now: datetime) -> int:
+def enqueue(
+    store, channel: str, subject: str, body: str, alert_ids: list[int], now: datetime
+) -> int:
     """Queue one message for `channel`, linked to the alerts it reports. Returns its id."""
     with store.write():
         cur = store.conn.execute(
@@ -82,17 +84,29 @@ class Attempt:
         if self.outcome == "sent":
             return f"{self.channel}: {self.detail}"
         if self.outcome == "held":
-            return (f"{self.channel}: held ({self.detail}); delivery #{self.delivery_id} stays "
-                    "queued until it is turned on")
+            return (
+                f"{self.channel}: held ({self.detail}); delivery #{self.delivery_id} stays "
+                "queued until it is turned on"
+            )
         if self.outcome == "skipped":
-            return (f"{self.channel}: not tried ({self.detail}); delivery #{self.delivery_id} "
-                    "stays queued")
-        return (f"{self.channel}: failed, attempt {self.attempts}: {self.detail} "
-                f"(delivery #{self.delivery_id} stays queued and is retried)")
+            return (
+                f"{self.channel}: not tried ({self.detail}); delivery #{self.delivery_id} "
+                "stays queued"
+            )
+        return (
+            f"{self.channel}: failed, attempt {self.attempts}: {self.detail} "
+            f"(delivery #{self.delivery_id} stays queued and is retried)"
+        )
 
 
-def deliver_pending(store, config, now: datetime | None = None, *,
-                    senders: dict[str, Sender] | None = None, force: bool = False) -> list[Attempt]:
+def deliver_pending(
+    store,
+    config,
+    now: datetime | None = None,
+    *,
+    senders: dict[str, Sender] | None = None,
+    force: bool = False,
+) -> list[Attempt]:
     """Try every unsent delivery whose next attempt is due at `now` (UTC), or all with `force`.
 
     `senders` maps a channel to a Sender; the default sends through the real channels from
@@ -114,12 +128,28 @@ def deliver_pending(store, config, now: datetime | None = None, *,
         if not force and row["next_attempt_at"] and row["next_attempt_at"] > iso(now):
             continue
         if channel in held:
-            out.append(Attempt(row["id"], channel, row["subject"], "held",
-                               f"{channel} is turned off in the config", row["attempts"]))
+            out.append(
+                Attempt(
+                    row["id"],
+                    channel,
+                    row["subject"],
+                    "held",
+                    f"{channel} is turned off in the config",
+                    row["attempts"],
+                )
+            )
         elif channel in broken:
-            out.append(Attempt(row["id"], channel, row["subject"], "skipped",
-                               f"{channel} failed just before", row["attempts"],
-                               row["next_attempt_at"]))
+            out.append(
+                Attempt(
+                    row["id"],
+                    channel,
+                    row["subject"],
+                    "skipped",
+                    f"{channel} failed just before",
+                    row["attempts"],
+                    row["next_attempt_at"],
+                )
+            )
         else:
             attempt = _attempt(store, row, senders.get(channel), now)
             if attempt is not None:
@@ -153,15 +183,18 @@ def _attempt(store, row: dict, sender, now: datetime) -> Attempt | None:
         with store.write():
             store.conn.execute(
                 "UPDATE deliveries SET status = 'sent', sent_at = ?, last_error = NULL,"
-                " next_attempt_at = NULL, claimed_until = NULL WHERE id = ?", (iso(now), row["id"]))
+                " next_attempt_at = NULL, claimed_until = NULL WHERE id = ?",
+                (iso(now), row["id"]),
+            )
         return Attempt(row["id"], channel, row["subject"], "sent", receipt, attempts)
     retry_at = iso(now + backoff(attempts))
     with store.write():
         store.conn.execute(
             "UPDATE deliveries SET status = 'failed', last_error = ?, next_attempt_at = ?,"
-            " claimed_until = NULL WHERE id = ?", (reason, retry_at, row["id"]))
-    log.info("delivery %d through %s failed (attempt %d): %s", row["id"], channel, attempts,
-             reason)
+            " claimed_until = NULL WHERE id = ?",
+            (reason, retry_at, row["id"]),
+        )
+    log.info("delivery %d through %s failed (attempt %d): %s", row["id"], channel, attempts, reason)
     return Attempt(row["id"], channel, row["subject"], "failed", reason, attempts, retry_at)
 
 
@@ -182,8 +215,10 @@ def _claim(store, row: dict, now: datetime) -> int | None:
 
 def pending(store) -> list[dict]:
     """Unsent deliveries, oldest first."""
-    return store.q("SELECT id, channel, status, subject, attempts, last_error, next_attempt_at,"
-                   " created_at FROM deliveries WHERE status != 'sent' ORDER BY id")
+    return store.q(
+        "SELECT id, channel, status, subject, attempts, last_error, next_attempt_at,"
+        " created_at FROM deliveries WHERE status != 'sent' ORDER BY id"
+    )
 
 
 def unsent_by_channel(store, now: datetime) -> dict[str, dict]:
@@ -196,7 +231,8 @@ def unsent_by_channel(store, now: datetime) -> dict[str, dict]:
         " FROM deliveries d JOIN delivery_alerts l ON l.delivery_id = d.id"
         " JOIN alerts a ON a.id = l.alert_id"
         " WHERE d.status != 'sent' AND (d.claimed_until IS NULL OR d.claimed_until <= ?)"
-        " ORDER BY d.id, a.id", (iso(now),)
+        " ORDER BY d.id, a.id",
+        (iso(now),),
     ):
         entry = out.setdefault(row["channel"], {"ids": [], "alerts": []})
         if row["delivery_id"] not in entry["ids"]:
@@ -210,5 +246,5 @@ def replace(store, delivery_ids: list[int]) -> None:
     claimed one: the caller got them from unsent_by_channel inside the same transaction)."""
     with store.write():
         store.conn.executemany(
-            "DELETE FROM deliveries WHERE id = ? AND status != 'sent'",
-            [(i,) for i in delivery_ids])
+            "DELETE FROM deliveries WHERE id = ? AND status != 'sent'", [(i,) for i in delivery_ids]
+        )

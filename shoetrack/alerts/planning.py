@@ -24,6 +24,7 @@ Decisions (documented in docs/alerts.md):
 - Snooze holds reminders only: window, replace and age happen once and are news.
 - Retired pairs never alert and their alerts are left as they are.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -169,7 +170,9 @@ def raise_due(store, config, now: datetime | None = None) -> Raised:
     result = Raised(channels=config.enabled_channels())
     with store.write():
         statuses = compute(store, config, now=now)
-        history = store.q("SELECT id, shoe_id, level, distance_m, raised_at, rearmed_at FROM alerts")
+        history = store.q(
+            "SELECT id, shoe_id, level, distance_m, raised_at, rearmed_at FROM alerts"
+        )
         p = plan(statuses, history, now, units=config.units)
         for alert_id in p.rearm:
             store.conn.execute("UPDATE alerts SET rearmed_at = ? WHERE id = ?", (stamp, alert_id))
@@ -177,7 +180,9 @@ def raise_due(store, config, now: datetime | None = None) -> Raised:
             marks = ",".join("?" * len(p.rearm))
             result.rearmed = store.q(
                 f"SELECT a.*, s.name AS shoe FROM alerts a JOIN shoes s ON s.id = a.shoe_id"
-                f" WHERE a.id IN ({marks}) ORDER BY a.id", p.rearm)
+                f" WHERE a.id IN ({marks}) ORDER BY a.id",
+                p.rearm,
+            )
         notify_ids = []
         for d in p.due:
             cur = store.conn.execute(
@@ -212,9 +217,16 @@ def _queue(store, config, result: Raised, notify_ids: list[int], statuses, now: 
         dues = _fold(result.notified, earlier.get("alerts", []), by_shoe)
         subject, body = compose(channel, dues, config.units, today)
         outbox.replace(store, earlier.get("ids", []))
-        result.deliveries.append(outbox.enqueue(
-            store, channel, subject, body,
-            sorted(set(notify_ids) | {a["id"] for a in earlier.get("alerts", [])}), now))
+        result.deliveries.append(
+            outbox.enqueue(
+                store,
+                channel,
+                subject,
+                body,
+                sorted(set(notify_ids) | {a["id"] for a in earlier.get("alerts", [])}),
+                now,
+            )
+        )
 
 
 def _fold(new: list[Due], earlier: list[dict], by_shoe: dict) -> list[Due]:
@@ -275,7 +287,8 @@ def listing(store) -> list[dict]:
     alerts = store.q(
         "SELECT a.id, a.shoe_id, s.name AS shoe, a.level, a.distance_m, a.raised_at,"
         " a.rearmed_at, a.message FROM alerts a JOIN shoes s ON s.id = a.shoe_id"
-        " ORDER BY a.raised_at DESC, a.id DESC")
+        " ORDER BY a.raised_at DESC, a.id DESC"
+    )
     links = defaultdict(list)
     for row in store.q(
         "SELECT l.alert_id, d.id, d.channel, d.status, d.attempts, d.last_error,"
@@ -290,9 +303,12 @@ def listing(store) -> list[dict]:
         a["deliveries"] = links.get(a["id"], [])
         a["covered_by"] = None
         if not a["deliveries"] and a["level"] in WEAR_LEVELS:
-            higher = [b["level"] for b in same_check[(a["shoe_id"], a["raised_at"])]
-                      if b["level"] in WEAR_LEVELS
-                      and WEAR_LEVELS.index(b["level"]) > WEAR_LEVELS.index(a["level"])]
+            higher = [
+                b["level"]
+                for b in same_check[(a["shoe_id"], a["raised_at"])]
+                if b["level"] in WEAR_LEVELS
+                and WEAR_LEVELS.index(b["level"]) > WEAR_LEVELS.index(a["level"])
+            ]
             if higher:
                 a["covered_by"] = max(higher, key=WEAR_LEVELS.index)
     return alerts
@@ -332,28 +348,42 @@ def compose(channel: str, dues: list[Due], units: str, today: date) -> tuple[str
 def _email_block(d: Due, units: str, today: date) -> str:
 
     st = d.status
+
     def fd(m):
         return format_distance(m, units, 0)
+
     lines = [headline(d.level, st.shoe.name) + ".", ""]
-    lines.append(f"  Distance:   {fd(st.total_m)} (warn at {fd(st.warn_m)}, "
-                 f"replace at {fd(st.replace_m)})")
+    lines.append(
+        f"  Distance:   {fd(st.total_m)} (warn at {fd(st.warn_m)}, replace at {fd(st.replace_m)})"
+    )
     if d.level in ("approaching", "window"):
-        target, when = (st.warn_m, st.forecast_warn) if d.level == "approaching" else (
-            st.replace_m, st.forecast_replace)
+        target, when = (
+            (st.warn_m, st.forecast_warn)
+            if d.level == "approaching"
+            else (st.replace_m, st.forecast_replace)
+        )
         pace = pace_text(st, when, units, today)
-        forecast = (f"{fd(target)} around {when.isoformat()}, {pace}" if pace and when
-                    else "no runs on it in the last 6 weeks to forecast from")
+        forecast = (
+            f"{fd(target)} around {when.isoformat()}, {pace}"
+            if pace and when
+            else "no runs on it in the last 6 weeks to forecast from"
+        )
         lines.append(f"  Forecast:   {forecast}")
     elif d.level in ("replace", "reminder"):
         over = st.total_m - st.replace_m
         rate = to_units(st.rate_m_per_day * 7, units)
-        worn = (f"you run ~{rate:.0f} {units}/week on it" if st.rate_m_per_day > 0
-                else "not worn in the last 6 weeks")
+        worn = (
+            f"you run ~{rate:.0f} {units}/week on it"
+            if st.rate_m_per_day > 0
+            else "not worn in the last 6 weeks"
+        )
         lines.append(f"  Forecast:   past the replace distance by {fd(over)}; {worn}")
     elif st.shoe.purchased_on:  # an age alert needs a purchase date
         bought = date.fromisoformat(st.shoe.purchased_on)
-        lines.append(f"  Age:        bought {bought.isoformat()}, {(today - bought).days} days ago "
-                     f"(limit {st.shoe.max_age_days} days)")
+        lines.append(
+            f"  Age:        bought {bought.isoformat()}, {(today - bought).days} days ago "
+            f"(limit {st.shoe.max_age_days} days)"
+        )
     todo = []
     for line in advice(d.level, st, units).split("\n"):
         # Commands stay whole on their own line, so they can be copied.

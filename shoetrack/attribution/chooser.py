@@ -19,6 +19,7 @@ Every assignment row says why (`assignments.by`):
   default  the pair is default for the sport (automatic)
 Only the automatic ones (rule:N, default) are ever recomputed, by `shoetrack reassign`.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -82,19 +83,23 @@ class Pairs:
     def eligible(self, day: date, *, by_hand: bool = False) -> list[Shoe]:
         """As `eligible(shoes, day, by_hand=...)`."""
         span = bisect_right(self._cuts, day)
-        return self._cached(("eligible", span, by_hand),
-                            lambda: eligible(self.shoes, day, by_hand=by_hand))
+        return self._cached(
+            ("eligible", span, by_hand), lambda: eligible(self.shoes, day, by_hand=by_hand)
+        )
 
     def by_id(self, day: date, by_hand: bool) -> dict[int, Shoe]:
         span = bisect_right(self._cuts, day)
-        return self._cached(("by_id", span, by_hand),
-                            lambda: {s.id: s for s in self.eligible(day, by_hand=by_hand)})
+        return self._cached(
+            ("by_id", span, by_hand), lambda: {s.id: s for s in self.eligible(day, by_hand=by_hand)}
+        )
 
     def defaults(self, day: date, by_hand: bool, sport: str) -> list[Shoe]:
         """`defaults_for` among the pairs eligible on `day`."""
         span = bisect_right(self._cuts, day)
-        return self._cached(("defaults", span, by_hand, sport),
-                            lambda: defaults_for(self.eligible(day, by_hand=by_hand), sport))
+        return self._cached(
+            ("defaults", span, by_hand, sport),
+            lambda: defaults_for(self.eligible(day, by_hand=by_hand), sport),
+        )
 
     def later(self, day: date, by_hand: bool) -> list[Shoe]:
         """Pairs not eligible on `day` whose first day comes after it and that are not retired
@@ -103,8 +108,12 @@ class Pairs:
 
         def make():
             ids = {s.id for s in self.eligible(day, by_hand=by_hand)}
-            return [s for s in self.shoes
-                    if s.id not in ids and s.first_day > day and not s.retired_by(day)]
+            return [
+                s
+                for s in self.shoes
+                if s.id not in ids and s.first_day > day and not s.retired_by(day)
+            ]
+
         return self._cached(("later", span, by_hand), make)
 
 
@@ -184,9 +193,15 @@ def rule_matches(rule: dict, act: dict, path: str | None, day: date | None = Non
     return not rule.get("path_pattern") or path_matches(rule["path_pattern"], path)
 
 
-def choose(store: Store, act: dict, *, path: str | None = None,
-           shoes: list[Shoe] | Pairs | None = None, rules: list[dict] | None = None,
-           day: date | None = None) -> Choice:
+def choose(
+    store: Store,
+    act: dict,
+    *,
+    path: str | None = None,
+    shoes: list[Shoe] | Pairs | None = None,
+    rules: list[dict] | None = None,
+    day: date | None = None,
+) -> Choice:
     """Automatic choice for an activity row (dict with start, sport, distance_m, device, source).
 
     Rules and defaults among the pairs in use that day; for a run logged by hand, pairs of
@@ -198,7 +213,11 @@ def choose(store: Store, act: dict, *, path: str | None = None,
     if not wears_shoes(sport):
         return Choice(None, None, f"{sport} is cross-training: it never counts on shoes")
     day = day or local_date(act["start"])
-    pairs = shoes if isinstance(shoes, Pairs) else Pairs(shoes if shoes is not None else all_shoes(store))
+    pairs = (
+        shoes
+        if isinstance(shoes, Pairs)
+        else Pairs(shoes if shoes is not None else all_shoes(store))
+    )
     if rules is None:
         rules = load_rules(store)
     hand = by_hand(act)
@@ -211,7 +230,9 @@ def choose(store: Store, act: dict, *, path: str | None = None,
     return found
 
 
-def _pick(pairs: Pairs, day: date, hand: bool, act: dict, path: str | None, rules: list[dict]) -> Choice:
+def _pick(
+    pairs: Pairs, day: date, hand: bool, act: dict, path: str | None, rules: list[dict]
+) -> Choice:
     if rules:
         by_id = pairs.by_id(day, hand)
         for rule in rules:
@@ -230,8 +251,9 @@ def _pick(pairs: Pairs, day: date, hand: bool, act: dict, path: str | None, rule
     return Choice(None, None, f"several pairs are default for {sport} ({names})")
 
 
-def predating(later: list[Shoe], act: dict, path: str | None, rules: list[dict],
-              day: date) -> list[Shoe]:
+def predating(
+    later: list[Shoe], act: dict, path: str | None, rules: list[dict], day: date
+) -> list[Shoe]:
     """Of `later` (pairs whose first day comes after the activity's local `day` and not retired
     by then), those a rule or default would give it if their first day were earlier."""
     if not later:
@@ -261,6 +283,8 @@ def explicit(shoe: Shoe, act: dict) -> Choice:
         span = f"{shoe.purchased_on or '…'} to {shoe.retired_on}"
         raise ShoetrackError(f"{shoe.name} was not in use on {day} (in use {span})")
     if not shoe.worn_by_hand_on(day):
-        raise UsageProblem(f"{shoe.name} was bought on {shoe.purchased_on}, after {day}: if you wore "
-                           f"it then, move its purchase date with {shoe.edit_date_hint(day)}")
+        raise UsageProblem(
+            f"{shoe.name} was bought on {shoe.purchased_on}, after {day}: if you wore "
+            f"it then, move its purchase date with {shoe.edit_date_hint(day)}"
+        )
     return Choice(shoe, "manual", "manual")  # the same word `activities` shows

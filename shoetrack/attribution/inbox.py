@@ -13,6 +13,7 @@ from before the day it was added. Taking a suggestion records `by='inbox'`, choo
 hand `by='manual'`: both are a person's choice, so `reassign` never changes them. Ignoring sets
 `activities.ignored`: the activity never counts (`activity unassign` brings it back).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,9 +31,11 @@ MAX_KEYS = 9  # pairs numbered 1..9: one keypress each
 
 # What is in the inbox: a shoe-sport activity on no pair and not ignored. The one definition,
 # for the inbox itself and for the counts other commands show.
-WAITING = (" FROM activities a LEFT JOIN assignments g ON g.activity_id = a.id"
-           " WHERE g.activity_id IS NULL AND a.ignored = 0"
-           f" AND a.sport IN ({', '.join(repr(s) for s in SHOE_SPORTS)})")
+WAITING = (
+    " FROM activities a LEFT JOIN assignments g ON g.activity_id = a.id"
+    " WHERE g.activity_id IS NULL AND a.ignored = 0"
+    f" AND a.sport IN ({', '.join(repr(s) for s in SHOE_SPORTS)})"
+)
 
 SQL = f"""
 SELECT a.id, a.start, a.sport, a.distance_m, a.elapsed_s, a.device, a.name, a.file_id, a.ignored,
@@ -77,7 +80,9 @@ class Entry:
             "name": a["name"],
             "file": a["file"],
             "waiting": self.waiting,
-            "suggestion": {"shoe": s.shoe.name, "shoe_id": s.shoe.id, "reason": s.reason} if s else None,
+            "suggestion": {"shoe": s.shoe.name, "shoe_id": s.shoe.id, "reason": s.reason}
+            if s
+            else None,
             "choices": [c.name for c in self.choices],
             "predates": [p.name for p in self.predates],
         }
@@ -93,13 +98,19 @@ class _Context:
         self.pairs = chooser.Pairs(self.shoes)  # each pair's dates parsed once, not per activity
         self.rules = chooser.load_rules(store)
         self.model = suggest.load(store, waiting[0]["start"], waiting[-1]["start"])
-        worn = {r["shoe_id"]: r["d"] for r in store.q(
-            "SELECT g.shoe_id, sum(a.distance_m) AS d FROM assignments g"
-            " JOIN activities a ON a.id = g.activity_id WHERE a.ignored = 0 GROUP BY g.shoe_id")}
+        worn = {
+            r["shoe_id"]: r["d"]
+            for r in store.q(
+                "SELECT g.shoe_id, sum(a.distance_m) AS d FROM assignments g"
+                " JOIN activities a ON a.id = g.activity_id WHERE a.ignored = 0 GROUP BY g.shoe_id"
+            )
+        }
         self.wear = {s.id: s.start_distance_m + (worn.get(s.id) or 0.0) for s in self.shoes}
 
 
-def _suggest(act: dict, ctx: _Context, choices: list[Shoe], auto: chooser.Choice) -> Suggestion | None:
+def _suggest(
+    act: dict, ctx: _Context, choices: list[Shoe], auto: chooser.Choice
+) -> Suggestion | None:
     if auto.shoe is not None:
         return Suggestion(auto.shoe, auto.reason)
     learned = ctx.model.suggest(act, choices)
@@ -124,7 +135,11 @@ def _entry(store: Store, act: dict, ctx: _Context) -> Entry:
     choices = list(ctx.pairs.eligible(day, by_hand=True))
     auto = chooser.choose(store, act, path=act["file"], shoes=ctx.pairs, rules=ctx.rules, day=day)
     # An automatic choice that exists now means the activity predates the pair or rule behind it.
-    waiting = auto.reason if auto.shoe is None else "added before its rule or pair existed, or unassigned by hand"
+    waiting = (
+        auto.reason
+        if auto.shoe is None
+        else "added before its rule or pair existed, or unassigned by hand"
+    )
     return Entry(act, _suggest(act, ctx, choices, auto), waiting, day, choices, auto.predates)
 
 
@@ -212,6 +227,13 @@ def interpret(key: str, e: Entry) -> tuple[str, Shoe | None, str | None]:
         shown = e.choices[:MAX_KEYS]
         if 1 <= n <= len(shown):
             return "pick", shown[n - 1], None
-        return "again", None, (f"no pair {key}: press 1-{len(shown)}, Enter, s, i or q" if shown
-                               else "no pair is in use on that date: press s, i or q")
+        return (
+            "again",
+            None,
+            (
+                f"no pair {key}: press 1-{len(shown)}, Enter, s, i or q"
+                if shown
+                else "no pair is in use on that date: press s, i or q"
+            ),
+        )
     return "again", None, f"unknown key {key!r}: press a number, Enter, s, i or q"

@@ -4,6 +4,7 @@ Only automatic assignments (`rule:N`, `default`) and unassigned activities are r
 choices a person made (`manual`, `inbox`, `archive`) and ignored activities never change.
 Distances are meters; dates are the runner's local calendar dates.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,8 +66,13 @@ def _id(shoe: Shoe | None) -> int | None:
     return shoe.id if shoe else None
 
 
-def plan(store: Store, shoe: Shoe | None = None, since: date | None = None,
-         until: date | None = None, sport: str | None = None) -> list[Change]:
+def plan(
+    store: Store,
+    shoe: Shoe | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    sport: str | None = None,
+) -> list[Change]:
     """Changes the automatic choice would make now, oldest activity first.
 
     since/until: local dates, both inclusive. shoe: only changes that take an activity off or
@@ -97,8 +103,12 @@ def plan(store: Store, shoe: Shoe | None = None, since: date | None = None,
             continue
         change = Change(
             activity={k: row[k] for k in ("id", "start", "sport", "distance_m", "name", "file")},
-            old_shoe=by_id.get(row["shoe_id"]), old_by=row["by"],
-            new_shoe=choice.shoe, new_by=choice.by, why=choice.reason, day=day,
+            old_shoe=by_id.get(row["shoe_id"]),
+            old_by=row["by"],
+            new_shoe=choice.shoe,
+            new_by=choice.by,
+            why=choice.reason,
+            day=day,
         )
         if shoe is not None and shoe.id not in (row["shoe_id"], new_id):
             continue
@@ -114,10 +124,18 @@ def apply(store: Store, changes: list[Change]) -> None:
             aid = c.activity["id"]
             now = store.one(
                 "SELECT a.ignored, g.shoe_id, g.by FROM activities a"
-                " LEFT JOIN assignments g ON g.activity_id = a.id WHERE a.id = ?", (aid,))
-            if now is None or now["ignored"] or (now["shoe_id"], now["by"]) != (_id(c.old_shoe), c.old_by):
-                raise ShoetrackError(f"activity #{aid} changed since the plan was made: "
-                                     "run `shoetrack reassign` again")
+                " LEFT JOIN assignments g ON g.activity_id = a.id WHERE a.id = ?",
+                (aid,),
+            )
+            if (
+                now is None
+                or now["ignored"]
+                or (now["shoe_id"], now["by"]) != (_id(c.old_shoe), c.old_by)
+            ):
+                raise ShoetrackError(
+                    f"activity #{aid} changed since the plan was made: "
+                    "run `shoetrack reassign` again"
+                )
             activities.set_assignment(store, aid, chooser.Choice(c.new_shoe, c.new_by, c.why))
 
 
@@ -133,5 +151,7 @@ def moved(changes: list[Change]) -> list[dict]:
         acc.setdefault(c.new_shoe.name if c.new_shoe else None, [0.0, 0.0])[1] += d
     named = sorted((n for n in acc if n is not None), key=str.lower)
     names = [*named, None] if None in acc else named
-    return [{"shoe": n, "lost_m": acc[n][0], "gained_m": acc[n][1], "net_m": acc[n][1] - acc[n][0]}
-            for n in names]
+    return [
+        {"shoe": n, "lost_m": acc[n][0], "gained_m": acc[n][1], "net_m": acc[n][1] - acc[n][0]}
+        for n in names
+    ]

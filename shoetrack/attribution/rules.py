@@ -5,6 +5,7 @@ match an activity puts it on its pair, if that pair is in use on the activity's 
 the next rule, then the sport's default pair. Distances are meters. Changing rules never
 rewrites existing assignments: `shoetrack reassign` shows and applies the consequences.
 """
+
 from __future__ import annotations
 
 import json
@@ -84,10 +85,18 @@ def _check_distance(name: str, value: float | None) -> float | None:
     return float(value)
 
 
-def add(store: Store, shoe: Shoe, *, sport: str | None = None, min_distance_m: float | None = None,
-        max_distance_m: float | None = None, device: str | None = None,
-        weekdays: list[str | int] | None = None, path_pattern: str | None = None,
-        position: int | None = None) -> dict:
+def add(
+    store: Store,
+    shoe: Shoe,
+    *,
+    sport: str | None = None,
+    min_distance_m: float | None = None,
+    max_distance_m: float | None = None,
+    device: str | None = None,
+    weekdays: list[str | int] | None = None,
+    path_pattern: str | None = None,
+    position: int | None = None,
+) -> dict:
     """Add a rule putting matching activities on `shoe`; returns the rule (as `rows` gives it).
 
     Distances in meters, both bounds inclusive. `weekdays` are names ('sat') or 0..6 (Monday = 0).
@@ -100,9 +109,15 @@ def add(store: Store, shoe: Shoe, *, sport: str | None = None, min_distance_m: f
             raise UsageProblem(f"{sport} never counts on shoes: a rule for it would never apply")
     min_distance_m = _check_distance("the minimum", min_distance_m)
     max_distance_m = _check_distance("the maximum", max_distance_m)
-    if min_distance_m is not None and max_distance_m is not None and min_distance_m > max_distance_m:
+    if (
+        min_distance_m is not None
+        and max_distance_m is not None
+        and min_distance_m > max_distance_m
+    ):
         raise UsageProblem("the minimum distance is larger than the maximum")
-    days = sorted({d if isinstance(d, int) and 0 <= d <= 6 else parse_weekday(d) for d in weekdays or ()})
+    days = sorted(
+        {d if isinstance(d, int) and 0 <= d <= 6 else parse_weekday(d) for d in weekdays or ()}
+    )
     if device is not None:
         device = device.strip()
         if not device:
@@ -113,9 +128,11 @@ def add(store: Store, shoe: Shoe, *, sport: str | None = None, min_distance_m: f
         if not path_pattern.strip("/\\"):
             raise UsageProblem("the path pattern is empty")
     if (sport, min_distance_m, max_distance_m, device, path_pattern) == (None,) * 5 and not days:
-        raise UsageProblem("a rule needs at least one condition (--sport, --min, --max, --device, "
-                           "--weekday or --path); to make a pair the default, use "
-                           "`shoetrack shoe edit NAME --default-for SPORT`")
+        raise UsageProblem(
+            "a rule needs at least one condition (--sport, --min, --max, --device, "
+            "--weekday or --path); to make a pair the default, use "
+            "`shoetrack shoe edit NAME --default-for SPORT`"
+        )
     with store.write():
         ordered = [r["id"] for r in rows(store)]
         if position is None:
@@ -125,8 +142,17 @@ def add(store: Store, shoe: Shoe, *, sport: str | None = None, min_distance_m: f
         cur = store.conn.execute(
             "INSERT INTO rules (position, shoe_id, sport, min_distance_m, max_distance_m, device,"
             " weekdays, path_pattern, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
-            (position, shoe.id, sport, min_distance_m, max_distance_m, device,
-             json.dumps(days) if days else None, path_pattern, iso(datetime.now(timezone.utc))),
+            (
+                position,
+                shoe.id,
+                sport,
+                min_distance_m,
+                max_distance_m,
+                device,
+                json.dumps(days) if days else None,
+                path_pattern,
+                iso(datetime.now(timezone.utc)),
+            ),
         )
         assert cur.lastrowid is not None  # an INSERT just ran
         ordered.insert(position - 1, cur.lastrowid)

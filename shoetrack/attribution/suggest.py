@@ -18,6 +18,7 @@ is suggested only when it is clearly ahead and some group of past runs like this
 the reason names that group ("like your 6 long Sunday runs"). Otherwise the caller balances wear.
 The start place is not stored, so it is not a feature.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,11 +34,20 @@ from shoetrack.units import from_iso, iso
 
 # Local hour -> time of day: early 05-09, morning 09-12, lunchtime 12-14, afternoon 14-18,
 # evening 18-22, night 22-05.
-TIMES_OF_DAY = (("night",) * 5 + ("early",) * 4 + ("morning",) * 3 + ("lunchtime",) * 2
-                + ("afternoon",) * 4 + ("evening",) * 4 + ("night",) * 2)
+TIMES_OF_DAY = (
+    ("night",) * 5
+    + ("early",) * 4
+    + ("morning",) * 3
+    + ("lunchtime",) * 2
+    + ("afternoon",) * 4
+    + ("evening",) * 4
+    + ("night",) * 2
+)
 # A lookup of the hour ('HH' text), not a CASE of ranges that would convert to local time once
 # per range tried (up to six times a row).
-TOD_WHENS = " ".join(f"WHEN '{h:02d}' THEN '{w}'" for h, w in enumerate(TIMES_OF_DAY) if w != "night")
+TOD_WHENS = " ".join(
+    f"WHEN '{h:02d}' THEN '{w}'" for h, w in enumerate(TIMES_OF_DAY) if w != "night"
+)
 DIST_SQL = """CASE WHEN a.distance_m < 5000 THEN 0 WHEN a.distance_m < 8000 THEN 1
          WHEN a.distance_m < 12000 THEN 2 WHEN a.distance_m < 16000 THEN 3
          WHEN a.distance_m < 21500 THEN 4 WHEN a.distance_m < 30000 THEN 5 ELSE 6 END"""
@@ -81,7 +91,15 @@ MIN_PURITY = 0.6  # ... and the share of such runs that went on it
 MIN_LIKELY = 0.15  # a pair with this share is one the runner wears for runs like this
 
 DIST_WORDS = ("short", "mid-length", "mid-length", "longer", "long", "long", "very long")
-WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")  # %w order
+WEEKDAYS = (
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+)  # %w order
 KIND_WORDS = {"trail_run": "trail", "treadmill_run": "treadmill", "track_run": "track"}
 NOUNS = {"walk": "walks", "hike": "hikes"}
 MODEL_FEATURES = ("kind", "dist", "wd", "tod", "pace", "gps", "device", "dist_wd")
@@ -127,8 +145,10 @@ class Model:
         sizes = {f: len(single[f]) + 1 for f in MODEL_FEATURES}  # +1: a value never seen
         # log P(pair) less the denominators of every feature: the part of a score that does not
         # depend on the activity.
-        self.base = {i: math.log(n + ALPHA) - sum(math.log(n + ALPHA * sizes[f]) for f in MODEL_FEATURES)
-                     for i, n in self.total.items()}
+        self.base = {
+            i: math.log(n + ALPHA) - sum(math.log(n + ALPHA * sizes[f]) for f in MODEL_FEATURES)
+            for i, n in self.total.items()
+        }
         self.blank = math.log(ALPHA) - sum(math.log(ALPHA * sizes[f]) for f in MODEL_FEATURES)
         # Waiting runs alike (same features, same pairs eligible) get the same answer: a backlog
         # of thousands asks only for a few hundred distinct ones.
@@ -150,9 +170,16 @@ class Model:
             pace_word = "easy"
         else:
             pace_word = "usual"
-        return {"kind": r["kind"], "dist": DIST_WORDS[r["dist"]], "wd": r["wd"], "tod": r["tod"],
-                "pace": pace_word, "gps": r["gps"], "device": r["device"],
-                "dist_wd": (r["dist"], r["wd"])}
+        return {
+            "kind": r["kind"],
+            "dist": DIST_WORDS[r["dist"]],
+            "wd": r["wd"],
+            "tod": r["tod"],
+            "pace": pace_word,
+            "gps": r["gps"],
+            "device": r["device"],
+            "dist_wd": (r["dist"], r["wd"]),
+        }
 
     def suggest(self, act: dict, eligible: list[Shoe]) -> Learned | None:
         """The pair the history points to for `act` (FEATURES_SQL columns), among `eligible`;
@@ -169,15 +196,24 @@ class Model:
         if not pool:
             return None
         tables = [self.single[f].get(feats[f], {}) for f in MODEL_FEATURES]
-        scores = [self.base[s.id] + sum(math.log(t.get(s.id, 0) + ALPHA) for t in tables) for s in pool]
+        scores = [
+            self.base[s.id] + sum(math.log(t.get(s.id, 0) + ALPHA) for t in tables) for s in pool
+        ]
         unseen = len(eligible) - len(pool)  # pairs without history all score self.blank
         top = max(scores + ([self.blank] if unseen else []))
         norm = sum(math.exp(v - top) for v in scores) + unseen * math.exp(self.blank - top)
-        i = max(range(len(pool)), key=lambda j: (scores[j], -self.total[pool[j].id], pool[j].name.lower()))
+        i = max(
+            range(len(pool)),
+            key=lambda j: (scores[j], -self.total[pool[j].id], pool[j].name.lower()),
+        )
         shares = [math.exp(v - top) / norm for v in scores]
         # Pairs worn for runs like this: a fair share, and enough runs of the same kind on them.
         kinds = tables[MODEL_FEATURES.index("kind")]
-        likely = [s for s, p in zip(pool, shares, strict=True) if p >= MIN_LIKELY and kinds.get(s.id, 0) >= MIN_SUPPORT]
+        likely = [
+            s
+            for s, p in zip(pool, shares, strict=True)
+            if p >= MIN_LIKELY and kinds.get(s.id, 0) >= MIN_SUPPORT
+        ]
         if shares[i] >= MIN_POSTERIOR:
             reason = self._reason(pool[i], feats, [s.id for s in eligible], sport)
             if reason:

@@ -1,4 +1,5 @@
 """`shoetrack log`, `shoetrack activities` and `shoetrack activity ...`."""
+
 from __future__ import annotations
 
 from typing import overload
@@ -38,12 +39,24 @@ def sport_arg(text: str | None) -> str | None:
 
 @cli.command("log")
 @click.argument("distance_text", metavar="DISTANCE")
-@click.option("--shoe", "shoe_ref", metavar="NAME", help="The pair worn (default: the sport's default pair).")
-@click.option("--date", "when", metavar="DATE", default="today", show_default=True,
-              help="YYYY-MM-DD, YYYY-MM-DDTHH:MM (local), today or yesterday.")
+@click.option(
+    "--shoe", "shoe_ref", metavar="NAME", help="The pair worn (default: the sport's default pair)."
+)
+@click.option(
+    "--date",
+    "when",
+    metavar="DATE",
+    default="today",
+    show_default=True,
+    help="YYYY-MM-DD, YYYY-MM-DDTHH:MM (local), today or yesterday.",
+)
 @click.option("--duration", metavar="TIME", help="Elapsed time, e.g. 52:30 or 1:02:03.")
-@click.option("--sport", default="run", show_default=True,
-              help="run, trail_run, treadmill_run, track_run, walk, hike, or cross-training.")
+@click.option(
+    "--sport",
+    default="run",
+    show_default=True,
+    help="run, trail_run, treadmill_run, track_run, walk, hike, or cross-training.",
+)
 @click.option("--note", help="Free text.")
 @pass_app
 def log_cmd(app: App, distance_text, shoe_ref, when, duration, sport, note):
@@ -74,8 +87,14 @@ def log_cmd(app: App, distance_text, shoe_ref, when, duration, sport, note):
         except ShoetrackError as e:
             raise click.BadParameter(str(e), param_hint="--duration") from None
     shoe = shoe_arg(app, shoe_ref) if shoe_ref else None
-    act = Activity(start=start, sport=sport, distance_m=meters, source="manual",
-                   elapsed_s=seconds, moving_s=seconds)
+    act = Activity(
+        start=start,
+        sport=sport,
+        distance_m=meters,
+        source="manual",
+        elapsed_s=seconds,
+        moving_s=seconds,
+    )
     from shoetrack.cli import notices
 
     with notices.watch(app) as levels:
@@ -115,17 +134,38 @@ def activities_cmd(app: App, shoe_ref, sport, since, until, unassigned, limit, a
         limit=limit or None,
     )
     if as_json:
-        emit_json_list(({**r, "ignored": bool(r["ignored"]), "recovered": bool(r["recovered"]),
-                         "sport_inferred": bool(r["sport_inferred"])} for r in found), rows=True)
+        emit_json_list(
+            (
+                {
+                    **r,
+                    "ignored": bool(r["ignored"]),
+                    "recovered": bool(r["recovered"]),
+                    "sport_inferred": bool(r["sport_inferred"]),
+                }
+                for r in found
+            ),
+            rows=True,
+        )
         return
     rows = list(found)  # the table's column widths need every row
     if not rows:
         click.echo("No activities match.")
         return
     table(
-        [[r["id"], local_day(r["start"]), r["sport"], fmt_dist(app, r["distance_m"]),
-          format_duration(r["elapsed_s"]), r["shoe"] or ("(ignored)" if r["ignored"] else "-"),
-          r["assigned_by"] or "", r["source"], r["name"] or r["note"] or ""] for r in rows],
+        [
+            [
+                r["id"],
+                local_day(r["start"]),
+                r["sport"],
+                fmt_dist(app, r["distance_m"]),
+                format_duration(r["elapsed_s"]),
+                r["shoe"] or ("(ignored)" if r["ignored"] else "-"),
+                r["assigned_by"] or "",
+                r["source"],
+                r["name"] or r["note"] or "",
+            ]
+            for r in rows
+        ],
         ["id", "date", "sport", "distance", "time", "shoe", "why", "source", "name"],
         align="rllrrllll",
     )
@@ -149,8 +189,10 @@ def activity_assign(app: App, activity_id, shoe_ref):
     with notices.watch(app) as levels:
         activities.assign(app.store, activity_id, shoe)
     a = activities.get(app.store, activity_id)
-    click.echo(f"Activity #{activity_id} ({fmt_dist(app, a['distance_m'])} on {local_day(a['start'])}) "
-               f"now counts on {shoe.name}.")
+    click.echo(
+        f"Activity #{activity_id} ({fmt_dist(app, a['distance_m'])} on {local_day(a['start'])}) "
+        f"now counts on {shoe.name}."
+    )
     levels.report()
 
 
@@ -181,8 +223,10 @@ def activity_delete(app: App, activity_id):
 
     with notices.watch(app) as levels:
         row = activities.delete(app.store, activity_id)
-    click.echo(f"Deleted activity #{activity_id} ({fmt_dist(app, row['distance_m'])} {row['sport']} "
-               f"on {local_day(row['start'])}).")
+    click.echo(
+        f"Deleted activity #{activity_id} ({fmt_dist(app, row['distance_m'])} {row['sport']} "
+        f"on {local_day(row['start'])})."
+    )
     levels.report()
 
 
@@ -209,8 +253,10 @@ def activity_sport(app: App, activity_id, sport_text):
     with notices.watch(app) as levels:
         change = pipeline.set_sport(app.store, activity_id, sport)
     old = change.before["sport"]
-    head = f"Activity #{activity_id} ({fmt_dist(app, change.before['distance_m'])} on " \
-           f"{local_day(change.before['start'])}): {old} -> {sport}"
+    head = (
+        f"Activity #{activity_id} ({fmt_dist(app, change.before['distance_m'])} on "
+        f"{local_day(change.before['start'])}): {old} -> {sport}"
+    )
     if change.choice.shoe:
         moved = f" (off {change.came_off})" if change.came_off else ""
         click.echo(f"{head}; counts on {change.choice.shoe.name}{moved} ({change.choice.reason}).")

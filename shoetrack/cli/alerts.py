@@ -4,6 +4,7 @@ The clock is the real one; the hidden environment variable SHOETRACK_NOW (ISO-86
 2026-12-01T08:00:00Z) replaces it for these commands only, so tests can move time forward
 (reminders come 10 days apart). It is read here and nowhere else.
 """
+
 from __future__ import annotations
 
 import os
@@ -95,9 +96,18 @@ def alerts_list(app: App, as_json):
         click.echo("No alerts raised yet; `shoetrack alerts check` raises what is due.")
         return
     table(
-        [[a["id"], a["shoe"], a["level"], fmt_dist(app, a["distance_m"]), _local(a["raised_at"]),
-          f"re-armed {_local(a['rearmed_at'])[:10]}" if a["rearmed_at"] else "active",
-          _delivery_cell(a)] for a in rows],
+        [
+            [
+                a["id"],
+                a["shoe"],
+                a["level"],
+                fmt_dist(app, a["distance_m"]),
+                _local(a["raised_at"]),
+                f"re-armed {_local(a['rearmed_at'])[:10]}" if a["rearmed_at"] else "active",
+                _delivery_cell(a),
+            ]
+            for a in rows
+        ],
         ["#", "pair", "level", "distance", "raised", "state", "delivery"],
         align="rllrlll",
     )
@@ -111,11 +121,12 @@ def alerts_list(app: App, as_json):
 
 def _waiting(d: dict, on: list[str]) -> str:
     if d["channel"] not in on:
-        return (f"held: {d['channel']} is turned off in the config (sent when it is turned "
-                "on again)")
+        return f"held: {d['channel']} is turned off in the config (sent when it is turned on again)"
     if d["status"] == "failed":
-        return (f"failed {plural(d['attempts'], 'time')}, next try "
-                f"{_local(d['next_attempt_at'])}: {d['last_error']}")
+        return (
+            f"failed {plural(d['attempts'], 'time')}, next try "
+            f"{_local(d['next_attempt_at'])}: {d['last_error']}"
+        )
     return "not tried yet"
 
 
@@ -155,13 +166,17 @@ def alerts_check(app: App):
     for d in raised.notified:
         click.echo(f"Raised: {d.message}")
         if d.status.shoe.name in covered and d.level in planning.WEAR_LEVELS:
-            click.echo(f"  (also passed {', '.join(covered.pop(d.status.shoe.name))}: "
-                       "recorded, not sent separately)")
+            click.echo(
+                f"  (also passed {', '.join(covered.pop(d.status.shoe.name))}: "
+                "recorded, not sent separately)"
+            )
     for la in raised.load:
         click.echo(f"Raised: {la.message}")
     if raised.notified and not raised.channels:
-        click.echo("No delivery channel is enabled: set [email] enabled = true, "
-                   "[desktop] enabled = true or [push] urls in the config.")
+        click.echo(
+            "No delivery channel is enabled: set [email] enabled = true, "
+            "[desktop] enabled = true or [push] urls in the config."
+        )
     for a in attempts:
         click.echo(a.line())
     if not raised.notified and not raised.rearmed and not attempts:
@@ -170,12 +185,15 @@ def alerts_check(app: App):
     if unsent:
         raise ShoetrackError(
             f"{len(unsent)} of {plural(len(attempts), 'delivery', 'deliveries')} not sent; "
-            "queued for the next check")
+            "queued for the next check"
+        )
 
 
 @alerts_group.command("snooze")
 @click.argument("name")
-@click.option("--days", type=click.IntRange(1, 3650), metavar="N", help="Hold reminders for N days.")
+@click.option(
+    "--days", type=click.IntRange(1, 3650), metavar="N", help="Hold reminders for N days."
+)
 @click.option("--clear", is_flag=True, help="End the snooze now.")
 @pass_app
 def alerts_snooze(app: App, name, days, clear):
@@ -207,8 +225,11 @@ def notify_group():
 
 
 @notify_group.command("test")
-@click.option("--channel", type=click.Choice(list(CHANNELS)),
-              help="The channel to try (default: every enabled channel).")
+@click.option(
+    "--channel",
+    type=click.Choice(list(CHANNELS)),
+    help="The channel to try (default: every enabled channel).",
+)
 @pass_app
 def notify_test(app: App, channel):
     """Send a test message through a channel now and say exactly what happened.
@@ -229,8 +250,10 @@ def notify_test(app: App, channel):
     on = app.config.enabled_channels()
     channels = [channel] if channel else on
     if not channels:
-        raise ShoetrackError("no channel is enabled: set [email] enabled = true, "
-                             "[desktop] enabled = true or [push] urls in the config")
+        raise ShoetrackError(
+            "no channel is enabled: set [email] enabled = true, "
+            "[desktop] enabled = true or [push] urls in the config"
+        )
     now = _now()
     failed = []
     for name in channels:
@@ -242,8 +265,10 @@ def notify_test(app: App, channel):
             failed.append(name)
             click.echo(f"{name} not sent: {e}", err=True)
         if name not in on:
-            click.echo(f"Note: alerts do not use {name} yet; set [{name}] enabled = true "
-                       "in the config.")
+            click.echo(
+                f"Note: alerts do not use {name} yet; set [{name}] enabled = true in the config."
+            )
     if failed:
-        raise ShoetrackError(f"{len(failed)} of {plural(len(channels), 'channel')} not reached: "
-                             f"{', '.join(failed)}")
+        raise ShoetrackError(
+            f"{len(failed)} of {plural(len(channels), 'channel')} not reached: {', '.join(failed)}"
+        )

@@ -1,5 +1,6 @@
 """`shoetrack rule ...`, `shoetrack inbox` and `shoetrack reassign`: which pair each activity
 counts on (docs/attribution.md)."""
+
 from __future__ import annotations
 
 import click
@@ -60,8 +61,10 @@ def reassign_hint(app: App) -> None:
 
     n = len(reassign.plan(app.store))
     if n:
-        click.echo(f"{plural(n, 'past activity', 'past activities')} would change: run "
-                   "`shoetrack reassign` to review, `shoetrack reassign --apply` to apply.")
+        click.echo(
+            f"{plural(n, 'past activity', 'past activities')} would change: run "
+            "`shoetrack reassign` to review, `shoetrack reassign --apply` to apply."
+        )
 
 
 @cli.group("rule")
@@ -70,18 +73,39 @@ def rule_group():
 
 
 @rule_group.command("add")
-@click.option("--shoe", "shoe_ref", required=True, metavar="NAME", help="The pair matching activities go on.")
+@click.option(
+    "--shoe", "shoe_ref", required=True, metavar="NAME", help="The pair matching activities go on."
+)
 @click.option("--sport", help="Only this sport (without it: the run sports, not walk or hike).")
-@click.option("--min", "min_text", metavar="DIST", help="At least this distance (inclusive), e.g. 10mi.")
-@click.option("--max", "max_text", metavar="DIST", help="At most this distance (inclusive), e.g. 5k.")
-@click.option("--device", metavar="GLOB", help="Device name: a glob (Forerunner*) or a word it contains.")
-@click.option("--weekday", "weekdays", multiple=True, metavar="DAY",
-              help="mon..sun; repeat for several days (--weekday sat --weekday sun).")
-@click.option("--path", "path_pattern", metavar="GLOB",
-              help="File path: a glob (*/Trail/*) or a folder or file name anywhere in the path (Trail).")
-@click.option("--position", type=int, metavar="N", help="Where in the order (1 = tried first; default: last).")
+@click.option(
+    "--min", "min_text", metavar="DIST", help="At least this distance (inclusive), e.g. 10mi."
+)
+@click.option(
+    "--max", "max_text", metavar="DIST", help="At most this distance (inclusive), e.g. 5k."
+)
+@click.option(
+    "--device", metavar="GLOB", help="Device name: a glob (Forerunner*) or a word it contains."
+)
+@click.option(
+    "--weekday",
+    "weekdays",
+    multiple=True,
+    metavar="DAY",
+    help="mon..sun; repeat for several days (--weekday sat --weekday sun).",
+)
+@click.option(
+    "--path",
+    "path_pattern",
+    metavar="GLOB",
+    help="File path: a glob (*/Trail/*) or a folder or file name anywhere in the path (Trail).",
+)
+@click.option(
+    "--position", type=int, metavar="N", help="Where in the order (1 = tried first; default: last)."
+)
 @pass_app
-def rule_add(app: App, shoe_ref, sport, min_text, max_text, device, weekdays, path_pattern, position):
+def rule_add(
+    app: App, shoe_ref, sport, min_text, max_text, device, weekdays, path_pattern, position
+):
     """Add a rule. All its conditions must match; the pair must be in use on the activity's date.
 
     \b
@@ -94,12 +118,21 @@ def rule_add(app: App, shoe_ref, sport, min_text, max_text, device, weekdays, pa
 
     shoe = shoe_arg(app, shoe_ref)
     rule = rules.add(
-        app.store, shoe, sport=_sport(sport),
-        min_distance_m=distance(app, min_text, param="--min", allow_zero=True) if min_text else None,
+        app.store,
+        shoe,
+        sport=_sport(sport),
+        min_distance_m=distance(app, min_text, param="--min", allow_zero=True)
+        if min_text
+        else None,
         max_distance_m=distance(app, max_text, param="--max") if max_text else None,
-        device=device, weekdays=list(weekdays), path_pattern=path_pattern, position=position,
+        device=device,
+        weekdays=list(weekdays),
+        path_pattern=path_pattern,
+        position=position,
     )
-    click.echo(f"Added rule {rule['id']} at position {rule['position']}: {describe(app, rule)} -> {shoe.name}.")
+    click.echo(
+        f"Added rule {rule['id']} at position {rule['position']}: {describe(app, rule)} -> {shoe.name}."
+    )
     reassign_hint(app)
 
 
@@ -117,10 +150,22 @@ def rule_list(app: App, as_json):
     if not found:
         click.echo("No rules: activities go on the pair that is default for their sport.")
         return
-    table([[r["position"], r["id"], r["shoe"] + (" (retired)" if r["shoe_retired_on"] else ""),
-            describe(app, r)] for r in found],
-          ["pos", "id", "pair", "when"], align="rrll")
-    click.echo("\nFirst match wins (if its pair is in use that day); then the sport's default pair.")
+    table(
+        [
+            [
+                r["position"],
+                r["id"],
+                r["shoe"] + (" (retired)" if r["shoe_retired_on"] else ""),
+                describe(app, r),
+            ]
+            for r in found
+        ],
+        ["pos", "id", "pair", "when"],
+        align="rrll",
+    )
+    click.echo(
+        "\nFirst match wins (if its pair is in use that day); then the sport's default pair."
+    )
 
 
 @rule_group.command("remove")
@@ -149,8 +194,18 @@ def rule_move(app: App, rule_id, position):
 
 
 def _activity_line(app: App, a: dict) -> str:
-    return " ".join(filter(None, [f"#{a['id']}", local_day(a["start"]), a["sport"],
-                                  fmt_dist(app, a["distance_m"]), a["name"]]))
+    return " ".join(
+        filter(
+            None,
+            [
+                f"#{a['id']}",
+                local_day(a["start"]),
+                a["sport"],
+                fmt_dist(app, a["distance_m"]),
+                a["name"],
+            ],
+        )
+    )
 
 
 @cli.command("inbox")
@@ -177,15 +232,27 @@ def inbox_cmd(app: App, pick, accept, as_json):
         with notices.watch(app) as levels:
             taken = inbox.accept(app.store, items)
         if as_json:
-            emit_json({"assigned": [e.to_json() for e in taken],
-                       "left": [e.to_json() for e in items if e.activity["id"] not in {t.activity["id"] for t in taken}]})
+            emit_json(
+                {
+                    "assigned": [e.to_json() for e in taken],
+                    "left": [
+                        e.to_json()
+                        for e in items
+                        if e.activity["id"] not in {t.activity["id"] for t in taken}
+                    ],
+                }
+            )
             return
         for e in taken:
             assert e.suggestion is not None  # accept() takes only entries with a suggestion
-            click.echo(f"{_activity_line(app, e.activity)} -> {e.suggestion.shoe.name} ({e.suggestion.reason})")
+            click.echo(
+                f"{_activity_line(app, e.activity)} -> {e.suggestion.shoe.name} ({e.suggestion.reason})"
+            )
         left = len(items) - len(taken)
-        click.echo(f"Assigned {plural(len(taken), 'activity', 'activities')}"
-                   + (f"; {left} without a suggestion stay in the inbox." if left else "."))
+        click.echo(
+            f"Assigned {plural(len(taken), 'activity', 'activities')}"
+            + (f"; {left} without a suggestion stay in the inbox." if left else ".")
+        )
         levels.report()
         return
     if pick:
@@ -197,13 +264,26 @@ def inbox_cmd(app: App, pick, accept, as_json):
     if not items:
         click.echo("The inbox is empty: every shoe activity is on a pair or ignored.")
         return
-    table([[e.activity["id"], e.day.isoformat(), e.activity["sport"],
-            fmt_dist(app, e.activity["distance_m"]), e.activity["name"] or "",
-            e.suggestion.shoe.name if e.suggestion else "-",
-            e.suggestion.reason if e.suggestion else e.waiting] for e in items],
-          ["id", "date", "sport", "distance", "name", "suggested", "because"], align="rllrlll")
-    click.echo(f"\n{plural(len(items), 'activity waits', 'activities wait')} for a pair: "
-               "`shoetrack inbox --pick` to go through them, `--accept` to take every suggestion.")
+    table(
+        [
+            [
+                e.activity["id"],
+                e.day.isoformat(),
+                e.activity["sport"],
+                fmt_dist(app, e.activity["distance_m"]),
+                e.activity["name"] or "",
+                e.suggestion.shoe.name if e.suggestion else "-",
+                e.suggestion.reason if e.suggestion else e.waiting,
+            ]
+            for e in items
+        ],
+        ["id", "date", "sport", "distance", "name", "suggested", "because"],
+        align="rllrlll",
+    )
+    click.echo(
+        f"\n{plural(len(items), 'activity waits', 'activities wait')} for a pair: "
+        "`shoetrack inbox --pick` to go through them, `--accept` to take every suggestion."
+    )
     _predating_hints(items)
 
 
@@ -215,11 +295,16 @@ def _predating_hints(items) -> None:
         for p in e.predates:
             by_pair.setdefault(p.id, [p, 0])[1] += 1
     for shoe, n in by_pair.values():
-        since = (f"its purchase date {shoe.purchased_on}" if shoe.purchase_known
-                 else f"{shoe.first_day}, the day it was added (purchase date unknown)")
-        click.echo(f"{plural(n, 'waiting activity predates', 'waiting activities predate')} "
-                   f"{shoe.name}'s first day, {since}: if you wore it then, "
-                   f"{shoe.edit_date_hint()}, then `shoetrack reassign --apply`.")
+        since = (
+            f"its purchase date {shoe.purchased_on}"
+            if shoe.purchase_known
+            else f"{shoe.first_day}, the day it was added (purchase date unknown)"
+        )
+        click.echo(
+            f"{plural(n, 'waiting activity predates', 'waiting activities predate')} "
+            f"{shoe.name}'s first day, {since}: if you wore it then, "
+            f"{shoe.edit_date_hint()}, then `shoetrack reassign --apply`."
+        )
 
 
 def _keys():
@@ -233,8 +318,10 @@ def _keys():
             return
         except OSError:
             click.echo()  # end the prompt's line before the error
-            raise ShoetrackError("inbox --pick needs a terminal: use `shoetrack inbox --accept` "
-                                 "or `shoetrack activity assign ID PAIR`") from None
+            raise ShoetrackError(
+                "inbox --pick needs a terminal: use `shoetrack inbox --accept` "
+                "or `shoetrack activity assign ID PAIR`"
+            ) from None
         if ch.startswith("\x1b") or not ch:
             yield ch
         else:
@@ -262,12 +349,16 @@ def _pick(app: App, ids: list[int]) -> None:
             click.echo(f"    waiting: {e.waiting}")
             if e.suggestion:
                 click.echo(f"    suggested: {e.suggestion.shoe.name} ({e.suggestion.reason})")
-            shown = e.choices[:inbox.MAX_KEYS]
+            shown = e.choices[: inbox.MAX_KEYS]
             if shown:
-                click.echo("    " + "   ".join(f"{i} {s.name}" for i, s in enumerate(shown, start=1)))
+                click.echo(
+                    "    " + "   ".join(f"{i} {s.name}" for i, s in enumerate(shown, start=1))
+                )
                 if len(e.choices) > len(shown):
-                    click.echo(f"    ({len(e.choices) - len(shown)} more pairs: use "
-                               f"`shoetrack activity assign {aid} PAIR`)")
+                    click.echo(
+                        f"    ({len(e.choices) - len(shown)} more pairs: use "
+                        f"`shoetrack activity assign {aid} PAIR`)"
+                    )
             else:
                 click.echo("    no pair was in use on that date")
             while True:
@@ -295,8 +386,10 @@ def _pick(app: App, ids: list[int]) -> None:
                 click.echo(f"-> {shoe.name}")
                 counts["assigned"] += 1
     left = len(inbox.entries(app.store))
-    click.echo(f"\n{counts['assigned']} assigned, {counts['ignored']} ignored, {counts['skipped']} skipped"
-               f"{' (quit)' if quit_ else ''}; {left} still in the inbox.")
+    click.echo(
+        f"\n{counts['assigned']} assigned, {counts['ignored']} ignored, {counts['skipped']} skipped"
+        f"{' (quit)' if quit_ else ''}; {left} still in the inbox."
+    )
     levels.report()
 
 
@@ -308,11 +401,18 @@ def _signed(app: App, meters: float) -> str:
 
 
 @cli.command("reassign")
-@click.option("--shoe", "shoe_ref", metavar="NAME", help="Only changes taking activities off or onto this pair.")
+@click.option(
+    "--shoe",
+    "shoe_ref",
+    metavar="NAME",
+    help="Only changes taking activities off or onto this pair.",
+)
 @click.option("--from", "since", metavar="DATE", help="Activities from this date (inclusive).")
 @click.option("--to", "until", metavar="DATE", help="Activities up to this date (inclusive).")
 @click.option("--sport", help="Only this sport.")
-@click.option("--apply", "do_apply", is_flag=True, help="Make the changes (without it: only show them).")
+@click.option(
+    "--apply", "do_apply", is_flag=True, help="Make the changes (without it: only show them)."
+)
 @json_option
 @pass_app
 def reassign_cmd(app: App, shoe_ref, since, until, sport, do_apply, as_json):
@@ -346,16 +446,37 @@ def reassign_cmd(app: App, shoe_ref, since, until, sport, do_apply, as_json):
     if not changes:
         click.echo("Nothing to change: every automatic choice in range is up to date.")
         return
-    table([[c.activity["id"], c.day.isoformat(), c.activity["sport"],
-            fmt_dist(app, c.activity["distance_m"]),
-            f"{c.old_shoe.name} ({c.old_by})" if c.old_shoe else "-",
-            c.new_shoe.name if c.new_shoe else "(inbox)", c.why] for c in changes],
-          ["id", "date", "sport", "distance", "from", "to", "why"], align="rllrlll")
+    table(
+        [
+            [
+                c.activity["id"],
+                c.day.isoformat(),
+                c.activity["sport"],
+                fmt_dist(app, c.activity["distance_m"]),
+                f"{c.old_shoe.name} ({c.old_by})" if c.old_shoe else "-",
+                c.new_shoe.name if c.new_shoe else "(inbox)",
+                c.why,
+            ]
+            for c in changes
+        ],
+        ["id", "date", "sport", "distance", "from", "to", "why"],
+        align="rllrlll",
+    )
     if moved:
         click.echo()
-        table([[m["shoe"] or "(inbox)", fmt_dist(app, m["lost_m"]), fmt_dist(app, m["gained_m"]),
-                _signed(app, m["net_m"])] for m in moved],
-              ["pair", "loses", "gains", "net"], align="lrrr")
+        table(
+            [
+                [
+                    m["shoe"] or "(inbox)",
+                    fmt_dist(app, m["lost_m"]),
+                    fmt_dist(app, m["gained_m"]),
+                    _signed(app, m["net_m"]),
+                ]
+                for m in moved
+            ],
+            ["pair", "loses", "gains", "net"],
+            align="lrrr",
+        )
     n = plural(len(changes), "activity", "activities")
     if do_apply:
         click.echo(f"\nChanged {n}.")

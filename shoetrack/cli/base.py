@@ -1,5 +1,6 @@
 """The click group, the per-run App (config loaded once, store opened on demand) and output
 helpers. Only the cli package imports click."""
+
 from __future__ import annotations
 
 import importlib
@@ -31,8 +32,9 @@ class App:
         if self._config is None:
             from shoetrack import config as cfg
 
-            self._config = cfg.load(self.config_path, units_override=self._units,
-                                    must_exist=self._config_named)
+            self._config = cfg.load(
+                self.config_path, units_override=self._units, must_exist=self._config_named
+            )
         return self._config
 
     @property
@@ -121,8 +123,9 @@ def _units_callback(ctx, _param, value):
 
 def units_option() -> click.Option:
     """The `--units` option every command accepts too, so it may follow the subcommand."""
-    return click.Option(["--units"], type=UNITS, expose_value=False, callback=_units_callback,
-                        help=UNITS_HELP)
+    return click.Option(
+        ["--units"], type=UNITS, expose_value=False, callback=_units_callback, help=UNITS_HELP
+    )
 
 
 pass_app = click.make_pass_decorator(App)
@@ -134,6 +137,7 @@ class Group(click.Group):
     Subgroups are of this class too, and every command added gets the `--units` option."""
 
     group_class = type
+
     def get_command(self, ctx, name):
         if isinstance(self.commands, LazyCommands) and name not in self.commands:
             self.commands.load(name)
@@ -191,9 +195,15 @@ class Group(click.Group):
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", metavar="PATH", help="Database file [env SHOETRACK_DB; default: user data dir].")
-@click.option("--config", "config_path", metavar="PATH",
-              help="Config file (TOML) [env SHOETRACK_CONFIG; default: user config dir].")
+@click.option(
+    "--db", metavar="PATH", help="Database file [env SHOETRACK_DB; default: user data dir]."
+)
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help="Config file (TOML) [env SHOETRACK_CONFIG; default: user config dir].",
+)
 @click.option("--units", type=UNITS, help=UNITS_HELP)
 @click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
 @click.version_option(package_name="shoetrack")
@@ -207,8 +217,11 @@ def cli(ctx, db, config_path, units, verbose):
     if verbose:
         import logging  # ~3 ms of start-up: only for -v
 
-        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO,
-                            format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        logging.basicConfig(
+            level=logging.DEBUG if verbose > 1 else logging.INFO,
+            format="%(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
     app = App(db, config_path, units)
     ctx.obj = app
     ctx.call_on_close(app.close)
@@ -268,15 +281,22 @@ def emit_json_list(items, *, rows: bool = False) -> None:
     batches = iter(lambda: list(islice(items, 512)), [])
     first = True
     if rows:
-        encode = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",\n    ", ": ")).encode
+        encode = json.JSONEncoder(
+            ensure_ascii=False, default=str, separators=(",\n    ", ": ")
+        ).encode
         for batch in batches:
             text = encode(batch).replace("},\n    {", "\n  },\n  {\n    ")
-            click.echo(("[\n  {\n    " if first else ",\n  {\n    ") + text[2:-2] + "\n  }", nl=False)
+            click.echo(
+                ("[\n  {\n    " if first else ",\n  {\n    ") + text[2:-2] + "\n  }", nl=False
+            )
             first = False
     else:
         for batch in batches:
-            text = ",\n".join("  " + json.dumps(item, indent=2, default=str, ensure_ascii=False)
-                               .replace("\n", "\n  ") for item in batch)
+            text = ",\n".join(
+                "  "
+                + json.dumps(item, indent=2, default=str, ensure_ascii=False).replace("\n", "\n  ")
+                for item in batch
+            )
             click.echo(("[\n" if first else ",\n") + text, nl=False)
             first = False
     click.echo("[]" if first else "\n]")
@@ -354,4 +374,3 @@ def local_day(start_iso: str | None) -> str:
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
-

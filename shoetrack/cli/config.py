@@ -1,5 +1,6 @@
 """`shoetrack config path|show|set`: the settings table (shoetrack.config.SETTINGS) on the
 command line."""
+
 from __future__ import annotations
 
 import click
@@ -39,10 +40,17 @@ def config_show(app: App, as_json):
     c = app.config
     values = cfg.shown(c)
     if as_json:
-        emit_json({**values, "warn_m": c.warn_m, "replace_m": c.replace_m,
-                   "channels": c.enabled_channels(), "config_file": str(app.config_path),
-                   "config_file_exists": app.config_path.exists(),
-                   "database": str(app.db_path)})
+        emit_json(
+            {
+                **values,
+                "warn_m": c.warn_m,
+                "replace_m": c.replace_m,
+                "channels": c.enabled_channels(),
+                "config_file": str(app.config_path),
+                "config_file_exists": app.config_path.exists(),
+                "database": str(app.db_path),
+            }
+        )
         return
     click.echo(f"units:    {c.units}")
     click.echo(f"window:   warn {fmt_dist(app, c.warn_m)}, replace {fmt_dist(app, c.replace_m)}")
@@ -51,7 +59,9 @@ def config_show(app: App, as_json):
         click.echo(f"[{section}]")
         for name, value in values[section].items():
             click.echo(f"  {name} = {_toml(value)}")
-    click.echo(f"config:   {app.config_path}{'' if app.config_path.exists() else ' (not created yet)'}")
+    click.echo(
+        f"config:   {app.config_path}{'' if app.config_path.exists() else ' (not created yet)'}"
+    )
     click.echo(f"database: {app.db_path}")
 
 
@@ -84,8 +94,10 @@ def config_set(app: App, key, value):
     from shoetrack import config as cfg
 
     if "password" in key.lower():
-        raise click.UsageError("passwords are never stored in the config: set SHOETRACK_SMTP_PASSWORD "
-                               "or store it in the system keyring")
+        raise click.UsageError(
+            "passwords are never stored in the config: set SHOETRACK_SMTP_PASSWORD "
+            "or store it in the system keyring"
+        )
     cfg.set_value(app.config_path, key, value)
     shown = "***" if cfg.BY_KEY[key].secret else value
     click.echo(f"Set {key} = {shown} in {app.config_path}.")

@@ -1,4 +1,5 @@
 """`shoetrack watch add|list|remove|scan` and `shoetrack daemon [--once]`."""
+
 from __future__ import annotations
 
 import logging
@@ -38,10 +39,14 @@ def watch_group():
 
 @watch_group.command("add")
 @click.argument("folder")
-@click.option("--recursive/--no-recursive", default=True, show_default=True,
-              help="Also scan subfolders.")
-@click.option("--sport", metavar="SPORT",
-              help="Sport for files in it that do not say theirs (an untyped GPX).")
+@click.option(
+    "--recursive/--no-recursive", default=True, show_default=True, help="Also scan subfolders."
+)
+@click.option(
+    "--sport",
+    metavar="SPORT",
+    help="Sport for files in it that do not say theirs (an untyped GPX).",
+)
 @pass_app
 def watch_add(app: App, folder, recursive, sport):
     """Watch FOLDER for new GPX, FIT and TCX files (plain or .gz).
@@ -58,13 +63,19 @@ def watch_add(app: App, folder, recursive, sport):
     from shoetrack.ingest import watch
 
     w = watch.add(app.store, folder, recursive=recursive, sport=sport_arg(sport))
-    click.echo(f"Watching {w.folder} (#{w.id}{'' if w.recursive else ', not subfolders'}"
-               f"{f'; untyped files are {w.sport}' if w.sport else ''}).")
+    click.echo(
+        f"Watching {w.folder} (#{w.id}{'' if w.recursive else ', not subfolders'}"
+        f"{f'; untyped files are {w.sport}' if w.sport else ''})."
+    )
     parent = watch.covering(app.store, w)
     if parent:
-        click.echo(f"  Note: it is inside {parent.folder} (#{parent.id}), which is already "
-                   "watched with subfolders.")
-    click.echo("  `shoetrack watch scan` imports what is there now; `shoetrack daemon` keeps watching.")
+        click.echo(
+            f"  Note: it is inside {parent.folder} (#{parent.id}), which is already "
+            "watched with subfolders."
+        )
+    click.echo(
+        "  `shoetrack watch scan` imports what is there now; `shoetrack daemon` keeps watching."
+    )
 
 
 @watch_group.command("list")
@@ -87,10 +98,20 @@ def watch_list(app: App, as_json):
     if not watches:
         click.echo("No watched folders; add one with `shoetrack watch add FOLDER`.")
         return
-    table([[w.id, w.folder, "yes" if w.recursive else "no",
-            ("present" if w.exists else "missing") if w.enabled else "disabled",
-            _local(w.last_scan)] for w in watches],
-          ["#", "folder", "subfolders", "state", "last scan"], align="rllll")
+    table(
+        [
+            [
+                w.id,
+                w.folder,
+                "yes" if w.recursive else "no",
+                ("present" if w.exists else "missing") if w.enabled else "disabled",
+                _local(w.last_scan),
+            ]
+            for w in watches
+        ],
+        ["#", "folder", "subfolders", "state", "last scan"],
+        align="rllll",
+    )
 
 
 @watch_group.command("remove")
@@ -113,9 +134,12 @@ def watch_remove(app: App, ref):
 
 
 @watch_group.command("scan")
-@click.option("--settle", metavar="DURATION",
-              help="Read files unchanged for this long (default `[daemon] settle`, 60s); "
-                   "0s reads everything now.")
+@click.option(
+    "--settle",
+    metavar="DURATION",
+    help="Read files unchanged for this long (default `[daemon] settle`, 60s); "
+    "0s reads everything now.",
+)
 @json_option
 @pass_app
 def watch_scan(app: App, settle, as_json):
@@ -157,12 +181,16 @@ def watch_scan(app: App, settle, as_json):
             levels.report()
         elif report.watches:
             scanned = [w for w in report.watches if w.status == "scanned"]
-            click.echo(f"No new files in {plural(len(scanned), 'folder')} "
-                       f"({report.unchanged} already seen).")
+            click.echo(
+                f"No new files in {plural(len(scanned), 'folder')} "
+                f"({report.unchanged} already seen)."
+            )
         if report.settling:
-            click.echo(f"Waiting for {plural(len(report.settling), 'file')} to settle "
-                       f"(unchanged for {format_seconds(settle_s)}); the next scan reads "
-                       f"{'it' if len(report.settling) == 1 else 'them'}:")
+            click.echo(
+                f"Waiting for {plural(len(report.settling), 'file')} to settle "
+                f"(unchanged for {format_seconds(settle_s)}); the next scan reads "
+                f"{'it' if len(report.settling) == 1 else 'them'}:"
+            )
             for p in report.settling[:10]:
                 click.echo(f"  {p}")
             if len(report.settling) > 10:
@@ -172,8 +200,11 @@ def watch_scan(app: App, settle, as_json):
 
 
 @cli.command("daemon")
-@click.option("--once", is_flag=True,
-              help="Run each job once (scan, then alert check) and exit; for cron or a timer.")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Run each job once (scan, then alert check) and exit; for cron or a timer.",
+)
 @click.pass_context
 def daemon_cmd(ctx, once):
     """Run in the foreground: scan watched folders and check alerts on a schedule.
@@ -218,8 +249,11 @@ def _setup_logging(verbose: int) -> None:
     """Diagnostics go to stderr (the journal under systemd), INFO and up from shoetrack."""
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.INFO,
+            stream=sys.stderr,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
     own = logging.getLogger("shoetrack")
     if own.getEffectiveLevel() > logging.INFO:
         own.setLevel(logging.INFO)

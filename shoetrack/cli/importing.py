@@ -1,4 +1,5 @@
 """`shoetrack import` and `shoetrack imports` (the import log)."""
+
 from __future__ import annotations
 
 import os
@@ -29,15 +30,26 @@ if TYPE_CHECKING:
 
 
 @cli.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, dir_okay=True))
-@click.option("--shoe", "shoe_ref", metavar="NAME", help="Put every run in these files on this pair.")
-@click.option("--date", "when", metavar="DATE",
-              help="Date for GPX files without timestamps (YYYY-MM-DD).")
-@click.option("--sport", metavar="SPORT",
-              help="Sport for activities whose file does not say it (an untyped GPX).")
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, dir_okay=True)
+)
+@click.option(
+    "--shoe", "shoe_ref", metavar="NAME", help="Put every run in these files on this pair."
+)
+@click.option(
+    "--date", "when", metavar="DATE", help="Date for GPX files without timestamps (YYYY-MM-DD)."
+)
+@click.option(
+    "--sport",
+    metavar="SPORT",
+    help="Sport for activities whose file does not say it (an untyped GPX).",
+)
 @click.option("--dry-run", is_flag=True, help="Report what would be imported; write nothing.")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar (default: on when stderr is a terminal).")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar (default: on when stderr is a terminal).",
+)
 @json_option
 @pass_app
 def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_json):
@@ -73,16 +85,37 @@ def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_jso
     show_bar = progress if progress is not None else (sys.stderr.isatty() and not as_json)
     with notices.watch(app) as levels:
         if show_bar and files:
+
             def item(p: str | None) -> str | None:
                 return shown(escaped(os.path.basename(p))) if p else None
 
-            with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
-                                   show_pos=True, item_show_func=item) as bar:
-                report = pipeline.import_paths(app.store, paths, shoe=shoe, when=when_day, dry_run=dry_run,
-                                             sport=sport, progress=lambda p: bar.update(1, p), files=files)
+            with click.progressbar(
+                length=len(files),
+                label="Importing",
+                file=sys.stderr,
+                show_pos=True,
+                item_show_func=item,
+            ) as bar:
+                report = pipeline.import_paths(
+                    app.store,
+                    paths,
+                    shoe=shoe,
+                    when=when_day,
+                    dry_run=dry_run,
+                    sport=sport,
+                    progress=lambda p: bar.update(1, p),
+                    files=files,
+                )
         else:
-            report = pipeline.import_paths(app.store, paths, shoe=shoe, when=when_day, dry_run=dry_run,
-                                         sport=sport, files=files)
+            report = pipeline.import_paths(
+                app.store,
+                paths,
+                shoe=shoe,
+                when=when_day,
+                dry_run=dry_run,
+                sport=sport,
+                files=files,
+            )
     if as_json:
         emit_json(report.to_json())
     else:
@@ -98,10 +131,12 @@ def summary(app: App, report) -> None:
     A dry run suggests no command: what it would have stored is not there to look at."""
     prefix = "Would import" if report.dry_run else "Imported"
     n_acts = sum(len(f.activities) for f in report.files if f.status == "imported")
-    click.echo(f"{prefix} {plural(report.count('imported'), 'file')} "
-               f"({plural(n_acts, 'activity', 'activities')}); "
-               f"{report.count('duplicate')} duplicate, {report.count('not-activity')} not an activity, "
-               f"{report.count('failed')} failed.")
+    click.echo(
+        f"{prefix} {plural(report.count('imported'), 'file')} "
+        f"({plural(n_acts, 'activity', 'activities')}); "
+        f"{report.count('duplicate')} duplicate, {report.count('not-activity')} not an activity, "
+        f"{report.count('failed')} failed."
+    )
     for name, meters in sorted(report.by_shoe().items()):
         click.echo(f"  {name}: +{fmt_dist(app, meters)}")
     unassigned = [line for f in report.files for line in f.unassigned]
@@ -124,20 +159,28 @@ def _file_lines(f, dry_run: bool) -> None:
     path = shown(f.path)
     if f.replaced:
         verb = "would be" if dry_run else ("was" if f.replaced == 1 else "were")
-        click.echo(f"  changed since its import: {path}: its "
-                   f"{plural(f.replaced, 'earlier activity', 'earlier activities')} {verb} replaced by the new content")
+        click.echo(
+            f"  changed since its import: {path}: its "
+            f"{plural(f.replaced, 'earlier activity', 'earlier activities')} {verb} replaced by the new content"
+        )
     if f.status == "imported" and f.reason:
         click.echo(f"  imported with a warning: {path}: {f.reason}")
     elif f.status == "duplicate" and f.reason != SAME_FILE:
         click.echo(f"  duplicate: {path}: {f.reason}")
     elif f.status == "not-activity":
-        click.echo(f"  not an activity: {path} ({(f.reason or '').removeprefix('not an activity: ')})")
+        click.echo(
+            f"  not an activity: {path} ({(f.reason or '').removeprefix('not an activity: ')})"
+        )
     for note in f.notes:  # a dry run's assignments are rolled back: say what would happen
-        click.echo(f"  {path}: {note.replace('now counts on', 'would count on') if dry_run else note}")
+        click.echo(
+            f"  {path}: {note.replace('now counts on', 'would count on') if dry_run else note}"
+        )
     if not dry_run:
         for activity_id, sport in f.inferred:
-            click.echo(f"  #{activity_id}: sport inferred: {sport}; if wrong: "
-                       f"`shoetrack activity sport {activity_id} SPORT`")
+            click.echo(
+                f"  #{activity_id}: sport inferred: {sport}; if wrong: "
+                f"`shoetrack activity sport {activity_id} SPORT`"
+            )
 
 
 def _has_export(paths) -> bool:
@@ -156,7 +199,9 @@ class _ExportBar:
     def total(self, n: int) -> None:
         self.close()
         if self.on and n:
-            self.bar = click.progressbar(length=n, label="Importing", file=sys.stderr, show_pos=True)
+            self.bar = click.progressbar(
+                length=n, label="Importing", file=sys.stderr, show_pos=True
+            )
             self.bar.__enter__()
 
     def step(self, _name: str) -> None:
@@ -194,8 +239,9 @@ def import_with_exports(app: App, paths, shoe, when_day, sport, dry_run, progres
             report.files.extend(results[-1].files)
         bar.close()
         if files:
-            report.files.extend(pipeline.import_paths(app.store, [], when=when_day, sport=sport,
-                                                    files=files).files)
+            report.files.extend(
+                pipeline.import_paths(app.store, [], when=when_day, sport=sport, files=files).files
+            )
 
     with notices.watch(app) as levels:
         if dry_run:
@@ -234,7 +280,9 @@ def export_summary(app: App, results, dry_run: bool) -> None:
 
         if r.created:
             verb = "Would create" if dry_run else "Created"
-            click.echo(f"{verb} {plural(len(r.created), 'pair')} from the {r.kind} export: {listed(r.created)}")
+            click.echo(
+                f"{verb} {plural(len(r.created), 'pair')} from the {r.kind} export: {listed(r.created)}"
+            )
         if r.matched:
             click.echo(f"Matched {plural(len(r.matched), 'existing pair')}: {listed(r.matched)}")
         for note in r.notes[:10]:
@@ -259,9 +307,22 @@ def imports_cmd(app: App, only_failed, limit, as_json):
     if not rows:
         click.echo("No failed imports." if only_failed else "Nothing imported yet.")
         return
-    table([[r["id"], r["imported_at"][:16].replace("T", " "), r["status"], r["format"] or "-",
-            r["activities"], shown(r["path"]), shown(r["reason"])] for r in rows],
-          ["id", "when (UTC)", "status", "format", "acts", "path", "reason"], align="rlllrll")
+    table(
+        [
+            [
+                r["id"],
+                r["imported_at"][:16].replace("T", " "),
+                r["status"],
+                r["format"] or "-",
+                r["activities"],
+                shown(r["path"]),
+                shown(r["reason"]),
+            ]
+            for r in rows
+        ],
+        ["id", "when (UTC)", "status", "format", "acts", "path", "reason"],
+        align="rlllrll",
+    )
     total = app.store.scalar("SELECT count(*) FROM files f" + _log_where(only_failed))
     if total > len(rows):
         click.echo(f"… {total - len(rows)} more (--limit 0)")
@@ -275,9 +336,11 @@ def log_sql(only_failed: bool, limit: int | None) -> str:
     """The import log's query, newest first. That is index order (files_imported_at, or
     files_status_imported_at for the failed ones), so the newest rows come without sorting the
     whole log, and a listing of every file streams."""
-    sql = ("SELECT f.id, f.path, f.format, f.status, f.reason, f.imported_at, f.size, f.sha256,"
-           " f.retry, (SELECT count(*) FROM activities a WHERE a.file_id = f.id) AS activities"
-           f" FROM files f{_log_where(only_failed)} ORDER BY f.imported_at DESC, f.id DESC")
+    sql = (
+        "SELECT f.id, f.path, f.format, f.status, f.reason, f.imported_at, f.size, f.sha256,"
+        " f.retry, (SELECT count(*) FROM activities a WHERE a.file_id = f.id) AS activities"
+        f" FROM files f{_log_where(only_failed)} ORDER BY f.imported_at DESC, f.id DESC"
+    )
     if limit:
         sql += f" LIMIT {int(limit)}"
     return sql

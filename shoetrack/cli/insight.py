@@ -3,6 +3,7 @@
 The insight package, matplotlib and Jinja2 are imported inside the commands: none of them may
 slow down the start of every other command.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,8 +36,13 @@ def _duration(seconds) -> str:
 
 
 @cli.command("load")
-@click.option("--weeks", type=click.IntRange(min=0), default=12, show_default=True,
-              help="How many weeks to show (0: the whole history).")
+@click.option(
+    "--weeks",
+    type=click.IntRange(min=0),
+    default=12,
+    show_default=True,
+    help="How many weeks to show (0: the whole history).",
+)
 @json_option
 @pass_app
 def load_cmd(app: App, weeks, as_json):
@@ -54,26 +60,51 @@ def load_cmd(app: App, weeks, as_json):
         emit_json(picture.to_json())
         return
     if not picture.weeks:
-        click.echo("No activities yet: import some with `shoetrack import PATH` or `shoetrack log 5mi`.")
+        click.echo(
+            "No activities yet: import some with `shoetrack import PATH` or `shoetrack log 5mi`."
+        )
         return
-    table([[w.week_start.isoformat() + ("" if w.complete else " (so far)"), fmt_dist(app, w.distance_m),
-            w.runs, _duration(w.cross_training_s),
-            _pct(w.change) + (" ▲" if w.over_guideline else "")] for w in picture.weeks],
-          ["week of", "on foot", "sessions", "cross-training", "vs 4-week mean"], align="lrrrr")
-    click.echo("▲ more than 10% above the mean of the previous four weeks (a convention, not a "
-               "proven limit).")
+    table(
+        [
+            [
+                w.week_start.isoformat() + ("" if w.complete else " (so far)"),
+                fmt_dist(app, w.distance_m),
+                w.runs,
+                _duration(w.cross_training_s),
+                _pct(w.change) + (" ▲" if w.over_guideline else ""),
+            ]
+            for w in picture.weeks
+        ],
+        ["week of", "on foot", "sessions", "cross-training", "vs 4-week mean"],
+        align="lrrrr",
+    )
+    click.echo(
+        "▲ more than 10% above the mean of the previous four weeks (a convention, not a "
+        "proven limit)."
+    )
     if picture.spikes:
         click.echo("\nRuns longer than the longest run of the previous 30 days:")
-        table([[local_day(_iso(s.start)), fmt_dist(app, s.distance_m), fmt_dist(app, s.longest_prior_m),
-                "first run in 30 days" if s.excess is None else _pct(s.excess)]
-               for s in picture.spikes],
-              ["date", "distance", "30-day longest", "longer by"], align="lrrr")
+        table(
+            [
+                [
+                    local_day(_iso(s.start)),
+                    fmt_dist(app, s.distance_m),
+                    fmt_dist(app, s.longest_prior_m),
+                    "first run in 30 days" if s.excess is None else _pct(s.excess),
+                ]
+                for s in picture.spikes
+            ],
+            ["date", "distance", "30-day longest", "longer by"],
+            align="lrrr",
+        )
     else:
         click.echo("\nNo run in these weeks was longer than the longest of the 30 days before it.")
     r = picture.ratio
     if r and r.ratio is not None:
-        click.echo(f"\nAcute:chronic ratio (7 vs 28 days, exponentially weighted): {r.ratio:.2f} "
-                   "(for information only; see docs/load.md).")
+        click.echo(
+            f"\nAcute:chronic ratio (7 vs 28 days, exponentially weighted): {r.ratio:.2f} "
+            "(for information only; see docs/load.md)."
+        )
 
 
 cli.add_command(load_cmd, "weekly")
@@ -101,11 +132,20 @@ def rotation_cmd(app: App, as_json):
     if not rot.pairs:
         click.echo("No active pairs: add one with `shoetrack shoe add NAME --default-for run`.")
         return
-    table([[p.status.shoe.name, fmt_dist(app, p.recent_m), _pct(p.share, signed=False),
-            "never" if p.days_since_worn is None else p.days_since_worn,
-            _per_unit(p.cost_per_km, app.units)] for p in rot.pairs],
-          ["pair", f"last {ROTATION_DAYS} days", "share", "days since worn", f"cost/{app.units}"],
-          align="lrrrr")
+    table(
+        [
+            [
+                p.status.shoe.name,
+                fmt_dist(app, p.recent_m),
+                _pct(p.share, signed=False),
+                "never" if p.days_since_worn is None else p.days_since_worn,
+                _per_unit(p.cost_per_km, app.units),
+            ]
+            for p in rot.pairs
+        ],
+        ["pair", f"last {ROTATION_DAYS} days", "share", "days since worn", f"cost/{app.units}"],
+        align="lrrrr",
+    )
     if rot.note:
         click.echo("\n" + rot.note)
 
@@ -126,23 +166,50 @@ def shoe_history(app: App, as_json):
     longest = models[0]["model"] if models else None
     best = max(costed, key=lambda m: m["km_per_cost"])["model"] if costed else None
     if as_json:
-        emit_json({"pairs": [r.to_json() for r in pairs], "models": models,
-                   "longest": longest, "best_value": best})
+        emit_json(
+            {
+                "pairs": [r.to_json() for r in pairs],
+                "models": models,
+                "longest": longest,
+                "best_value": best,
+            }
+        )
         return
     if not pairs:
         click.echo("No retired pairs yet (`shoetrack shoe retire NAME` when a pair is done).")
         return
-    table([[r.status.shoe.name, r.model, r.status.shoe.retired_on, fmt_dist(app, r.status.total_m),
-            _pct(r.of_target, signed=False), "-" if r.days is None else r.days,
-            _per_unit(r.to_json()["cost_per_km"], app.units)] for r in pairs],
-          ["pair", "model", "retired", "distance", "of target", "days", f"cost/{app.units}"],
-          align="lllrrrr")
+    table(
+        [
+            [
+                r.status.shoe.name,
+                r.model,
+                r.status.shoe.retired_on,
+                fmt_dist(app, r.status.total_m),
+                _pct(r.of_target, signed=False),
+                "-" if r.days is None else r.days,
+                _per_unit(r.to_json()["cost_per_km"], app.units),
+            ]
+            for r in pairs
+        ],
+        ["pair", "model", "retired", "distance", "of target", "days", f"cost/{app.units}"],
+        align="lllrrrr",
+    )
     click.echo("")
-    table([[m["model"], m["pairs"], fmt_dist(app, m["mean_distance_m"]), _pct(m["mean_of_target"], False),
-            "-" if m["mean_days"] is None else m["mean_days"], _per_cost(m["km_per_cost"], app.units)]
-           for m in models],
-          ["model", "pairs", "mean distance", "of target", "mean days", f"{app.units} per unit cost"],
-          align="lrrrrr")
+    table(
+        [
+            [
+                m["model"],
+                m["pairs"],
+                fmt_dist(app, m["mean_distance_m"]),
+                _pct(m["mean_of_target"], False),
+                "-" if m["mean_days"] is None else m["mean_days"],
+                _per_cost(m["km_per_cost"], app.units),
+            ]
+            for m in models
+        ],
+        ["model", "pairs", "mean distance", "of target", "mean days", f"{app.units} per unit cost"],
+        align="lrrrrr",
+    )
     click.echo(f"\nLasted longest: {longest}.")
     if best:
         click.echo(f"Most distance for the money: {best}.")
@@ -150,12 +217,22 @@ def shoe_history(app: App, as_json):
 
 @cli.command("chart")
 @click.argument("pairs", nargs=-1, metavar="[PAIR]...")
-@click.option("-o", "--output", required=True, metavar="FILE",
-              help="Where to write the chart: .svg or .png.")
-@click.option("--load", "weekly_load", is_flag=True,
-              help="Weekly distance bars with the runs past the 30-day longest marked.")
-@click.option("--weeks", type=click.IntRange(min=1), default=12, show_default=True,
-              help="Weeks shown with --load.")
+@click.option(
+    "-o", "--output", required=True, metavar="FILE", help="Where to write the chart: .svg or .png."
+)
+@click.option(
+    "--load",
+    "weekly_load",
+    is_flag=True,
+    help="Weekly distance bars with the runs past the 30-day longest marked.",
+)
+@click.option(
+    "--weeks",
+    type=click.IntRange(min=1),
+    default=12,
+    show_default=True,
+    help="Weeks shown with --load.",
+)
 @pass_app
 def chart_cmd(app: App, pairs, output, weekly_load, weeks):
     """Draw a chart: cumulative distance per pair (all active pairs, or the PAIRs named) with
@@ -188,8 +265,14 @@ def _pair_id(app: App, ref: str) -> int:
 
 
 @cli.command("report")
-@click.option("-o", "--output", default="report.html", show_default=True, metavar="FILE",
-              help="Where to write the HTML report.")
+@click.option(
+    "-o",
+    "--output",
+    default="report.html",
+    show_default=True,
+    metavar="FILE",
+    help="Where to write the HTML report.",
+)
 @pass_app
 def report_cmd(app: App, output):
     """Write one self-contained HTML report: pairs, charts, weekly load and rotation. It needs no

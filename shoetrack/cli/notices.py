@@ -2,6 +2,7 @@
 
 Delivery by email/desktop happens in `alerts check`, so a slow mail server never slows logging.
 """
+
 from __future__ import annotations
 
 import contextlib

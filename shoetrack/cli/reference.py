@@ -3,6 +3,7 @@
 Regenerate with ``python -m shoetrack.cli.reference > docs/cli.md``; tests/test_docs.py fails when
 the checked-in file differs from what this prints.
 """
+
 from __future__ import annotations
 
 import click
@@ -27,8 +28,9 @@ def _help(path: tuple[str, ...]) -> str:
     depend on who generated it."""
     from click.testing import CliRunner
 
-    result = CliRunner().invoke(cli, [*path[1:], "--help"], prog_name="shoetrack",
-                                terminal_width=100)
+    result = CliRunner().invoke(
+        cli, [*path[1:], "--help"], prog_name="shoetrack", terminal_width=100
+    )
     return result.output.rstrip()
 
 

@@ -1,4 +1,5 @@
 """`shoetrack serve`: the local dashboard (docs/dashboard.md)."""
+
 from __future__ import annotations
 
 import click
@@ -10,11 +11,19 @@ MISSING = "the dashboard needs Flask: pip install 'shoetrack[web]'"
 
 
 @cli.command("serve")
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=False,
-              help="Port to listen on (default: a free one, printed).")
-@click.option("--host", metavar="ADDRESS",
-              help="Listen on this address instead of 127.0.0.1 (e.g. 0.0.0.0 for your phone on "
-                   "the same network); a random token, printed in the address, is then required.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=False,
+    help="Port to listen on (default: a free one, printed).",
+)
+@click.option(
+    "--host",
+    metavar="ADDRESS",
+    help="Listen on this address instead of 127.0.0.1 (e.g. 0.0.0.0 for your phone on "
+    "the same network); a random token, printed in the address, is then required.",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the dashboard in your browser.")
 @click.option("--read-only", is_flag=True, help="Pages only: no action can change anything.")
 @pass_app
@@ -42,7 +51,9 @@ def serve_cmd(app: App, port, host, open_browser, read_only):
     mode = " (read-only)" if read_only else ""
     click.echo(f"shoetrack dashboard{mode} on {server.url}")
     if server.guard.token:
-        click.echo("Anyone on your network who has this address can use it; keep the token private.")
+        click.echo(
+            "Anyone on your network who has this address can use it; keep the token private."
+        )
     click.echo("Press Ctrl-C to stop.")
     if open_browser:
         import webbrowser

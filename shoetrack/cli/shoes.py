@@ -1,4 +1,5 @@
 """`shoetrack shoe ...`: manage pairs."""
+
 from __future__ import annotations
 
 import functools
@@ -31,18 +32,38 @@ def _pair_options(f, *, edit: bool = False):
     opts = [
         click.option("--brand", help="Maker, e.g. Nike."),
         click.option("--model", help="Model, e.g. Pegasus 40."),
-        click.option("--purchased", metavar="DATE",
-                     help="Purchase date YYYY-MM-DD. Without it the date is unknown: rules and defaults "
-                          "count the pair from the day it was added, your own choices on any date."),
-        click.option("--start-distance", metavar="DIST",
-                     help="Distance already on the pair before tracking (e.g. 120mi)."),
-        click.option("--warn", metavar="DIST", help=f"Warn at this distance{window.format('300mi')}."),
-        click.option("--replace", metavar="DIST", help=f"Replace at this distance{window.format('500mi')}."),
-        click.option("--max-age", "max_age_months", type=click.IntRange(min=1), metavar="MONTHS",
-                     help="Alert when the pair is older than this many months."),
-        click.option("--default-for", "default_for", multiple=True, metavar="SPORT",
-                     help="Sport this pair is the default for (repeatable): run, trail_run, treadmill_run, "
-                          "track_run, walk, hike."),
+        click.option(
+            "--purchased",
+            metavar="DATE",
+            help="Purchase date YYYY-MM-DD. Without it the date is unknown: rules and defaults "
+            "count the pair from the day it was added, your own choices on any date.",
+        ),
+        click.option(
+            "--start-distance",
+            metavar="DIST",
+            help="Distance already on the pair before tracking (e.g. 120mi).",
+        ),
+        click.option(
+            "--warn", metavar="DIST", help=f"Warn at this distance{window.format('300mi')}."
+        ),
+        click.option(
+            "--replace", metavar="DIST", help=f"Replace at this distance{window.format('500mi')}."
+        ),
+        click.option(
+            "--max-age",
+            "max_age_months",
+            type=click.IntRange(min=1),
+            metavar="MONTHS",
+            help="Alert when the pair is older than this many months.",
+        ),
+        click.option(
+            "--default-for",
+            "default_for",
+            multiple=True,
+            metavar="SPORT",
+            help="Sport this pair is the default for (repeatable): run, trail_run, treadmill_run, "
+            "track_run, walk, hike.",
+        ),
         click.option("--cost", type=click.FloatRange(min=0), help="Price paid."),
         click.option("--notes", help="Free text."),
     ]
@@ -51,8 +72,19 @@ def _pair_options(f, *, edit: bool = False):
     return f
 
 
-def _values(app: App, brand, model, purchased, start_distance, warn, replace, max_age_months,
-            default_for, cost, notes) -> dict:
+def _values(
+    app: App,
+    brand,
+    model,
+    purchased,
+    start_distance,
+    warn,
+    replace,
+    max_age_months,
+    default_for,
+    cost,
+    notes,
+) -> dict:
     v = {}
     if brand is not None:
         v["brand"] = brand
@@ -61,7 +93,9 @@ def _values(app: App, brand, model, purchased, start_distance, warn, replace, ma
     if purchased is not None:
         v["purchased_on"] = day(purchased, "--purchased")
     if start_distance is not None:
-        v["start_distance_m"] = distance(app, start_distance, param="--start-distance", allow_zero=True)
+        v["start_distance_m"] = distance(
+            app, start_distance, param="--start-distance", allow_zero=True
+        )
     if warn is not None:
         v["warn_at_m"] = distance(app, warn, param="--warn")
     if replace is not None:
@@ -95,14 +129,17 @@ def shoe_add(app: App, name, **opts):
     """
     from shoetrack import shoes
 
-    s = shoes.add(app.store, name, defaults=(app.config.warn_m, app.config.replace_m),
-                  **_values(app, **opts))
+    s = shoes.add(
+        app.store, name, defaults=(app.config.warn_m, app.config.replace_m), **_values(app, **opts)
+    )
     extra = f", default for {', '.join(s.default_sports)}" if s.default_sports else ""
     if s.purchase_known:
         click.echo(f"Added {s.name} (in use from {s.purchased_on}{extra}).")
     else:
-        click.echo(f"Added {s.name} (purchase date unknown: rules and defaults count it from "
-                   f"{s.first_day}, runs you log or assign on any date{extra}).")
+        click.echo(
+            f"Added {s.name} (purchase date unknown: rules and defaults count it from "
+            f"{s.first_day}, runs you log or assign on any date{extra})."
+        )
     _prefix_note(app, s)
 
 
@@ -126,19 +163,35 @@ def shoe_list(app: App, show_all, as_json):
     if as_json:
         emit_json([st.to_json() | {"default_sports": st.shoe.default_sports} for st in rows])
         return
-    hidden = 0 if show_all else app.store.scalar(
-        "SELECT count(*) FROM shoes WHERE retired_on IS NOT NULL")
+    hidden = (
+        0
+        if show_all
+        else app.store.scalar("SELECT count(*) FROM shoes WHERE retired_on IS NOT NULL")
+    )
     if not rows and not hidden:
         click.echo("No pairs yet: add one with `shoetrack shoe add NAME`.")
         return
     # The retired column only when retired pairs are shown; else it would always say "-".
     table(
-        [[st.shoe.name, " ".join(filter(None, [st.shoe.brand, st.shoe.model])),
-          ",".join(st.shoe.default_sports) or "-", st.shoe.purchased_on or "unknown",
-          *([st.shoe.retired_on or "-"] if show_all else []), fmt_dist(app, st.total_m)]
-         for st in rows],
-        ["name", "shoe", "default for", "purchased", *(["retired"] if show_all else []),
-         "distance"],
+        [
+            [
+                st.shoe.name,
+                " ".join(filter(None, [st.shoe.brand, st.shoe.model])),
+                ",".join(st.shoe.default_sports) or "-",
+                st.shoe.purchased_on or "unknown",
+                *([st.shoe.retired_on or "-"] if show_all else []),
+                fmt_dist(app, st.total_m),
+            ]
+            for st in rows
+        ],
+        [
+            "name",
+            "shoe",
+            "default for",
+            "purchased",
+            *(["retired"] if show_all else []),
+            "distance",
+        ],
         align="lllllr" if show_all else "llllr",
     )
     if hidden:
@@ -147,8 +200,13 @@ def shoe_list(app: App, show_all, as_json):
 
 @shoe.command("show")
 @click.argument("name")
-@click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True,
-              help="How many recent activities to list (0 = all).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="How many recent activities to list (0 = all).",
+)
 @json_option
 @pass_app
 def shoe_show(app: App, name, limit, as_json):
@@ -162,25 +220,40 @@ def shoe_show(app: App, name, limit, as_json):
     st = compute(app.store, app.config, include_retired=True, shoe_ids=[s.id])[0]
     acts = activities.query(app.store, shoe=s, limit=limit or None)
     if as_json:
-        emit_json(st.to_json() | {"default_sports": s.default_sports, "cost": s.cost,
-                                  "notes": s.notes, "max_age_days": s.max_age_days,
-                                  "recent_activities": acts})
+        emit_json(
+            st.to_json()
+            | {
+                "default_sports": s.default_sports,
+                "cost": s.cost,
+                "notes": s.notes,
+                "max_age_days": s.max_age_days,
+                "recent_activities": acts,
+            }
+        )
         return
     lines = [
         ("Name", s.name),
         ("Shoe", " ".join(filter(None, [s.brand, s.model])) or "-"),
         ("In use", f"{s.purchased_on or 'unknown'} to {s.retired_on or 'now'}"),
         ("Default for", ", ".join(s.default_sports) or "-"),
-        ("Distance", f"{fmt_dist(app, st.total_m)} ({fmt_dist(app, st.tracked_m)} tracked"
-                     f" + {fmt_dist(app, s.start_distance_m)} starting)"),
+        (
+            "Distance",
+            f"{fmt_dist(app, st.total_m)} ({fmt_dist(app, st.tracked_m)} tracked"
+            f" + {fmt_dist(app, s.start_distance_m)} starting)",
+        ),
         ("Window", f"warn {fmt_dist(app, st.warn_m)}, replace {fmt_dist(app, st.replace_m)}"),
         ("State", st.state),
         ("Activities", str(st.activities)),
         ("Last worn", local_day(st.last_worn)),
     ]
     if st.forecast_warn or st.forecast_replace:
-        lines.append(("Forecast", f"warn {st.forecast_warn or '-'}, replace {st.forecast_replace or '-'}"
-                                  f" at ~{fmt_dist(app, st.rate_m_per_day * 7)}/week"))
+        lines.append(
+            (
+                "Forecast",
+                f"warn {st.forecast_warn or '-'}, replace {st.forecast_replace or '-'}"
+                f" at ~{fmt_dist(app, st.rate_m_per_day * 7)}/week",
+            )
+        )
     if s.max_age_days:
         lines.append(("Max age", f"{s.max_age_days} days"))
     if s.cost is not None:
@@ -188,16 +261,35 @@ def shoe_show(app: App, name, limit, as_json):
     if s.notes:
         lines.append(("Notes", s.notes))
     if not s.purchase_known:
-        lines.insert(3, ("Purchased", f"unknown: rules and defaults count it from {s.first_day} (the day "
-                                      f"it was added), runs you log or assign on any date; set it with "
-                                      f"{s.edit_date_hint()}"))
+        lines.insert(
+            3,
+            (
+                "Purchased",
+                f"unknown: rules and defaults count it from {s.first_day} (the day "
+                f"it was added), runs you log or assign on any date; set it with "
+                f"{s.edit_date_hint()}",
+            ),
+        )
     for k, v in lines:
         click.echo(f"{k + ':':<12} {v}")
     if acts:
         click.echo()
-        table([[a["id"], local_day(a["start"]), a["sport"], fmt_dist(app, a["distance_m"]),
-                format_duration(a["elapsed_s"]), a["assigned_by"], a["name"] or ""] for a in acts],
-              ["id", "date", "sport", "distance", "time", "why", "name"], align="rllrrll")
+        table(
+            [
+                [
+                    a["id"],
+                    local_day(a["start"]),
+                    a["sport"],
+                    fmt_dist(app, a["distance_m"]),
+                    format_duration(a["elapsed_s"]),
+                    a["assigned_by"],
+                    a["name"] or "",
+                ]
+                for a in acts
+            ],
+            ["id", "date", "sport", "distance", "time", "why", "name"],
+            align="rllrrll",
+        )
 
 
 @shoe.command("edit")
@@ -223,7 +315,9 @@ def shoe_edit(app: App, name, no_defaults, **opts):
 
 @shoe.command("retire")
 @click.argument("name")
-@click.option("--date", "on", metavar="DATE", help="First day the pair is no longer worn (default today).")
+@click.option(
+    "--date", "on", metavar="DATE", help="First day the pair is no longer worn (default today)."
+)
 @pass_app
 def shoe_retire(app: App, name, on):
     """Retire a pair: it no longer receives activities from that date on, and never alerts."""
@@ -237,9 +331,11 @@ def shoe_retire(app: App, name, on):
     if chosen:
         one = len(chosen) == 1
         ids = ", ".join(f"#{a['id']}" for a in chosen)
-        click.echo(f"{plural(len(chosen), 'activity', 'activities')} from {s.retired_on} on "
-                   f"{'still counts' if one else 'still count'} on {s.name}, as you chose ({ids}); "
-                   f"move {'it' if one else 'them'} with `shoetrack activity assign ID PAIR`.")
+        click.echo(
+            f"{plural(len(chosen), 'activity', 'activities')} from {s.retired_on} on "
+            f"{'still counts' if one else 'still count'} on {s.name}, as you chose ({ids}); "
+            f"move {'it' if one else 'them'} with `shoetrack activity assign ID PAIR`."
+        )
     reassign_hint(app)
 
 
@@ -281,8 +377,10 @@ def shoe_delete(app: App, name, force):
     gone = shoes.delete(app.store, s, force=force)
     parts = []
     if gone["assignments"]:
-        parts.append(f"{plural(gone['assignments'], 'activity', 'activities')} "
-                     f"({fmt_dist(app, gone['distance_m'])}) now unassigned")
+        parts.append(
+            f"{plural(gone['assignments'], 'activity', 'activities')} "
+            f"({fmt_dist(app, gone['distance_m'])}) now unassigned"
+        )
     if gone["rules"]:
         parts.append(f"{plural(gone['rules'], 'rule')} removed")
     if gone["alerts"]:

@@ -1,4 +1,5 @@
 """`shoetrack status`."""
+
 from __future__ import annotations
 
 import click
@@ -36,10 +37,27 @@ def status_cmd(app: App, show_all, as_json):
         click.echo("No pairs yet: add one with `shoetrack shoe add NAME --default-for run`.")
         return
     table(
-        [[st.shoe.name, fmt_dist(app, st.total_m), bar(st.total_m, st.warn_m, st.replace_m),
-          st.state, st.activities, local_day(st.last_worn),
-          _next_limit(st)] for st in rows],
-        ["pair", "distance", "window (| = warn)", "state", "runs", "last worn", "reaches (forecast)"],
+        [
+            [
+                st.shoe.name,
+                fmt_dist(app, st.total_m),
+                bar(st.total_m, st.warn_m, st.replace_m),
+                st.state,
+                st.activities,
+                local_day(st.last_worn),
+                _next_limit(st),
+            ]
+            for st in rows
+        ],
+        [
+            "pair",
+            "distance",
+            "window (| = warn)",
+            "state",
+            "runs",
+            "last worn",
+            "reaches (forecast)",
+        ],
         align="lrllrll",
     )
     from shoetrack.attribution import inbox
@@ -47,8 +65,10 @@ def status_cmd(app: App, show_all, as_json):
     _unknown_dates([st.shoe for st in rows if not st.shoe.purchase_known and st.state != "retired"])
     unassigned = inbox.count(app.store)
     if unassigned:
-        click.echo(f"\n{unassigned} shoe activit{'y is' if unassigned == 1 else 'ies are'} on no pair "
-                   "(see `shoetrack inbox`).")
+        click.echo(
+            f"\n{unassigned} shoe activit{'y is' if unassigned == 1 else 'ies are'} on no pair "
+            "(see `shoetrack inbox`)."
+        )
 
 
 def _unknown_dates(pairs) -> None:
@@ -57,8 +77,10 @@ def _unknown_dates(pairs) -> None:
         return
     one = len(pairs) == 1
     fix = pairs[0].edit_date_hint() if one else "`shoetrack shoe edit NAME --purchased YYYY-MM-DD`"
-    click.echo(f"\nPurchase date unknown: {', '.join(s.name for s in pairs)} (rules and defaults count "
-               f"{'it' if one else 'each'} from the day it was added; set it with {fix}).")
+    click.echo(
+        f"\nPurchase date unknown: {', '.join(s.name for s in pairs)} (rules and defaults count "
+        f"{'it' if one else 'each'} from the day it was added; set it with {fix})."
+    )
 
 
 def _next_limit(st) -> str:

@@ -5,6 +5,7 @@ activity with the pair the export names (see docs/exports.md).
 into a Plan (pairs, listed activities, activity files); `run` imports a plan through
 shoetrack.ingest.pipeline.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,12 @@ from pathlib import Path
 
 _MARKERS = (  # (kind, pattern of the member that identifies it; group 1 is the export's root)
     ("strava", re.compile(r"^((?:[^/]+/)?)activities\.csv$")),
-    ("garmin", re.compile(r"^((?:[^/]+/)??)(?:DI_CONNECT/)?DI-Connect-Fitness/[^/]*summarizedActivities[^/]*\.json$")),
+    (
+        "garmin",
+        re.compile(
+            r"^((?:[^/]+/)??)(?:DI_CONNECT/)?DI-Connect-Fitness/[^/]*summarizedActivities[^/]*\.json$"
+        ),
+    ),
     ("apple", re.compile(r"^((?:[^/]+/)?)export\.xml$")),
 )
 

@@ -6,6 +6,7 @@ export.xml runs to gigabytes: it is streamed through expat in 1 MiB chunks, keep
 workout being read; an entity declaration refuses the document (its DTD needs none, and entity
 expansion is how an XML bomb grows).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -17,12 +18,19 @@ from shoetrack.errors import ShoetrackError
 from shoetrack.exports.model import Plan, Record
 
 TYPES = {
-    "Running": "run", "Walking": "walk", "Hiking": "hike", "Cycling": "cycling",
-    "HandCycling": "cycling", "Swimming": "swimming", "Rowing": "rowing",
-    "TraditionalStrengthTraining": "strength", "FunctionalStrengthTraining": "strength",
+    "Running": "run",
+    "Walking": "walk",
+    "Hiking": "hike",
+    "Cycling": "cycling",
+    "HandCycling": "cycling",
+    "Swimming": "swimming",
+    "Rowing": "rowing",
+    "TraditionalStrengthTraining": "strength",
+    "FunctionalStrengthTraining": "strength",
 }
 DISTANCE_TYPES = {  # WorkoutStatistics types that carry the workout's distance
-    "HKQuantityTypeIdentifierDistanceWalkingRunning", "HKQuantityTypeIdentifierDistanceCycling",
+    "HKQuantityTypeIdentifierDistanceWalkingRunning",
+    "HKQuantityTypeIdentifierDistanceCycling",
     "HKQuantityTypeIdentifierDistanceSwimming",
 }
 TO_METERS = {"m": 1.0, "km": 1000.0, "mi": 1609.344, "yd": 0.9144, "ft": 0.3048, "cm": 0.01}
@@ -90,7 +98,9 @@ def workouts(chunks: Iterator[bytes]) -> Iterator[tuple[dict, float | None, list
     yield from w.done
 
 
-def record(attrs: dict, stat_m: float | None, routes: list[str], names: set[str], base: str) -> Record:
+def record(
+    attrs: dict, stat_m: float | None, routes: list[str], names: set[str], base: str
+) -> Record:
     kind = attrs.get("workoutActivityType", "").removeprefix("HKWorkoutActivityType")
     start = when(attrs["startDate"])
     elapsed = None
@@ -99,9 +109,15 @@ def record(attrs: dict, stat_m: float | None, routes: list[str], names: set[str]
     distance = _meters(attrs.get("totalDistance"), attrs.get("totalDistanceUnit"))
     if not distance and stat_m:
         distance = stat_m  # iOS 16 and later
-    act = Activity(start=start, sport=TYPES.get(kind, "other"), distance_m=distance or 0.0,
-                   source="apple", elapsed_s=elapsed, device=attrs.get("sourceName") or None,
-                   has_gps=any(base + r in names for r in routes))
+    act = Activity(
+        start=start,
+        sport=TYPES.get(kind, "other"),
+        distance_m=distance or 0.0,
+        source="apple",
+        elapsed_s=elapsed,
+        device=attrs.get("sourceName") or None,
+        has_gps=any(base + r in names for r in routes),
+    )
     return Record(f"{attrs['startDate']}|{kind}", act)
 
 

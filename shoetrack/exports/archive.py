@@ -8,6 +8,7 @@ parsed; overlapping entries (the classic zip bomb) refuse the archive; each memb
 bytes are counted while they stream, against a per-member cap, a compression-ratio cap and one
 budget shared by every layer. Sizes are bytes throughout.
 """
+
 from __future__ import annotations
 
 import os
@@ -78,9 +79,9 @@ def _entry_count(f, size: int) -> int:
     pos = tail.rfind(b"PK\x05\x06")
     if pos < 0 or len(tail) - pos < 22:
         raise ArchiveError("not a zip file (no end-of-directory record)")
-    _, _, _, count, cd_size, cd_offset = struct.unpack("<4HII", tail[pos + 4:pos + 20])
+    _, _, _, count, cd_size, cd_offset = struct.unpack("<4HII", tail[pos + 4 : pos + 20])
     if count == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
-        loc = tail[pos - 20:pos] if pos >= 20 else b""
+        loc = tail[pos - 20 : pos] if pos >= 20 else b""
         if loc[:4] != b"PK\x06\x07":
             raise ArchiveError("damaged zip64 end record")
         (rec_offset,) = struct.unpack("<Q", loc[8:16])
@@ -102,8 +103,8 @@ def _entry_count(f, size: int) -> int:
             if directory[:4] == b"PK\x01\x02":
                 break
     seen, at = 0, 0
-    while at + 46 <= len(directory) and directory[at:at + 4] == b"PK\x01\x02":
-        n, m, k = struct.unpack("<3H", directory[at + 28:at + 34])
+    while at + 46 <= len(directory) and directory[at : at + 4] == b"PK\x01\x02":
+        n, m, k = struct.unpack("<3H", directory[at + 28 : at + 34])
         at += 46 + n + m + k
         seen += 1
         if seen > MAX_ENTRIES:
@@ -305,7 +306,9 @@ class Archive:
             yield inner
 
 
-def open_export(path: str | Path, budget: Budget | None = None, label: str | None = None) -> Archive:
+def open_export(
+    path: str | Path, budget: Budget | None = None, label: str | None = None
+) -> Archive:
     """Open a zip file or a folder as an Archive; `label` names it in virtual paths (default:
     the path as given). Raises ArchiveError."""
     path = Path(path)
@@ -329,6 +332,8 @@ def gunzip(data: bytes, limit: int = MAX_MEMBER) -> bytes:
     member: at most `limit` bytes and MAX_RATIO times the compressed bytes read so far, so a
     gzip bomb inside a zip is refused after a megabyte or so, whatever it claims."""
     try:
-        return importers.gunzip(data, limit, check=lambda out, used: _check_growth(out, used, limit))
+        return importers.gunzip(
+            data, limit, check=lambda out, used: _check_growth(out, used, limit)
+        )
     except importers.ParseError as e:
         raise MemberError(f"damaged: {e}") from None

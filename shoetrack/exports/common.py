@@ -1,5 +1,6 @@
 """Small readers shared by the export parsers: numbers and dates as exports write them, and the
 export's sport names."""
+
 from __future__ import annotations
 
 import re
@@ -26,20 +27,45 @@ def number(text: str | None) -> float | None:
         return None
     if "," in s and "." in s:
         # The separator that comes last is the decimal one.
-        s = s.replace(".", "").replace(",", ".") if s.rfind(",") > s.rfind(".") else s.replace(",", "")
+        s = (
+            s.replace(".", "").replace(",", ".")
+            if s.rfind(",") > s.rfind(".")
+            else s.replace(",", "")
+        )
     elif "," in s:
         s = s.replace(",", ".")
     return float(s)
 
 
 _MONTHS = {  # English and German month names and abbreviations Strava writes
-    "jan": 1, "feb": 2, "mar": 3, "mär": 3, "märz": 3, "apr": 4, "may": 5, "mai": 5, "jun": 6,
-    "juni": 6, "jul": 7, "juli": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "okt": 10,
-    "nov": 11, "dec": 12, "dez": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "mär": 3,
+    "märz": 3,
+    "apr": 4,
+    "may": 5,
+    "mai": 5,
+    "jun": 6,
+    "juni": 6,
+    "jul": 7,
+    "juli": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "okt": 10,
+    "nov": 11,
+    "dec": 12,
+    "dez": 12,
 }
-_MONTH_FIRST = re.compile(r"([A-Za-zäÄ]+)\.? (\d{1,2}), (\d{4}),? (\d{1,2}):(\d{2}):(\d{2}) ?([AaPp][Mm])?$")
+_MONTH_FIRST = re.compile(
+    r"([A-Za-zäÄ]+)\.? (\d{1,2}), (\d{4}),? (\d{1,2}):(\d{2}):(\d{2}) ?([AaPp][Mm])?$"
+)
 _DAY_FIRST_NAME = re.compile(r"(\d{1,2})\.? ([A-Za-zäÄ]+)\.? (\d{4}),? (\d{1,2}):(\d{2}):(\d{2})$")
-_NUMERIC = re.compile(r"(\d{1,4})[./-](\d{1,2})[./-](\d{2,4}),? (\d{1,2}):(\d{2}):(\d{2}) ?([AaPp][Mm])?$")
+_NUMERIC = re.compile(
+    r"(\d{1,4})[./-](\d{1,2})[./-](\d{2,4}),? (\d{1,2}):(\d{2}):(\d{2}) ?([AaPp][Mm])?$"
+)
 
 
 def utc_datetime(text: str, *, day_first: bool = False) -> datetime:

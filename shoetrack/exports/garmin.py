@@ -5,6 +5,7 @@ centimeters and durations in milliseconds; pairs and their activities in `<user>
 FIT files sit in nested zips (`DI-Connect-Uploaded-Files/UploadedFiles_*.zip`, in older exports
 under DI-Connect-Fitness), named by upload, so a file is joined to its summary by start time.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,14 +26,32 @@ MAX_TABLE = 512 * 2**20  # a summary table of 50,000 activities is ~150 MB
 
 # Garmin activity type keys -> canonical sports.
 TYPES = {
-    "running": "run", "street_running": "run", "obstacle_run": "trail_run", "trail_running": "trail_run",
-    "treadmill_running": "treadmill_run", "indoor_running": "treadmill_run", "virtual_run": "treadmill_run",
-    "track_running": "track_run", "walking": "walk", "casual_walking": "walk", "speed_walking": "walk",
-    "hiking": "hike", "mountaineering": "hike", "cycling": "cycling", "road_biking": "cycling",
-    "mountain_biking": "cycling", "gravel_cycling": "cycling", "indoor_cycling": "cycling",
-    "virtual_ride": "cycling", "lap_swimming": "swimming", "open_water_swimming": "swimming",
-    "swimming": "swimming", "rowing": "rowing", "indoor_rowing": "rowing",
-    "strength_training": "strength", "multi_sport": "multisport",
+    "running": "run",
+    "street_running": "run",
+    "obstacle_run": "trail_run",
+    "trail_running": "trail_run",
+    "treadmill_running": "treadmill_run",
+    "indoor_running": "treadmill_run",
+    "virtual_run": "treadmill_run",
+    "track_running": "track_run",
+    "walking": "walk",
+    "casual_walking": "walk",
+    "speed_walking": "walk",
+    "hiking": "hike",
+    "mountaineering": "hike",
+    "cycling": "cycling",
+    "road_biking": "cycling",
+    "mountain_biking": "cycling",
+    "gravel_cycling": "cycling",
+    "indoor_cycling": "cycling",
+    "virtual_ride": "cycling",
+    "lap_swimming": "swimming",
+    "open_water_swimming": "swimming",
+    "swimming": "swimming",
+    "rowing": "rowing",
+    "indoor_rowing": "rowing",
+    "strength_training": "strength",
+    "multi_sport": "multisport",
 }
 
 
@@ -48,7 +67,9 @@ def _start(item: dict) -> datetime:
         if isinstance(v, (int, float)):
             return datetime.fromtimestamp(v / 1000, tz=timezone.utc)
         if isinstance(v, str) and v.strip():
-            return datetime.fromisoformat(v.strip().replace(" ", "T")[:19]).replace(tzinfo=timezone.utc)
+            return datetime.fromisoformat(v.strip().replace(" ", "T")[:19]).replace(
+                tzinfo=timezone.utc
+            )
     raise ShoetrackError("no start time (beginTimestamp or startTimeGmt)")
 
 
@@ -61,10 +82,15 @@ def record(item: dict) -> Record:
     """One summarizedActivitiesExport entry (centimeters, milliseconds) as a Record."""
     cm = item.get("distance")
     elapsed = _seconds(item, "elapsedDuration") or _seconds(item, "duration")
-    act = Activity(start=_start(item), sport=sport_of(item),
-                   distance_m=float(cm) / 100 if isinstance(cm, (int, float)) and cm > 0 else 0.0,
-                   source="garmin", elapsed_s=elapsed, moving_s=_seconds(item, "movingDuration"),
-                   name=item.get("name") or None)
+    act = Activity(
+        start=_start(item),
+        sport=sport_of(item),
+        distance_m=float(cm) / 100 if isinstance(cm, (int, float)) and cm > 0 else 0.0,
+        source="garmin",
+        elapsed_s=elapsed,
+        moving_s=_seconds(item, "movingDuration"),
+        name=item.get("name") or None,
+    )
     return Record(str(item.get("activityId")), act)
 
 
@@ -101,17 +127,26 @@ def read_gear(data: bytes) -> tuple[dict[str, Gear], dict[str, str]]:
             if str(g.get("gearTypeName", "")).lower() not in ("shoes", "shoe"):
                 continue
             key = str(g.get("gearPk"))
-            name = (g.get("customMakeModel") or g.get("displayName")
-                    or " ".join(str(g[k]) for k in ("gearMakeName", "gearModelName") if g.get(k))
-                    or f"Garmin gear {key}")
+            name = (
+                g.get("customMakeModel")
+                or g.get("displayName")
+                or " ".join(str(g[k]) for k in ("gearMakeName", "gearModelName") if g.get(k))
+                or f"Garmin gear {key}"
+            )
             retired = None
             if str(g.get("gearStatusName", "")).lower() == "retired":
                 end = _day(g.get("dateEnd"))
                 retired = min(end + timedelta(days=1), today) if end else today
             cap = g.get("maximumMeters")
-            gear[key] = Gear(key, name.strip(), g.get("gearMakeName"), g.get("gearModelName"),
-                             purchased_on=_day(g.get("dateBegin")), retired_on=retired,
-                             replace_at_m=float(cap) if isinstance(cap, (int, float)) and cap > 0 else None)
+            gear[key] = Gear(
+                key,
+                name.strip(),
+                g.get("gearMakeName"),
+                g.get("gearModelName"),
+                purchased_on=_day(g.get("dateBegin")),
+                retired_on=retired,
+                replace_at_m=float(cap) if isinstance(cap, (int, float)) and cap > 0 else None,
+            )
     links = {}
     for b in blocks:
         for group in (b.get("gearActivityDTOs") or {}).values():

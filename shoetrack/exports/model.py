@@ -1,5 +1,6 @@
 """What a parser makes of an export: the pairs it names, the activities it lists, and the
 activity files it holds. Meters, seconds, aware UTC datetimes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -47,4 +48,6 @@ class Plan:
     join_by_start: bool = False
     listing: str = ""  # the member the records come from, for the import log
     notes: list[str] = field(default_factory=list)  # one line each, shown in the summary
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (member#item, reason): failed alone
+    problems: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (member#item, reason): failed alone

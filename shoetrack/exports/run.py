@@ -1,5 +1,6 @@
 """Import an export: open it safely, read its plan, create or match its pairs, then import each
 activity file and each listed activity through shoetrack.ingest.pipeline, with the export's gear."""
+
 from __future__ import annotations
 
 import bisect
@@ -38,8 +39,13 @@ class ExportResult:
     files: list[pipeline.FileResult] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"path": self.path, "kind": self.kind, "pairs_created": self.created,
-                "pairs_matched": self.matched, "notes": self.notes}
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "pairs_created": self.created,
+            "pairs_matched": self.matched,
+            "notes": self.notes,
+        }
 
 
 def _parser(kind: str):
@@ -52,14 +58,25 @@ def read_plan(arc: Archive) -> Plan:
     found = kind_of(arc.names())
     if found is None:
         files = [n for n in arc.names() if is_activity_name(n)]
-        notes = [] if files else [f"{arc.label}: not a Strava, Garmin or Health export, and no activity files in it"]
+        notes = (
+            []
+            if files
+            else [
+                f"{arc.label}: not a Strava, Garmin or Health export, and no activity files in it"
+            ]
+        )
         return Plan("files", files=files, notes=notes)
     kind, prefix = found
     return _parser(kind)(arc, prefix)
 
 
-def import_export(store: Store, path: str | Path, *, progress: Callable[[str], None] | None = None,
-                  total: Callable[[int], None] | None = None) -> ExportResult:
+def import_export(
+    store: Store,
+    path: str | Path,
+    *,
+    progress: Callable[[str], None] | None = None,
+    total: Callable[[int], None] | None = None,
+) -> ExportResult:
     """Import one export (zip or folder). Never raises for a bad export: a refused archive or
     an unreadable table is one failed line, a damaged member fails alone."""
     result = ExportResult(stored_path(path))
@@ -95,8 +112,15 @@ def _run(store, arc: Archive, plan: Plan, result: ExportResult, progress) -> Non
     for rec in plan.records:
         if rec.key in done:
             continue
-        res = pipeline.import_listed(store, f"{vlist}#{rec.key}", rec.activity, key=_key(rec),
-                                   fmt=plan.source, gear=lambda act, r=rec: pairs.get(r.gear), shoes=every)
+        res = pipeline.import_listed(
+            store,
+            f"{vlist}#{rec.key}",
+            rec.activity,
+            key=_key(rec),
+            fmt=plan.source,
+            gear=lambda act, r=rec: pairs.get(r.gear),
+            shoes=every,
+        )
         result.files.append(res)
         if progress:
             progress(rec.key)
@@ -131,7 +155,9 @@ class _Gear:
         return self.pairs.get(joined.gear) if joined.gear else None
 
 
-def _member(store, arc: Archive, name: str, gear: _Gear, shoes: list[Shoe], done: set[str]) -> pipeline.FileResult:
+def _member(
+    store, arc: Archive, name: str, gear: _Gear, shoes: list[Shoe], done: set[str]
+) -> pipeline.FileResult:
     """Import one activity-file member; the records it stands for go into `done` once it is in
     (a member that fails leaves them to be imported from the export's figures)."""
     vpath = arc.vpath(name)
@@ -150,8 +176,16 @@ def _member(store, arc: Archive, name: str, gear: _Gear, shoes: list[Shoe], done
     return res
 
 
-def _nested(store, arc: Archive, name: str, gear: _Gear, result: ExportResult, progress,
-            shoes: list[Shoe], done: set[str]) -> None:
+def _nested(
+    store,
+    arc: Archive,
+    name: str,
+    gear: _Gear,
+    result: ExportResult,
+    progress,
+    shoes: list[Shoe],
+    done: set[str],
+) -> None:
     try:
         with arc.nested(name) as inner:
             for n, reason in inner.problems:
@@ -182,7 +216,10 @@ class _Joiner:
         for i in range(lo, hi):
             if i in self.used:
                 continue
-            rank = (family(self.records[i].activity.sport) != family(act.sport), abs(self.starts[i] - t))
+            rank = (
+                family(self.records[i].activity.sport) != family(act.sport),
+                abs(self.starts[i] - t),
+            )
             if best is None or rank < best[0]:
                 best = (rank, i)
         if best is None:
@@ -206,7 +243,9 @@ def ensure_pairs(store: Store, plan: Plan, result: ExportResult) -> dict[str, Sh
             if start and (shoe.purchased_on is None or start.isoformat() < shoe.purchased_on):
                 verb = "set" if shoe.purchased_on is None else "moved"
                 shoe = shoes_mod.edit(store, shoe, purchased_on=start)
-                result.notes.append(f"{shoe.name}: purchase date {verb} to {start}, its first use in the export")
+                result.notes.append(
+                    f"{shoe.name}: purchase date {verb} to {start}, its first use in the export"
+                )
             result.matched.append(shoe.name)
         else:
             shoe = _create(store, g, start)
@@ -216,8 +255,13 @@ def ensure_pairs(store: Store, plan: Plan, result: ExportResult) -> dict[str, Sh
 
 
 def _create(store: Store, g: Gear, start: date | None) -> Shoe:
-    values: dict[str, Any] = {"brand": g.brand, "model": g.model, "default_sports": g.default_sports,
-              "replace_at_m": g.replace_at_m, "retired_on": g.retired_on}
+    values: dict[str, Any] = {
+        "brand": g.brand,
+        "model": g.model,
+        "default_sports": g.default_sports,
+        "replace_at_m": g.replace_at_m,
+        "retired_on": g.retired_on,
+    }
     if g.replace_at_m:
         # The export's replace distance comes with no warn distance: keep the default window's
         # proportion (300 of 500 mi), so the window ends below it whatever the config says.

@@ -5,6 +5,7 @@ Effort", "Commute" appear twice: the first "Distance" is in the account's displa
 rounded, the later one meters), so the header is read by position; its column set has grown over
 the years and is localized, so columns are found by name through HEADERS, never by index.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,8 +28,12 @@ HEADERS = {
     "elapsed": ("Elapsed Time", "Verstrichene Zeit", "Temps écoulé", "Tiempo transcurrido"),
     "distance": ("Distance", "Distanz", "Distancia"),
     "moving": ("Moving Time", "Bewegungszeit", "Temps de déplacement", "Tiempo en movimiento"),
-    "gear_name": ("Activity Gear", "Aktivitätsausrüstung", "Équipement de l'activité",
-                  "Equipo de la actividad"),
+    "gear_name": (
+        "Activity Gear",
+        "Aktivitätsausrüstung",
+        "Équipement de l'activité",
+        "Equipo de la actividad",
+    ),
     "filename": ("Filename", "Dateiname", "Nom du fichier", "Nombre de archivo"),
     "gear_id": ("Gear", "Ausrüstung", "Équipement", "Equipo"),
 }
@@ -36,22 +41,52 @@ SHOE_HEADERS = {
     "name": ("Shoe Name", "Schuhname", "Nom de la chaussure", "Nombre de la zapatilla"),
     "brand": ("Shoe Brand", "Schuhmarke", "Marque de la chaussure", "Marca de la zapatilla"),
     "model": ("Shoe Model", "Schuhmodell", "Modèle de la chaussure", "Modelo de la zapatilla"),
-    "sports": ("Shoe Default Sport Types", "Standardsportarten für Schuhe",
-               "Types de sport par défaut de la chaussure", "Tipos de deporte predeterminados"),
+    "sports": (
+        "Shoe Default Sport Types",
+        "Standardsportarten für Schuhe",
+        "Types de sport par défaut de la chaussure",
+        "Tipos de deporte predeterminados",
+    ),
 }
 _LOCAL = {name for names in HEADERS.values() for name in names[1:]}
 
 # Strava activity types (as the CSV writes them, English and German) -> canonical sports.
 TYPES = {
-    "run": "run", "lauf": "run", "laufen": "run", "course à pied": "run", "carrera": "run",
-    "trail run": "trail_run", "trailrun": "trail_run", "traillauf": "trail_run",
-    "virtual run": "treadmill_run", "virtualrun": "treadmill_run", "virtueller lauf": "treadmill_run",
-    "walk": "walk", "spaziergang": "walk", "gehen": "walk", "marche": "walk", "caminata": "walk",
-    "hike": "hike", "wanderung": "hike", "wandern": "hike", "randonnée": "hike", "excursionismo": "hike",
-    "ride": "cycling", "radfahrt": "cycling", "virtual ride": "cycling", "e-bike ride": "cycling",
-    "mountain bike ride": "cycling", "gravel ride": "cycling", "sortie à vélo": "cycling",
-    "swim": "swimming", "schwimmen": "swimming", "natation": "swimming",
-    "rowing": "rowing", "rudern": "rowing", "weight training": "strength", "krafttraining": "strength",
+    "run": "run",
+    "lauf": "run",
+    "laufen": "run",
+    "course à pied": "run",
+    "carrera": "run",
+    "trail run": "trail_run",
+    "trailrun": "trail_run",
+    "traillauf": "trail_run",
+    "virtual run": "treadmill_run",
+    "virtualrun": "treadmill_run",
+    "virtueller lauf": "treadmill_run",
+    "walk": "walk",
+    "spaziergang": "walk",
+    "gehen": "walk",
+    "marche": "walk",
+    "caminata": "walk",
+    "hike": "hike",
+    "wanderung": "hike",
+    "wandern": "hike",
+    "randonnée": "hike",
+    "excursionismo": "hike",
+    "ride": "cycling",
+    "radfahrt": "cycling",
+    "virtual ride": "cycling",
+    "e-bike ride": "cycling",
+    "mountain bike ride": "cycling",
+    "gravel ride": "cycling",
+    "sortie à vélo": "cycling",
+    "swim": "swimming",
+    "schwimmen": "swimming",
+    "natation": "swimming",
+    "rowing": "rowing",
+    "rudern": "rowing",
+    "weight training": "strength",
+    "krafttraining": "strength",
 }
 
 
@@ -92,8 +127,9 @@ def read_shoes(text: str) -> tuple[list[Gear], list[tuple[str | None, str | None
     named, blank = [], []
     for row in rows[1:]:
         name, brand, model = (_cell(row, cols, f) for f in ("name", "brand", "model"))
-        sports = sorted({sport_of(s) for s in _cell(row, cols, "sports").split(",") if s.strip()}
-                        - {"other"})
+        sports = sorted(
+            {sport_of(s) for s in _cell(row, cols, "sports").split(",") if s.strip()} - {"other"}
+        )
         sports = [s for s in sports if wears_shoes(s)]
         if name:
             named.append(Gear(f"name:{name.lower()}", name, brand or None, model or None, sports))
@@ -102,7 +138,9 @@ def read_shoes(text: str) -> tuple[list[Gear], list[tuple[str | None, str | None
     return named, blank
 
 
-def read_activities(text: str, prefix: str = "") -> tuple[list[Record], dict[str, str], list[tuple[str, str]]]:
+def read_activities(
+    text: str, prefix: str = ""
+) -> tuple[list[Record], dict[str, str], list[tuple[str, str]]]:
     """activities.csv: one Record per row (export figures; `file` the member it names), and a
     table of each gear id seen beside a name -> that name's Gear key, and each name's Gear key
     -> the name as written; and (line, reason) for each row that cannot be read."""
@@ -113,7 +151,9 @@ def read_activities(text: str, prefix: str = "") -> tuple[list[Record], dict[str
     cols = columns(header, HEADERS)
     missing = [f for f in ("id", "date", "type") if f not in cols]
     if missing:
-        raise ShoetrackError(f"activities.csv: no column for {', '.join(missing)} (unknown header language?)")
+        raise ShoetrackError(
+            f"activities.csv: no column for {', '.join(missing)} (unknown header language?)"
+        )
     day_first = any(h.strip() in _LOCAL for h in header)
     records: list[Record] = []
     id_names: dict[str, str] = {}
@@ -132,9 +172,15 @@ def _record(row, cols, day_first, prefix, id_names) -> Record:
     sport = sport_of(_cell(row, cols, "type"))
     meters = number(_cell(row, cols, "distance", 1)) if len(cols.get("distance", [])) > 1 else None
     elapsed = number(_cell(row, cols, "elapsed", -1))
-    act = Activity(start=utc_datetime(_cell(row, cols, "date"), day_first=day_first), sport=sport,
-                   distance_m=meters or 0.0, source="strava", elapsed_s=elapsed,
-                   moving_s=number(_cell(row, cols, "moving")), name=_cell(row, cols, "name") or None)
+    act = Activity(
+        start=utc_datetime(_cell(row, cols, "date"), day_first=day_first),
+        sport=sport,
+        distance_m=meters or 0.0,
+        source="strava",
+        elapsed_s=elapsed,
+        moving_s=number(_cell(row, cols, "moving")),
+        name=_cell(row, cols, "name") or None,
+    )
     gear_name, gear_id = _cell(row, cols, "gear_name"), _gear_id(_cell(row, cols, "gear_id"))
     gear = None
     if wears_shoes(sport) and gear_name:
@@ -151,11 +197,16 @@ def _record(row, cols, day_first, prefix, id_names) -> Record:
 def plan(arc: Archive, prefix: str = "") -> Plan:
     """Read a Strava export whose activities.csv is at `prefix`."""
     out = Plan("strava", listing=prefix + "activities.csv")
-    records, id_names, bad = read_activities(arc.read(out.listing).decode("utf-8-sig", "replace"), prefix)
+    records, id_names, bad = read_activities(
+        arc.read(out.listing).decode("utf-8-sig", "replace"), prefix
+    )
     out.problems = [(f"{out.listing}#{line}", reason) for line, reason in bad]
     names = set(arc.names())
-    named, blank = read_shoes(arc.read(prefix + "shoes.csv").decode("utf-8-sig", "replace")) \
-        if prefix + "shoes.csv" in names else ([], [])
+    named, blank = (
+        read_shoes(arc.read(prefix + "shoes.csv").decode("utf-8-sig", "replace"))
+        if prefix + "shoes.csv" in names
+        else ([], [])
+    )
     for g in named:
         out.gear[g.key] = g
     for r in records:
@@ -164,15 +215,22 @@ def plan(arc: Archive, prefix: str = "") -> Plan:
         if r.gear and r.gear not in out.gear:
             out.gear[r.gear] = _unlisted(r.gear, id_names.get(r.gear), blank, out)
         if r.file and r.file not in names:
-            out.notes.append(f"{r.file}: named in activities.csv but not in the export; imported from its figures")
+            out.notes.append(
+                f"{r.file}: named in activities.csv but not in the export; imported from its figures"
+            )
             r.file = None
     taken = {g.name.lower() for g in out.gear.values()}
     for brand, model, sports in blank:  # pairs without a nickname that no activity names
         name = _free(" ".join(x for x in (brand, model) if x) or "Strava shoe", taken)
-        out.gear[f"blank:{name.lower()}"] = Gear(f"blank:{name.lower()}", name, brand, model, sports)
+        out.gear[f"blank:{name.lower()}"] = Gear(
+            f"blank:{name.lower()}", name, brand, model, sports
+        )
     listed = {r.file for r in records if r.file}
-    out.files = [n for n in names if n.startswith(prefix + "activities/") and is_activity_name(n)
-                 and n not in listed]
+    out.files = [
+        n
+        for n in names
+        if n.startswith(prefix + "activities/") and is_activity_name(n) and n not in listed
+    ]
     out.records = records
     return out
 

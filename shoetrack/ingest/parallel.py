@@ -11,6 +11,7 @@ macOS): a worker inherits no open database, no lock and no thread from the impor
 ignores Ctrl-C (the importer alone handles it, and shuts the pool down) and exits by itself when
 the importer dies, even by kill -9, so no worker outlives it.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -83,8 +84,11 @@ class Pool:
 
     def submit(self, data: bytes, name: str | None, when) -> Future:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_worker_start)
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_start,
+            )
         return self._pool.submit(self.fn or parse, data, name, when)
 
     def outcome(self, future: Future) -> tuple:

@@ -1,6 +1,7 @@
 """Paths as shoetrack stores and shows them: absolute without resolving symlinks, names that are
 not UTF-8 escaped, and readable in a table. Kept apart from the import pipeline so that a
 command that only shows paths (`imports`) does not load it (about 14 ms)."""
+
 from __future__ import annotations
 
 import os
@@ -56,10 +57,12 @@ def shown(path: str | None) -> str:
         return ""
     home = os.path.expanduser("~").rstrip(os.sep)
     if home and path.startswith(home + os.sep):
-        path = "~" + path[len(home):]
+        path = "~" + path[len(home) :]
     if path.isprintable():  # nearly every name: nothing to escape
         return path
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in path)
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in path
+    )
 
 
 def is_activity_file(path: str | Path) -> bool:

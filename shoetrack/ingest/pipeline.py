@@ -6,6 +6,7 @@ Paths are stored absolute (see `absolute()`), so a path rule matches wherever th
 A file whose bytes changed since it was imported (a watch still writing it, a sync tool replacing
 it) has its activities replaced by the new content, keeping the pair the runner chose.
 """
+
 from __future__ import annotations
 
 import errno
@@ -38,8 +39,13 @@ DUP_DISTANCE = 0.02
 SAME_FILE = "already imported (same file)"  # the reason for a file seen again, byte for byte
 DONE = ("imported", "duplicate", "not-activity")  # statuses after which the same bytes are not read
 RETRY_NOTE = "(tried again at the next import or scan)"
-_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"))
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,7 +120,9 @@ def collect(paths: Iterable[str | Path]) -> list[str]:
             try:
                 out.extend(walk(p))
             except OSError as e:
-                raise ShoetrackError(f"cannot read folder {shown(stored_path(p))}: {e.strerror or e}") from None
+                raise ShoetrackError(
+                    f"cannot read folder {shown(stored_path(p))}: {e.strerror or e}"
+                ) from None
         elif os.path.lexists(p):
             out.append(p)
         else:
@@ -174,8 +182,11 @@ def _check_kind(st: os.stat_result) -> None:
         kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a plain file")
         raise Unreadable(f"skipped: not a regular file ({kind})", st)
     if st.st_size > MAX_BYTES:
-        raise Unreadable(f"skipped: file too large ({st.st_size // 2**20} MiB; "
-                         f"the limit is {MAX_BYTES // 2**20} MiB)", st)
+        raise Unreadable(
+            f"skipped: file too large ({st.st_size // 2**20} MiB; "
+            f"the limit is {MAX_BYTES // 2**20} MiB)",
+            st,
+        )
 
 
 def read_file(path: str | Path) -> tuple[bytes, os.stat_result]:
@@ -227,12 +238,19 @@ class FileResult:
     retry: bool = False  # a transient failure: tried again next time
 
     def to_json(self) -> dict:
-        return {"path": self.path, "status": self.status, "reason": self.reason,
-                "activities": self.activities, "format": self.format,
-                "distance_m_by_shoe": {k: round(v, 3) for k, v in self.by_shoe.items()},
-                "unassigned": self.unassigned, "notes": self.notes,
-                "sport_inferred": [{"activity": i, "sport": s} for i, s in self.inferred],
-                "replaced": self.replaced, "retry": self.retry}
+        return {
+            "path": self.path,
+            "status": self.status,
+            "reason": self.reason,
+            "activities": self.activities,
+            "format": self.format,
+            "distance_m_by_shoe": {k: round(v, 3) for k, v in self.by_shoe.items()},
+            "unassigned": self.unassigned,
+            "notes": self.notes,
+            "sport_inferred": [{"activity": i, "sport": s} for i, s in self.inferred],
+            "replaced": self.replaced,
+            "retry": self.retry,
+        }
 
 
 @dataclass
@@ -255,10 +273,15 @@ class Report:
         return out
 
     def to_json(self) -> dict:
-        return {"dry_run": self.dry_run, "files": [f.to_json() for f in self.files],
-                "imported": self.count("imported"), "duplicate": self.count("duplicate"),
-                "not_activity": self.count("not-activity"), "failed": self.count("failed"),
-                "distance_m_by_shoe": {k: round(v, 3) for k, v in self.by_shoe().items()}}
+        return {
+            "dry_run": self.dry_run,
+            "files": [f.to_json() for f in self.files],
+            "imported": self.count("imported"),
+            "duplicate": self.count("duplicate"),
+            "not_activity": self.count("not-activity"),
+            "failed": self.count("failed"),
+            "distance_m_by_shoe": {k: round(v, 3) for k, v in self.by_shoe().items()},
+        }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,23 +310,40 @@ def _previous(store: Store, spath: str, sha: str | None) -> dict | None:
     keeps one row per path, however often the file is seen or fails."""
     row = None
     if sha:
-        row = store.one("SELECT * FROM files WHERE path = ? AND sha256 = ? ORDER BY id DESC LIMIT 1",
-                        (spath, sha))
+        row = store.one(
+            "SELECT * FROM files WHERE path = ? AND sha256 = ? ORDER BY id DESC LIMIT 1",
+            (spath, sha),
+        )
     return row or store.one("SELECT * FROM files WHERE path = ? ORDER BY id DESC LIMIT 1", (spath,))
 
 
-def _log_row(store: Store, f: _File, status: str, reason: str | None, duplicate_of=None,
-             retry: bool = False) -> int:
-    values = (f.path, f.size, f.mtime, f.sha, f.fmt, status, reason, duplicate_of, int(retry),
-              iso(datetime.now(timezone.utc)))
+def _log_row(
+    store: Store, f: _File, status: str, reason: str | None, duplicate_of=None, retry: bool = False
+) -> int:
+    values = (
+        f.path,
+        f.size,
+        f.mtime,
+        f.sha,
+        f.fmt,
+        status,
+        reason,
+        duplicate_of,
+        int(retry),
+        iso(datetime.now(timezone.utc)),
+    )
     if f.prev is not None:
         store.conn.execute(
             "UPDATE files SET path=?, size=?, mtime=?, sha256=?, format=?, status=?, reason=?,"
-            " duplicate_of=?, retry=?, imported_at=? WHERE id=?", (*values, f.prev["id"]))
+            " duplicate_of=?, retry=?, imported_at=? WHERE id=?",
+            (*values, f.prev["id"]),
+        )
         return f.prev["id"]
     cur = store.conn.execute(
         "INSERT INTO files (path, size, mtime, sha256, format, status, reason, duplicate_of, retry,"
-        " imported_at) VALUES (?,?,?,?,?,?,?,?,?,?)", values)
+        " imported_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        values,
+    )
     assert cur.lastrowid is not None  # an INSERT just ran
     return cur.lastrowid  # f.prev stays the row as before: a rolled-back insert leaves none
 
@@ -325,7 +365,9 @@ def _record_failure(store: Store, f: _File, reason: str, retry: bool = False) ->
     if f.prev is not None and f.prev.get("status") == "imported":
         kept = store.scalar("SELECT count(*) FROM activities WHERE file_id = ?", (f.prev["id"],))
         if kept:
-            reason += f"; the {kept} activit{'y' if kept == 1 else 'ies'} from its earlier content stay"
+            reason += (
+                f"; the {kept} activit{'y' if kept == 1 else 'ies'} from its earlier content stay"
+            )
     try:
         with store.write():
             _log_row(store, f, "failed", reason, retry=retry)
@@ -340,9 +382,16 @@ def _record_failure(store: Store, f: _File, reason: str, retry: bool = False) ->
 # One file
 
 
-def import_file(store: Store, path: str | Path, *, shoe: Shoe | None = None, when: date | None = None,
-                shoes: list[Shoe] | None = None, sport: str | None = None,
-                ready: _Ready | None = None) -> FileResult:
+def import_file(
+    store: Store,
+    path: str | Path,
+    *,
+    shoe: Shoe | None = None,
+    when: date | None = None,
+    shoes: list[Shoe] | None = None,
+    sport: str | None = None,
+    ready: _Ready | None = None,
+) -> FileResult:
     """Import one file in one transaction (the caller may hold an outer one for a dry run).
 
     `shoe`: the runner's pair for every activity, also for a file imported before; `sport`: the
@@ -399,7 +448,9 @@ def _read(store: Store, spath: str, path, shoe, keep: bool = False) -> _Ready:
     return _Ready(st, sha, prev, data if keep or _seen_row(prev, sha, shoe) is None else None)
 
 
-def _import(store: Store, f: _File, path, shoe, when, shoes, sport, ready: _Ready | None) -> FileResult:
+def _import(
+    store: Store, f: _File, path, shoe, when, shoes, sport, ready: _Ready | None
+) -> FileResult:
     """import_file's steps: read and hash, seen before, parse, store."""
     r = ready or _read(store, f.path, path, shoe, keep=True)
     if r.error is not None:
@@ -436,7 +487,9 @@ def _import(store: Store, f: _File, path, shoe, when, shoes, sport, ready: _Read
         return _record_failure(store, f, f"database busy: {e}", retry=True)
     except Exception as e:  # a bug must not stop the other files; the traceback goes to the log
         log.exception("unexpected error importing %s", f.path)
-        return _record_failure(store, f, f"unexpected error (please report): {type(e).__name__}: {e}")
+        return _record_failure(
+            store, f, f"unexpected error (please report): {type(e).__name__}: {e}"
+        )
 
 
 def _unreadable(store: Store, f: _File, error: Unreadable) -> FileResult:
@@ -448,8 +501,10 @@ def _unreadable(store: Store, f: _File, error: Unreadable) -> FileResult:
 def _seen_before(store: Store, f: _File, prev: dict, shoe: Shoe | None) -> FileResult:
     """The same bytes under the same path, already imported (`prev`, their log row). With
     `shoe`, the runner's word wins: the activities go on that pair, as a manual choice."""
-    ids = [r["id"] for r in store.q("SELECT id FROM activities WHERE file_id = ? ORDER BY id",
-                                    (prev["id"],))]
+    ids = [
+        r["id"]
+        for r in store.q("SELECT id FROM activities WHERE file_id = ? ORDER BY id", (prev["id"],))
+    ]
     result = FileResult(f.path, "duplicate", SAME_FILE, ids, prev["format"])
     if shoe is not None and ids:
         with store.write():
@@ -521,7 +576,8 @@ def find_duplicate(store: Store, act) -> dict | None:
     hi = iso(act.start + timedelta(seconds=DUP_WINDOW_S))
     for row in store.q(
         "SELECT a.id, a.sport, a.distance_m, f.path FROM activities a"
-        " LEFT JOIN files f ON f.id = a.file_id WHERE a.start BETWEEN ? AND ?", (lo, hi)
+        " LEFT JOIN files f ON f.id = a.file_id WHERE a.start BETWEEN ? AND ?",
+        (lo, hi),
     ):
         if family(row["sport"]) != family(act.sport):
             continue
@@ -531,17 +587,27 @@ def find_duplicate(store: Store, act) -> dict | None:
     return None
 
 
-def _store(store: Store, f: _File, acts: list, inferred: list[bool], shoe: Shoe | None,
-           shoes: list[Shoe] | None) -> FileResult:
+def _store(
+    store: Store,
+    f: _File,
+    acts: list,
+    inferred: list[bool],
+    shoe: Shoe | None,
+    shoes: list[Shoe] | None,
+) -> FileResult:
     """Inside the file's transaction: replace what this path held before, refuse duplicates,
     insert and attribute the rest."""
     old = _take_back(store, f)
-    same = store.one("SELECT id, path FROM files WHERE sha256 = ? AND status = 'imported' AND path != ?",
-                     (f.sha, f.path))
+    same = store.one(
+        "SELECT id, path FROM files WHERE sha256 = ? AND status = 'imported' AND path != ?",
+        (f.sha, f.path),
+    )
     if same:
         reason = f"same file as {shown(same['path'])}"
         _log_row(store, f, "duplicate", reason, same["id"])
-        ids = [r["id"] for r in store.q("SELECT id FROM activities WHERE file_id = ?", (same["id"],))]
+        ids = [
+            r["id"] for r in store.q("SELECT id FROM activities WHERE file_id = ?", (same["id"],))
+        ]
         return _duplicate(store, f, reason, ids, shoe, len(old))
     fresh, dups = [], []
     for act, guess in zip(acts, inferred, strict=True):
@@ -555,9 +621,15 @@ def _store(store: Store, f: _File, acts: list, inferred: list[bool], shoe: Shoe 
         reason = _same_activity(dups[0])
         _log_row(store, f, "duplicate", reason)
         return _duplicate(store, f, reason, [d["id"] for d in dups], shoe, len(old))
-    notes = _notes([act for act, _ in fresh], len(dups), len(acts),
-                   [f"sport inferred: {act.sport}" for act, guess in fresh if guess])
-    result = FileResult(f.path, "imported", "; ".join(notes) or None, format=f.fmt, replaced=len(old))
+    notes = _notes(
+        [act for act, _ in fresh],
+        len(dups),
+        len(acts),
+        [f"sport inferred: {act.sport}" for act, guess in fresh if guess],
+    )
+    result = FileResult(
+        f.path, "imported", "; ".join(notes) or None, format=f.fmt, replaced=len(old)
+    )
     file_id = _log_row(store, f, "imported", result.reason)
     shoes = shoes if shoes is not None else all_shoes(store)
     rules = chooser.load_rules(store)
@@ -596,15 +668,21 @@ def _take_back(store: Store, f: _File) -> list[dict]:
     old = store.q(
         "SELECT a.id, a.start, a.session_index, a.note, a.ignored, g.shoe_id, g.by"
         " FROM activities a JOIN files fl ON fl.id = a.file_id"
-        " LEFT JOIN assignments g ON g.activity_id = a.id WHERE fl.path = ?", (f.path,))
+        " LEFT JOIN assignments g ON g.activity_id = a.id WHERE fl.path = ?",
+        (f.path,),
+    )
     if old:
-        store.conn.execute(f"DELETE FROM activities WHERE id IN ({','.join('?' * len(old))})",
-                           [r["id"] for r in old])
+        store.conn.execute(
+            f"DELETE FROM activities WHERE id IN ({','.join('?' * len(old))})",
+            [r["id"] for r in old],
+        )
         if f.prev is not None:
             store.conn.execute(
                 "UPDATE files SET status = 'duplicate', duplicate_of = ?,"
                 " reason = 'earlier content of this file, replaced' WHERE path = ? AND id != ?"
-                " AND status = 'imported'", (f.prev["id"], f.path, f.prev["id"]))
+                " AND status = 'imported'",
+                (f.prev["id"], f.path, f.prev["id"]),
+            )
     return old
 
 
@@ -615,7 +693,9 @@ def _match(old: list[dict], act) -> dict | None:
     for r in old:
         if r.get("used"):
             continue
-        gap = abs((datetime.fromisoformat(r["start"].replace("Z", "+00:00")) - act.start).total_seconds())
+        gap = abs(
+            (datetime.fromisoformat(r["start"].replace("Z", "+00:00")) - act.start).total_seconds()
+        )
         if gap > DUP_WINDOW_S:
             continue
         key = (r["session_index"] != act.session_index, gap)
@@ -626,12 +706,25 @@ def _match(old: list[dict], act) -> dict | None:
     return best
 
 
-def _insert(store, act, guess: bool, file_id: int, before: dict | None, shoe, shoes, rules,
-            result: FileResult) -> None:
-    activity_id = activities.insert(store, act, file_id=file_id, note=before["note"] if before else None)
+def _insert(
+    store,
+    act,
+    guess: bool,
+    file_id: int,
+    before: dict | None,
+    shoe,
+    shoes,
+    rules,
+    result: FileResult,
+) -> None:
+    activity_id = activities.insert(
+        store, act, file_id=file_id, note=before["note"] if before else None
+    )
     if guess or (before and before["ignored"]):
-        store.conn.execute("UPDATE activities SET sport_inferred = ?, ignored = ? WHERE id = ?",
-                           (int(guess), int(bool(before and before["ignored"])), activity_id))
+        store.conn.execute(
+            "UPDATE activities SET sport_inferred = ?, ignored = ? WHERE id = ?",
+            (int(guess), int(bool(before and before["ignored"])), activity_id),
+        )
     row = activities.get(store, activity_id)
     choice = _choose(store, row, shoe, result.path, shoes, rules, before)
     activities.set_assignment(store, activity_id, choice)
@@ -639,7 +732,9 @@ def _insert(store, act, guess: bool, file_id: int, before: dict | None, shoe, sh
     if guess:
         result.inferred.append((activity_id, act.sport))
     if choice.shoe:
-        result.by_shoe[choice.shoe.name] = result.by_shoe.get(choice.shoe.name, 0.0) + act.distance_m
+        result.by_shoe[choice.shoe.name] = (
+            result.by_shoe.get(choice.shoe.name, 0.0) + act.distance_m
+        )
     elif wears_shoes(act.sport) and not row["ignored"]:
         result.unassigned.append(f"#{activity_id} {act.sport}: {choice.reason}")
 
@@ -665,10 +760,18 @@ def _choose(store, row, shoe, path, shoes, rules, before: dict | None = None) ->
 # Many files
 
 
-def import_paths(store: Store, paths: Iterable[str | Path], *, shoe: Shoe | None = None,
-                 when: date | None = None, dry_run: bool = False, sport: str | None = None,
-                 progress: Callable[[str], None] | None = None,
-                 files: Sequence[str | Path] | None = None, workers: int | None = None) -> Report:
+def import_paths(
+    store: Store,
+    paths: Iterable[str | Path],
+    *,
+    shoe: Shoe | None = None,
+    when: date | None = None,
+    dry_run: bool = False,
+    sport: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    files: Sequence[str | Path] | None = None,
+    workers: int | None = None,
+) -> Report:
     """Import files and folders. dry_run does all the work inside one transaction and rolls it
     back, so its report is exactly what a real run would do. `workers`: processes that parse
     (see `_Ahead`); default one per core, 1 parses in this process only."""
@@ -676,8 +779,9 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, shoe: Shoe | None
     report = Report(dry_run=dry_run)
 
     def run():
-        for result in import_each(store, files, shoe=shoe, when=when, sport=sport, progress=progress,
-                                  workers=workers):
+        for result in import_each(
+            store, files, shoe=shoe, when=when, sport=sport, progress=progress, workers=workers
+        ):
             report.files.append(result)
 
     if dry_run:
@@ -688,21 +792,33 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, shoe: Shoe | None
     return report
 
 
-def import_each(store: Store, files: list, *, shoe: Shoe | None = None, when: date | None = None,
-                sport: str | None = None, progress: Callable[[str], None] | None = None,
-                stop: Callable[[], bool] | None = None, workers: int | None = None):
+def import_each(
+    store: Store,
+    files: list,
+    *,
+    shoe: Shoe | None = None,
+    when: date | None = None,
+    sport: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+    workers: int | None = None,
+):
     """Import `files` in order, one transaction each, yielding each FileResult; `stop` is asked
     before each file (a daemon shutting down). Files are read ahead and parsed by worker
     processes when there are enough of them (see `_Ahead`); this process alone writes, so the
     results and the import log are the same as parsing them one by one here."""
     shoes = all_shoes(store)
-    ahead = _Ahead(store, files, shoe, when, parallel.default_workers() if workers is None else workers)
+    ahead = _Ahead(
+        store, files, shoe, when, parallel.default_workers() if workers is None else workers
+    )
     cancel = True  # stopped, interrupted or failed: parses not started are dropped
     try:
         for i, path in enumerate(files):
             if stop is not None and stop():
                 break
-            yield import_file(store, path, shoe=shoe, when=when, shoes=shoes, sport=sport, ready=ahead.take(i))
+            yield import_file(
+                store, path, shoe=shoe, when=when, shoes=shoes, sport=sport, ready=ahead.take(i)
+            )
             if progress:
                 progress(path)
         else:
@@ -739,7 +855,9 @@ class _Ahead:
         if self.pool is None:
             return None
         want = 2 * self.pool.workers if self.pool.started else POOL_MIN_FILES
-        while self.next < len(self.files) and self.next < i + LOOK_AHEAD and len(self.waiting) < want:
+        while (
+            self.next < len(self.files) and self.next < i + LOOK_AHEAD and len(self.waiting) < want
+        ):
             self._read(self.next)
             self.next += 1
         if self.pool.started or len(self.waiting) >= POOL_MIN_FILES:
@@ -806,19 +924,33 @@ def set_sport(store: Store, activity_id: int, sport: str) -> SportChange:
     by the rules and defaults, as at import."""
     with store.write():
         before = activities.get(store, activity_id)
-        current = store.one("SELECT shoe_id, by FROM assignments WHERE activity_id = ?", (activity_id,))
+        current = store.one(
+            "SELECT shoe_id, by FROM assignments WHERE activity_id = ?", (activity_id,)
+        )
         start = datetime.fromisoformat(before["start"].replace("Z", "+00:00"))
-        store.conn.execute("UPDATE activities SET sport = ?, sport_inferred = 0, identity = ? WHERE id = ?",
-                           (sport, activities.identity_key(start, sport), activity_id))
+        store.conn.execute(
+            "UPDATE activities SET sport = ?, sport_inferred = 0, identity = ? WHERE id = ?",
+            (sport, activities.identity_key(start, sport), activity_id),
+        )
         row = activities.get(store, activity_id)
         shoes = all_shoes(store)
         worn = next((s for s in shoes if current and s.id == current["shoe_id"]), None)
         if worn is not None and current["by"] in chooser.USER_BY and wears_shoes(sport):
-            return SportChange(before, sport, chooser.Choice(worn, current["by"], "your choice, kept"), None)
-        path = store.scalar("SELECT path FROM files WHERE id = ?", (row["file_id"],)) if row["file_id"] else None
+            return SportChange(
+                before, sport, chooser.Choice(worn, current["by"], "your choice, kept"), None
+            )
+        path = (
+            store.scalar("SELECT path FROM files WHERE id = ?", (row["file_id"],))
+            if row["file_id"]
+            else None
+        )
         choice = chooser.choose(store, row, path=path, shoes=shoes)
         activities.set_assignment(store, activity_id, choice)
-    came_off = worn.name if worn is not None and (choice.shoe is None or choice.shoe.id != worn.id) else None
+    came_off = (
+        worn.name
+        if worn is not None and (choice.shoe is None or choice.shoe.id != worn.id)
+        else None
+    )
     return SportChange(before, sport, choice, came_off)
 
 
@@ -828,12 +960,18 @@ def set_sport(store: Store, activity_id: int, sport: str) -> SportChange:
 # export's gear. `gear` is a callable given each activity (or, for a file seen before, the stored
 # row's start and sport): it returns the export's pair for it, or None.
 
-def import_member(store: Store, vpath: str, data: bytes, *, gear=None,
-                  shoes: list[Shoe] | None = None) -> FileResult:
+
+def import_member(
+    store: Store, vpath: str, data: bytes, *, gear=None, shoes: list[Shoe] | None = None
+) -> FileResult:
     """Import one activity file's bytes from an export, in one transaction. Seen before (same
     virtual path, same bytes): nothing is written, but the export's gear is applied again."""
-    f = _File(vpath, vpath.rsplit("!", 1)[-1].rsplit("/", 1)[-1], size=len(data),
-              sha=hashlib.sha256(data).hexdigest())
+    f = _File(
+        vpath,
+        vpath.rsplit("!", 1)[-1].rsplit("/", 1)[-1],
+        size=len(data),
+        sha=hashlib.sha256(data).hexdigest(),
+    )
     f.prev = _previous(store, f.path, f.sha)
     done = _done_row(f.prev, f.sha)
     if done is not None and done["status"] != "duplicate":
@@ -846,8 +984,9 @@ def import_member(store: Store, vpath: str, data: bytes, *, gear=None,
     return _store_member(store, f, acts, gear, shoes, logged=done is not None)
 
 
-def import_listed(store: Store, vpath: str, act, *, key: str, fmt: str, gear=None,
-                  shoes: list[Shoe] | None = None) -> FileResult:
+def import_listed(
+    store: Store, vpath: str, act, *, key: str, fmt: str, gear=None, shoes: list[Shoe] | None = None
+) -> FileResult:
     """Import an activity an export lists without a file (a manual Strava entry, a Garmin
     summary whose FIT is missing), logged under `vpath` with the sha256 of `key` (a stable text
     for the listing: its figures), so that importing the export again changes nothing."""
@@ -869,8 +1008,13 @@ class _Seen:
 
 def _seen_member(store: Store, f: _File, prev: dict, gear) -> FileResult:
     rows = store.q("SELECT * FROM activities WHERE file_id = ? ORDER BY id", (prev["id"],))
-    result = FileResult(f.path, prev["status"] if not rows else "duplicate",
-                        SAME_FILE if rows else prev["reason"], [r["id"] for r in rows], prev["format"])
+    result = FileResult(
+        f.path,
+        prev["status"] if not rows else "duplicate",
+        SAME_FILE if rows else prev["reason"],
+        [r["id"] for r in rows],
+        prev["format"],
+    )
     with store.write():
         _archive_gear(store, result, [(_Seen(r), r) for r in rows], gear)
     return result
@@ -896,26 +1040,43 @@ def _store_member(store: Store, f: _File, acts: list, gear, shoes, logged: bool)
                 _archive_gear(store, result, dups, worn)
                 return result
             notes = _notes(fresh, len(dups), len(acts))
-            result = FileResult(f.path, "imported", "; ".join(notes) or None, format=f.fmt, replaced=len(old))
+            result = FileResult(
+                f.path, "imported", "; ".join(notes) or None, format=f.fmt, replaced=len(old)
+            )
             file_id = _log_row(store, f, "imported", result.reason)
             shoes = shoes if shoes is not None else all_shoes(store)
             rules = chooser.load_rules(store)
             for act in fresh:
-                _insert_member(store, act, worn[id(act)], _match(old, act), file_id, shoes, rules, result)
+                _insert_member(
+                    store, act, worn[id(act)], _match(old, act), file_id, shoes, rules, result
+                )
             _archive_gear(store, result, dups, worn)
             return result
-    except (ShoetrackError, sqlite3.IntegrityError) as e:  # a value refused: the member is rolled back
+    except (
+        ShoetrackError,
+        sqlite3.IntegrityError,
+    ) as e:  # a value refused: the member is rolled back
         return _record_failure(store, f, str(e), retry=is_locked(e))
 
 
-def _insert_member(store, act, shoe: Shoe | None, before: dict | None, file_id: int, shoes, rules,
-                   result: FileResult) -> None:
+def _insert_member(
+    store,
+    act,
+    shoe: Shoe | None,
+    before: dict | None,
+    file_id: int,
+    shoes,
+    rules,
+    result: FileResult,
+) -> None:
     """One new activity: on the export's pair, unless the runner chose one for the member's
     earlier content (kept); without a pair from the export, as any import attributes it."""
     if shoe is None or (before and before["by"] in ("manual", "inbox")):
         _insert(store, act, False, file_id, before, None, shoes, rules, result)
         return
-    activity_id = activities.insert(store, act, file_id=file_id, note=before["note"] if before else None)
+    activity_id = activities.insert(
+        store, act, file_id=file_id, note=before["note"] if before else None
+    )
     row = activities.get(store, activity_id)
     result.activities.append(activity_id)
     if assign_archive(store, row, shoe):
@@ -939,9 +1100,13 @@ def assign_archive(store: Store, row: dict, shoe: Shoe) -> bool:
     if not wears_shoes(row["sport"]) or row.get("ignored"):
         return False
     now = store.one("SELECT shoe_id, by FROM assignments WHERE activity_id = ?", (row["id"],))
-    if now and (now["by"] in ("manual", "inbox") or (now["shoe_id"], now["by"]) == (shoe.id, "archive")):
+    if now and (
+        now["by"] in ("manual", "inbox") or (now["shoe_id"], now["by"]) == (shoe.id, "archive")
+    ):
         return False
-    activities.set_assignment(store, row["id"], chooser.Choice(shoe, "archive", "gear in the export"))
+    activities.set_assignment(
+        store, row["id"], chooser.Choice(shoe, "archive", "gear in the export")
+    )
     return True
 
 

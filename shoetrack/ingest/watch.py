@@ -9,6 +9,7 @@ durations seconds, times timezone-aware UTC.
 Why a periodic scan and not filesystem events: inotify misses writes beneath an overlay, on
 FUSE/MTP mounts, and files in just-created subfolders; a scan sees them all.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,22 +58,42 @@ class Watch:
         return os.path.isdir(self.folder)
 
     def to_json(self) -> dict:
-        return {"id": self.id, "folder": self.folder, "recursive": self.recursive,
-                "enabled": self.enabled, "last_scan": self.last_scan,
-                "created_at": self.created_at, "exists": self.exists, "sport": self.sport}
+        return {
+            "id": self.id,
+            "folder": self.folder,
+            "recursive": self.recursive,
+            "enabled": self.enabled,
+            "last_scan": self.last_scan,
+            "created_at": self.created_at,
+            "exists": self.exists,
+            "sport": self.sport,
+        }
 
 
 def _row(r: dict) -> Watch:
-    return Watch(r["id"], r["folder"], bool(r["recursive"]), bool(r["enabled"]), r["last_scan"],
-                 r["created_at"], r.get("sport"))
+    return Watch(
+        r["id"],
+        r["folder"],
+        bool(r["recursive"]),
+        bool(r["enabled"]),
+        r["last_scan"],
+        r["created_at"],
+        r.get("sport"),
+    )
 
 
 def all_watches(store) -> list[Watch]:
     return [_row(r) for r in store.q("SELECT * FROM watches ORDER BY id")]
 
 
-def add(store, folder: str | Path, *, recursive: bool = True, now: datetime | None = None,
-        sport: str | None = None) -> Watch:
+def add(
+    store,
+    folder: str | Path,
+    *,
+    recursive: bool = True,
+    now: datetime | None = None,
+    sport: str | None = None,
+) -> Watch:
     """Watch `folder` (stored as an absolute path with symlinks resolved). The folder must exist
     now; later it may go missing (an unplugged watch) and is then skipped by scans. `sport`
     (canonical) is given to files in it that do not say theirs (see pipeline.import_file)."""
@@ -89,7 +110,8 @@ def add(store, folder: str | Path, *, recursive: bool = True, now: datetime | No
     with store.write():
         cur = store.conn.execute(
             "INSERT INTO watches (folder, recursive, enabled, created_at, sport) VALUES (?, ?, 1, ?, ?)",
-            (str(path), int(recursive), iso(now), sport))
+            (str(path), int(recursive), iso(now), sport),
+        )
     return _row(store.one("SELECT * FROM watches WHERE id = ?", (cur.lastrowid,)))
 
 
@@ -163,8 +185,13 @@ class WatchResult:
     new: int = 0  # files read by this scan
 
     def to_json(self) -> dict:
-        return {"folder": self.folder, "status": self.status, "reason": self.reason,
-                "found": self.found, "new": self.new}
+        return {
+            "folder": self.folder,
+            "status": self.status,
+            "reason": self.reason,
+            "found": self.found,
+            "new": self.new,
+        }
 
 
 @dataclass
@@ -183,8 +210,12 @@ class ScanReport(pipeline.Report):
 
     def to_json(self) -> dict:
         out = super().to_json()
-        out.update(watches=[w.to_json() for w in self.watches], settling=self.settling,
-                   unchanged=self.unchanged, interrupted=self.interrupted)
+        out.update(
+            watches=[w.to_json() for w in self.watches],
+            settling=self.settling,
+            unchanged=self.unchanged,
+            interrupted=self.interrupted,
+        )
         return out
 
 
@@ -195,7 +226,11 @@ def settled(size: int, mtime: float, now_s: float, settle_s: float, seen: Sighti
     writes steadily keeps moving both, so neither rule passes until it is done."""
     if now_s - mtime >= settle_s:
         return True
-    return seen is not None and (seen.size, seen.mtime) == (size, mtime) and now_s - seen.since >= settle_s
+    return (
+        seen is not None
+        and (seen.size, seen.mtime) == (size, mtime)
+        and now_s - seen.since >= settle_s
+    )
 
 
 def list_files(folder: str | Path, recursive: bool) -> list[str]:
@@ -219,8 +254,15 @@ class _Scan:
     shoes: list | None = None
 
 
-def scan(store, config=None, now: datetime | None = None, *, settle_s: float = SETTLE_S,
-         memory: Memory | None = None, stop: threading.Event | None = None) -> ScanReport:
+def scan(
+    store,
+    config=None,
+    now: datetime | None = None,
+    *,
+    settle_s: float = SETTLE_S,
+    memory: Memory | None = None,
+    stop: threading.Event | None = None,
+) -> ScanReport:
     """Scan every enabled watch once and import new, settled files (one transaction per file).
 
     `config` is not read (callers pass the configured settle time as `settle_s`); `now`: UTC
@@ -348,8 +390,11 @@ def _index(store) -> dict:
     transient failure (`retry`) is not final: the next scan reads the file again. One query of
     three columns, as tuples: it runs over the whole log at every scan."""
     marks = ",".join("?" * len(FINAL))
-    rows = store.conn.execute(f"SELECT path, size, mtime FROM files WHERE status IN ({marks})"
-                              " AND size IS NOT NULL AND retry = 0", FINAL).fetchall()
+    rows = store.conn.execute(
+        f"SELECT path, size, mtime FROM files WHERE status IN ({marks})"
+        " AND size IS NOT NULL AND retry = 0",
+        FINAL,
+    ).fetchall()
     return {"state": set(rows)}
 
 
@@ -361,8 +406,11 @@ def _touched(store, index, path: str | Path, spath: str, size: int, mtime: float
     and every scan would read and hash it again.
     """
     marks = ",".join("?" * len(FINAL))
-    rows = store.q(f"SELECT id, sha256 FROM files WHERE path = ? AND size = ? AND sha256 IS NOT NULL"
-                   f" AND status IN ({marks}) AND retry = 0", (spath, size, *FINAL))
+    rows = store.q(
+        f"SELECT id, sha256 FROM files WHERE path = ? AND size = ? AND sha256 IS NOT NULL"
+        f" AND status IN ({marks}) AND retry = 0",
+        (spath, size, *FINAL),
+    )
     if not rows:
         return False
     try:

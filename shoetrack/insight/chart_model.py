@@ -2,14 +2,25 @@
 computes from the store and that the SVG writer (drawing.py) and the PNG one (raster.py) draw.
 Distances are in the user's units here, already converted from meters; times are POSIX seconds.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 
 # matplotlib's default colour cycle ("tab10"): distinct for the pairs, and the PNG matches.
-COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-          "#7f7f7f", "#bcbd22", "#17becf")
+COLORS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 PNG_MISSING = "PNG charts need matplotlib: pip install 'shoetrack[charts]' (or write .svg)"
 BAND, BAND_OPACITY = "#f2b134", 0.18
 WEEK, OVER, MARK = "#4c78a8", "#e45756", "#222222"

@@ -12,6 +12,7 @@ Every series carries an SVG id that tests and the dashboard can find: `pair-<id>
 `forecast-<id>`, `band-<n>`, `week-<first day>` (`-over` appended past the guideline),
 `spike-marker-<activity id>` and `spike-label-<activity id>` (its text).
 """
+
 from __future__ import annotations
 
 import io
@@ -39,6 +40,7 @@ MISSING = "charts need: pip install 'shoetrack[charts]'"
 FORECAST_HORIZON = timedelta(days=84)  # how far ahead a forecast line is drawn at most
 FORMATS = ("svg", "png")
 
+
 def _defaults(config, units):
     if config is None:
         from shoetrack.config import Config
@@ -47,8 +49,15 @@ def _defaults(config, units):
     return config, units or config.units
 
 
-def pair_chart(store, shoe_ids=None, *, config=None, now: datetime | None = None,
-               units: str | None = None, statuses=None) -> PairChart:
+def pair_chart(
+    store,
+    shoe_ids=None,
+    *,
+    config=None,
+    now: datetime | None = None,
+    units: str | None = None,
+    statuses=None,
+) -> PairChart:
     """The distance of each pair (all active pairs when shoe_ids is None) from its first day to
     now, its window and its forecast. `statuses`: mileage.compute()'s rows, when already at hand."""
     from shoetrack.mileage import compute
@@ -57,19 +66,33 @@ def pair_chart(store, shoe_ids=None, *, config=None, now: datetime | None = None
     config, units = _defaults(config, units)
     now = now or datetime.now(timezone.utc)
     if statuses is None:
-        statuses = compute(store, config, now=now, shoe_ids=shoe_ids,
-                           include_retired=shoe_ids is not None)
-    chart = PairChart(units, now.timestamp(),
-                      bands=sorted({(to_units(st.warn_m, units), to_units(st.replace_m, units))
-                                    for st in statuses}))
+        statuses = compute(
+            store, config, now=now, shoe_ids=shoe_ids, include_retired=shoe_ids is not None
+        )
+    chart = PairChart(
+        units,
+        now.timestamp(),
+        bands=sorted(
+            {(to_units(st.warn_m, units), to_units(st.replace_m, units)) for st in statuses}
+        ),
+    )
     until = now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     for i, st in enumerate(statuses):
         rows = store.conn.execute(
             "SELECT a.start, a.distance_m FROM assignments g JOIN activities a"
             " ON a.id = g.activity_id WHERE g.shoe_id = ? AND a.ignored = 0 AND a.start <= ?"
-            " ORDER BY a.start", (st.shoe.id, until)).fetchall()
-        chart.series.append(Series(st.shoe.id, st.shoe.name, COLORS[i % len(COLORS)],
-                                   _steps(st, rows, now, units), _forecast(st, now, units)))
+            " ORDER BY a.start",
+            (st.shoe.id, until),
+        ).fetchall()
+        chart.series.append(
+            Series(
+                st.shoe.id,
+                st.shoe.name,
+                COLORS[i % len(COLORS)],
+                _steps(st, rows, now, units),
+                _forecast(st, now, units),
+            )
+        )
     return chart
 
 
@@ -109,12 +132,21 @@ def _forecast(st, now: datetime, units: str):
     if st.total_m < st.replace_m:
         days = min(days, (st.replace_m - st.total_m) / st.rate_m_per_day)
     t = now.timestamp()
-    return ((t, to_units(st.total_m, units)),
-            (t + days * 86400, to_units(st.total_m + st.rate_m_per_day * days, units)))
+    return (
+        (t, to_units(st.total_m, units)),
+        (t + days * 86400, to_units(st.total_m + st.rate_m_per_day * days, units)),
+    )
 
 
-def load_chart(store, *, config=None, now: datetime | None = None, weeks: int = 12,
-               units: str | None = None, picture=None) -> LoadChart:
+def load_chart(
+    store,
+    *,
+    config=None,
+    now: datetime | None = None,
+    weeks: int = 12,
+    units: str | None = None,
+    picture=None,
+) -> LoadChart:
     """Weekly distance on foot (weeks past the +10% guideline flagged) and each run past the
     30-day longest, with its percentage. `picture`: insight.load.compute()'s result, when
     already at hand (then `weeks` is the picture's)."""
@@ -124,13 +156,20 @@ def load_chart(store, *, config=None, now: datetime | None = None, weeks: int = 
     config, units = _defaults(config, units)
     if picture is None:
         picture = compute(store, config, now=now, weeks=weeks)
-    chart = LoadChart(units, [Bar(w.week_start, to_units(w.distance_m, units), w.over_guideline,
-                                  w.runs, w.complete) for w in picture.weeks])
+    chart = LoadChart(
+        units,
+        [
+            Bar(w.week_start, to_units(w.distance_m, units), w.over_guideline, w.runs, w.complete)
+            for w in picture.weeks
+        ],
+    )
     index = {w.week_start: i for i, w in enumerate(picture.weeks)}
     for s in picture.spikes:
         i = index.get(week_of(s.start.astimezone().date(), picture.week_start_day))
         if i is not None:
-            chart.marks.append(Mark(s.id, i, "first in 30 d" if s.excess is None else f"+{s.excess:.0%}"))
+            chart.marks.append(
+                Mark(s.id, i, "first in 30 d" if s.excess is None else f"+{s.excess:.0%}")
+            )
     return chart
 
 

@@ -4,6 +4,7 @@ the acute:chronic ratio. docs/load.md says what each figure means and where it c
 Distances in meters, times in seconds. Weeks and days are the runner's local calendar (their
 machine's time zone), so a Sunday-evening run counts in the week the runner lived it.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict, deque
@@ -20,7 +21,12 @@ SPIKE_DAYS = 30
 ACUTE_DAYS = 7
 CHRONIC_DAYS = 28
 # Frandsen et al. 2025: overuse-injury hazard by how far a run exceeds the 30-day longest.
-SPIKE_BANDS = ((0.10, "up to 10%"), (0.30, "10-30%"), (1.00, "30-100%"), (float("inf"), "over 100%"))
+SPIKE_BANDS = (
+    (0.10, "up to 10%"),
+    (0.30, "10-30%"),
+    (1.00, "30-100%"),
+    (float("inf"), "over 100%"),
+)
 
 
 @dataclass
@@ -106,8 +112,12 @@ class Ratio:
     days: int  # days of history behind it
 
     def to_json(self) -> dict:
-        return {"acute_m_per_day": round(self.acute_m, 3), "chronic_m_per_day": round(self.chronic_m, 3),
-                "ratio": None if self.ratio is None else round(self.ratio, 4), "days": self.days}
+        return {
+            "acute_m_per_day": round(self.acute_m, 3),
+            "chronic_m_per_day": round(self.chronic_m, 3),
+            "ratio": None if self.ratio is None else round(self.ratio, 4),
+            "days": self.days,
+        }
 
 
 @dataclass
@@ -133,9 +143,12 @@ def sessions(store, until: datetime) -> list[Session]:
     rows = store.q(
         "SELECT id, start, sport, distance_m, coalesce(moving_s, elapsed_s) AS time_s"
         " FROM activities WHERE ignored = 0 AND start <= ? ORDER BY start, id",
-        (until.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),))
-    return [Session(r["id"], from_iso(r["start"]), r["sport"], r["distance_m"], r["time_s"])
-            for r in rows]
+        (until.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),),
+    )
+    return [
+        Session(r["id"], from_iso(r["start"]), r["sport"], r["distance_m"], r["time_s"])
+        for r in rows
+    ]
 
 
 def week_of(day: date, week_start: int) -> date:
@@ -167,7 +180,7 @@ def weekly(items: list[Session], today: date, week_start: int = 0) -> list[Week]
             w.cross_training_s += s.time_s or 0.0
     ordered = list(weeks.values())
     for i, w in enumerate(ordered):
-        prior = ordered[max(0, i - PRIOR_WEEKS):i]
+        prior = ordered[max(0, i - PRIOR_WEEKS) : i]
         base = sum(p.distance_m for p in prior) / len(prior) if prior else 0.0
         w.change = w.distance_m / base - 1 if base > 0 else None
     return ordered
@@ -240,5 +253,9 @@ def compute(store, config, *, now: datetime | None = None, weeks: int | None = 1
     found = spikes(items)
     if shown:
         found = [s for s in found if s.start.astimezone().date() >= shown[0].week_start]
-    return Load(weeks=shown, spikes=found, ratio=acute_chronic(items, today),
-                week_start_day=settings.week_start)
+    return Load(
+        weeks=shown,
+        spikes=found,
+        ratio=acute_chronic(items, today),
+        week_start_day=settings.week_start,
+    )

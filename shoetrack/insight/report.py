@@ -5,6 +5,7 @@ live in shoetrack/templates (base.html has the blocks `title`, `styles`, `nav`, 
 `footer`), the CSS in shoetrack/static/shoetrack.css. Jinja2 comes with the `charts` extra and is
 imported only here.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,11 +55,13 @@ def environment():
     try:
         from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
     except ImportError:
-
         raise ShoetrackError(MISSING) from None
 
-    env = Environment(loader=PackageLoader("shoetrack", "templates"),
-                      autoescape=select_autoescape(["html"]), undefined=StrictUndefined)
+    env = Environment(
+        loader=PackageLoader("shoetrack", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+    )
 
     def localday(value) -> str:
         if not value:

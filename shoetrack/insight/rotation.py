@@ -1,6 +1,7 @@
 """Rotation (which pairs carry the last 30 days), cost per distance, and lifetime of retired pairs
 by model. Distances in meters; costs in whatever currency the runner typed for `--cost`.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -37,7 +38,10 @@ class PairUse:
     def to_json(self) -> dict:
         s = self.status.shoe
         return {
-            "id": s.id, "name": s.name, "brand": s.brand, "model": s.model,
+            "id": s.id,
+            "name": s.name,
+            "brand": s.brand,
+            "model": s.model,
             "recent_m": round(self.recent_m, 3),
             "share": None if self.share is None else round(self.share, 4),
             "days_since_worn": self.days_since_worn,
@@ -54,16 +58,24 @@ class Rotation:
     note: str | None
 
     def to_json(self) -> dict:
-        return {"days": ROTATION_DAYS, "pairs": [p.to_json() for p in self.pairs], "note": self.note}
+        return {
+            "days": ROTATION_DAYS,
+            "pairs": [p.to_json() for p in self.pairs],
+            "note": self.note,
+        }
 
 
 def _recent(store, now: datetime) -> dict[int, float]:
     since = now - timedelta(days=ROTATION_DAYS)
-    return {r["shoe_id"]: r["dist"] for r in store.q(
-        "SELECT g.shoe_id, sum(a.distance_m) AS dist FROM assignments g"
-        " JOIN activities a ON a.id = g.activity_id"
-        " WHERE a.ignored = 0 AND a.start > ? AND a.start <= ? GROUP BY g.shoe_id",
-        (iso(since), iso(now)))}
+    return {
+        r["shoe_id"]: r["dist"]
+        for r in store.q(
+            "SELECT g.shoe_id, sum(a.distance_m) AS dist FROM assignments g"
+            " JOIN activities a ON a.id = g.activity_id"
+            " WHERE a.ignored = 0 AND a.start > ? AND a.start <= ? GROUP BY g.shoe_id",
+            (iso(since), iso(now)),
+        )
+    }
 
 
 def rotation(store, config, *, now: datetime | None = None) -> Rotation:
@@ -89,12 +101,16 @@ def _note(pairs: list[PairUse]) -> str | None:
         return None
     top = worn[0].status.shoe.name
     if len(pairs) == 1:
-        return (f"All of the last {ROTATION_DAYS} days' running is on {top}, your only pair. "
-                "Runners who used more than one pair in parallel had fewer running injuries "
-                "(Malisoux et al. 2015).")
-    return (f"{top} carries {worn[0].share:.0%} of the last {ROTATION_DAYS} days' distance. "
+        return (
+            f"All of the last {ROTATION_DAYS} days' running is on {top}, your only pair. "
             "Runners who used more than one pair in parallel had fewer running injuries "
-            "(Malisoux et al. 2015).")
+            "(Malisoux et al. 2015)."
+        )
+    return (
+        f"{top} carries {worn[0].share:.0%} of the last {ROTATION_DAYS} days' distance. "
+        "Runners who used more than one pair in parallel had fewer running injuries "
+        "(Malisoux et al. 2015)."
+    )
 
 
 @dataclass
@@ -115,10 +131,16 @@ class Retired:
         s = self.status.shoe
         cost_per_km = PairUse(self.status, 0, None, None).cost_per_km
         return {
-            "id": s.id, "name": s.name, "model": self.model,
-            "purchased_on": s.purchased_on, "retired_on": s.retired_on, "days": self.days,
-            "distance_m": round(self.status.total_m, 3), "replace_at_m": self.status.replace_m,
-            "of_target": round(self.of_target, 4), "cost": s.cost,
+            "id": s.id,
+            "name": s.name,
+            "model": self.model,
+            "purchased_on": s.purchased_on,
+            "retired_on": s.retired_on,
+            "days": self.days,
+            "distance_m": round(self.status.total_m, 3),
+            "replace_at_m": self.status.replace_m,
+            "of_target": round(self.of_target, 4),
+            "cost": s.cost,
             "cost_per_km": None if cost_per_km is None else round(cost_per_km, 4),
         }
 
@@ -150,15 +172,18 @@ def by_model(pairs: list[Retired]) -> list[dict]:
         costed = [r for r in rs if r.status.shoe.cost]
         spent = sum(r.status.shoe.cost or 0.0 for r in costed)
         days = [r.days for r in rs if r.days is not None]
-        out.append({
-            "model": model,
-            "pairs": len(rs),
-            "mean_distance_m": round(sum(r.status.total_m for r in rs) / len(rs), 3),
-            "mean_of_target": round(sum(r.of_target for r in rs) / len(rs), 4),
-            "mean_days": round(sum(days) / len(days), 1) if days else None,
-            "km_per_cost": round(sum(r.status.total_m for r in costed) / 1000 / spent, 4)
-            if spent else None,
-            "names": [r.status.shoe.name for r in rs],
-        })
+        out.append(
+            {
+                "model": model,
+                "pairs": len(rs),
+                "mean_distance_m": round(sum(r.status.total_m for r in rs) / len(rs), 3),
+                "mean_of_target": round(sum(r.of_target for r in rs) / len(rs), 4),
+                "mean_days": round(sum(days) / len(days), 1) if days else None,
+                "km_per_cost": round(sum(r.status.total_m for r in costed) / 1000 / spent, 4)
+                if spent
+                else None,
+                "names": [r.status.shoe.name for r in rs],
+            }
+        )
     out.sort(key=lambda g: (-float(g["mean_distance_m"]), str(g["model"]).lower()))
     return out

@@ -1,11 +1,12 @@
 """The `[load]` settings (declared in the shared settings table, shoetrack.config.SETTINGS).
 
-    [load]
-    week_start = "monday"   # the first day of a training week, local time
-    alert = false           # the optional load alert through the outbox
-    alert_spike = 10        # alert on a run this many percent past the 30-day longest
-    alert_week = true       # also alert on a week past the +10% guideline
+[load]
+week_start = "monday"   # the first day of a training week, local time
+alert = false           # the optional load alert through the outbox
+alert_spike = 10        # alert on a run this many percent past the 30-day longest
+alert_week = true       # also alert on a week past the +10% guideline
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,6 +27,9 @@ class LoadSettings:
 def load_settings(config) -> LoadSettings:
     """The `[load]` settings of `config`, read through the settings table (shoetrack.config),
     which validated them when the file was loaded."""
-    return LoadSettings(week_start=config.get("load.week_start"), alert=config.get("load.alert"),
-                        alert_spike=config.get("load.alert_spike") / 100,
-                        alert_week=config.get("load.alert_week"))
+    return LoadSettings(
+        week_start=config.get("load.week_start"),
+        alert=config.get("load.alert"),
+        alert_spike=config.get("load.alert_spike") / 100,
+        alert_week=config.get("load.alert_week"),
+    )

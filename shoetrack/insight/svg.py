@@ -10,6 +10,7 @@ Coordinates are SVG user units (pixels at 100 % zoom); values are whatever the c
 (distances already in the user's units, times as POSIX seconds). Every number is written with at
 most one decimal, so the output is stable byte for byte for the same input.
 """
+
 from __future__ import annotations
 
 import math
@@ -87,9 +88,20 @@ def value_label(v: float, step: float) -> str:
 
 
 # Calendar steps for a time axis, shortest first: (months, days) and the label format.
-TIME_STEPS = ((0, 1, "%b %d"), (0, 2, "%b %d"), (0, 7, "%b %d"), (0, 14, "%b %d"),
-              (1, 0, "%b %Y"), (2, 0, "%b %Y"), (3, 0, "%b %Y"), (6, 0, "%b %Y"),
-              (12, 0, "%Y"), (24, 0, "%Y"), (60, 0, "%Y"), (120, 0, "%Y"))
+TIME_STEPS = (
+    (0, 1, "%b %d"),
+    (0, 2, "%b %d"),
+    (0, 7, "%b %d"),
+    (0, 14, "%b %d"),
+    (1, 0, "%b %Y"),
+    (2, 0, "%b %Y"),
+    (3, 0, "%b %Y"),
+    (6, 0, "%b %Y"),
+    (12, 0, "%Y"),
+    (24, 0, "%Y"),
+    (60, 0, "%Y"),
+    (120, 0, "%Y"),
+)
 
 
 def _add_months(d: date, months: int) -> date:
@@ -119,8 +131,10 @@ def time_ticks(t0: float, t1: float, most: int = 8) -> list[tuple[float, str]]:
     start = datetime.fromtimestamp(t0).date()
     end = datetime.fromtimestamp(t1).date()
     span_days = max(1, (end - start).days)
-    months, days, fmt = next((step for step in TIME_STEPS
-                              if (step[0] * 30.44 + step[1]) * most >= span_days), TIME_STEPS[-1])
+    months, days, fmt = next(
+        (step for step in TIME_STEPS if (step[0] * 30.44 + step[1]) * most >= span_days),
+        TIME_STEPS[-1],
+    )
     out, d = [], _first_tick(start, months, days)
     while d <= end:
         t = datetime(d.year, d.month, d.day).timestamp()  # local midnight, daylight saving too
@@ -158,19 +172,25 @@ class Legend:
         for r, row in enumerate(self.rows(width)):
             cy = y + r * 18
             for kind, style, label, dx in row:
-                parts.append(f'<g class="legend-item">{_swatch(kind, style, x + dx, cy)}'
-                             f'{text(x + dx + 28, cy + 4, label)}</g>')
+                parts.append(
+                    f'<g class="legend-item">{_swatch(kind, style, x + dx, cy)}'
+                    f"{text(x + dx + 28, cy + 4, label)}</g>"
+                )
         parts.append("</g>")
         return "".join(parts)
 
 
 def _swatch(kind: str, style: dict, x: float, y: float) -> str:
     if kind == "line":
-        return (f"<line{attrs(x1=float(x), y1=float(y), x2=float(x + 22), y2=float(y))}"
-                f"{attrs(stroke=style['stroke'], stroke_width=2, stroke_dasharray=style.get('dash'))}/>")
+        return (
+            f"<line{attrs(x1=float(x), y1=float(y), x2=float(x + 22), y2=float(y))}"
+            f"{attrs(stroke=style['stroke'], stroke_width=2, stroke_dasharray=style.get('dash'))}/>"
+        )
     if kind == "box":
-        return (f"<rect{attrs(x=float(x), y=float(y - 6), width=22, height=12, fill=style['fill'])}"
-                f"{attrs(fill_opacity=style.get('opacity'))}/>")
+        return (
+            f"<rect{attrs(x=float(x), y=float(y - 6), width=22, height=12, fill=style['fill'])}"
+            f"{attrs(fill_opacity=style.get('opacity'))}/>"
+        )
     return marker(x + 11, y + 4, style["fill"])
 
 
@@ -180,45 +200,68 @@ def marker(x: float, y: float, fill: str, **kw) -> str:
     return f"<polygon{attrs(points=points, fill=fill, **kw)}/>"
 
 
-def document(width: float, height: float, title: str, desc: str, body: str, *,
-             name: str) -> str:
+def document(width: float, height: float, title: str, desc: str, body: str, *, name: str) -> str:
     """The <svg> element (no XML prolog: it can sit inside HTML as it is). `name` prefixes the
     ids of its title and description, so that two charts can share one page."""
-    return (f'<svg xmlns="http://www.w3.org/2000/svg"'
-            f'{attrs(width=int(width), height=int(height), viewBox=f"0 0 {int(width)} {int(height)}")}'
-            f' role="img" aria-labelledby="{name}-title {name}-desc"'
-            f"{attrs(font_family=FONT, font_size=FONT_PX, fill=INK)}>"
-            f'<title id="{name}-title">{escape(title)}</title>'
-            f'<desc id="{name}-desc">{escape(desc)}</desc>'
-            f'<rect width="100%" height="100%" fill="#ffffff"/>{body}</svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg"'
+        f"{attrs(width=int(width), height=int(height), viewBox=f'0 0 {int(width)} {int(height)}')}"
+        f' role="img" aria-labelledby="{name}-title {name}-desc"'
+        f"{attrs(font_family=FONT, font_size=FONT_PX, fill=INK)}>"
+        f'<title id="{name}-title">{escape(title)}</title>'
+        f'<desc id="{name}-desc">{escape(desc)}</desc>'
+        f'<rect width="100%" height="100%" fill="#ffffff"/>{body}</svg>'
+    )
 
 
-def y_axis(scale: Scale, ticks: list[float], step: float, left: float, right: float,
-           label: str) -> str:
+def y_axis(
+    scale: Scale, ticks: list[float], step: float, left: float, right: float, label: str
+) -> str:
     """Horizontal grid lines with the value at the left, and the axis name written upwards."""
     parts = ['<g class="axis y">']
     for v in ticks:
         y = scale(v)
-        parts.append(f'<g class="tick"><line{attrs(x1=float(left), y1=y, x2=float(right), y2=y)}'
-                     f' stroke="{GRID}"/>{text(left - 6, y + 4, value_label(v, step), text_anchor="end")}</g>')
+        parts.append(
+            f'<g class="tick"><line{attrs(x1=float(left), y1=y, x2=float(right), y2=y)}'
+            f' stroke="{GRID}"/>{text(left - 6, y + 4, value_label(v, step), text_anchor="end")}</g>'
+        )
     mid = (scale.a + scale.b) / 2
-    parts.append(text(14, mid, label, text_anchor="middle", transform=f"rotate(-90 14 {num(mid)})",
-                      class_="label"))
+    parts.append(
+        text(
+            14,
+            mid,
+            label,
+            text_anchor="middle",
+            transform=f"rotate(-90 14 {num(mid)})",
+            class_="label",
+        )
+    )
     parts.append("</g>")
     return "".join(parts)
 
 
-def x_ticks(positions: list[tuple[float, str]], top: float, bottom: float, *,
-            slanted: bool = False, grid: bool = True) -> str:
+def x_ticks(
+    positions: list[tuple[float, str]],
+    top: float,
+    bottom: float,
+    *,
+    slanted: bool = False,
+    grid: bool = True,
+) -> str:
     """Tick marks and labels under the plot at pixel positions; slanted labels read upwards
     to the right, for many or long labels."""
     parts = ['<g class="axis x">']
     for x, label in positions:
-        line = (f"<line{attrs(x1=x, y1=float(top), x2=x, y2=float(bottom))} stroke=\"{GRID}\"/>"
-                if grid else f"<line{attrs(x1=x, y1=float(bottom), x2=x, y2=float(bottom + 4))} stroke=\"{MUTED}\"/>")
+        line = (
+            f'<line{attrs(x1=x, y1=float(top), x2=x, y2=float(bottom))} stroke="{GRID}"/>'
+            if grid
+            else f'<line{attrs(x1=x, y1=float(bottom), x2=x, y2=float(bottom + 4))} stroke="{MUTED}"/>'
+        )
         if slanted:
             y = bottom + 14
-            label_svg = text(x, y, label, text_anchor="end", transform=f"rotate(-40 {num(x)} {num(y)})")
+            label_svg = text(
+                x, y, label, text_anchor="end", transform=f"rotate(-40 {num(x)} {num(y)})"
+            )
         else:
             label_svg = text(x, bottom + 16, label, text_anchor="middle")
         parts.append(f'<g class="tick">{line}{label_svg}</g>')

@@ -23,8 +23,11 @@ def senders(config) -> dict:
     (subject, body), returns a one-line receipt, raises DeliveryError with a one-line reason,
     and has `redact(text)` to take its own secrets (password, URLs) out of any text."""
 
-    return {"email": EmailSender(config), "desktop": DesktopSender(config),
-            "push": PushSender(config)}
+    return {
+        "email": EmailSender(config),
+        "desktop": DesktopSender(config),
+        "push": PushSender(config),
+    }
 
 
 def send_test(config, channel: str, now) -> str:
@@ -33,6 +36,8 @@ def send_test(config, channel: str, now) -> str:
 
     sender = senders(config)[channel]
     subject = "shoetrack test message"
-    body = (f"If you can read this, shoetrack can reach you through {channel}.\n"
-            f"Sent by `shoetrack notify test --channel {channel}` at {iso(now)}.\n")
+    body = (
+        f"If you can read this, shoetrack can reach you through {channel}.\n"
+        f"Sent by `shoetrack notify test --channel {channel}` at {iso(now)}.\n"
+    )
     return f"{channel} {sender(subject, body)}"

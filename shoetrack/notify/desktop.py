@@ -173,8 +173,9 @@ def _hello(sock, address: str, deadline: _Deadline):
     return conn, expired
 
 
-def _notify(conn, expired, deadline: _Deadline, app_name: str, title: str, body: str,
-            urgency: str) -> int:
+def _notify(
+    conn, expired, deadline: _Deadline, app_name: str, title: str, body: str, urgency: str
+) -> int:
     """Ask the notification service to show it; returns the id it assigned."""
     import html
 
@@ -201,8 +202,9 @@ def _notify(conn, expired, deadline: _Deadline, app_name: str, title: str, body:
         hints = {"urgency": ("y", URGENCIES[urgency])}
         # replaces_id 0: always a new notification; no icon, no actions; expire_timeout -1:
         # the server's default.
-        (notification_id,) = call("Notify", "susssasa{sv}i",
-                                  (_clean(app_name), 0, "", _clean(title), text, [], hints, -1))
+        (notification_id,) = call(
+            "Notify", "susssasa{sv}i", (_clean(app_name), 0, "", _clean(title), text, [], hints, -1)
+        )
     except TimeoutError:
         raise DeliveryError(
             f"the notification service did not answer within {deadline.timeout_s:g} s",
@@ -211,8 +213,13 @@ def _notify(conn, expired, deadline: _Deadline, app_name: str, title: str, body:
     except DBusErrorResponse as exc:
         raise DeliveryError(_error_reason(exc), channel="desktop") from None
     except OSError as exc:
-        reason = deadline.too_slow if expired.is_set() else (
-            f"the D-Bus session bus dropped the connection: {one_line(exc) or type(exc).__name__}")
+        reason = (
+            deadline.too_slow
+            if expired.is_set()
+            else (
+                f"the D-Bus session bus dropped the connection: {one_line(exc) or type(exc).__name__}"
+            )
+        )
         raise DeliveryError(reason, channel="desktop") from None
     return int(notification_id)
 

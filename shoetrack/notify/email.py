@@ -74,9 +74,16 @@ class EmailSettings:
         cafile = os.path.expanduser(v["cafile"]) if v["cafile"] else None
         if cafile is not None and not os.path.isfile(cafile):
             raise ValueError(f"email.cafile {cafile!r} is not a file")
-        return cls(host=v["host"], port=v["port"] or SMTP_PORTS[v["security"]],
-                   security=v["security"], username=username, sender=sender,
-                   recipients=v["to"], cafile=cafile, timeout=v["timeout"])
+        return cls(
+            host=v["host"],
+            port=v["port"] or SMTP_PORTS[v["security"]],
+            security=v["security"],
+            username=username,
+            sender=sender,
+            recipients=v["to"],
+            cafile=cafile,
+            timeout=v["timeout"],
+        )
 
 
 def _typed(section: dict) -> dict:
@@ -85,8 +92,9 @@ def _typed(section: dict) -> dict:
     known = {s.name: s for s in SETTINGS if s.section == "email"}
     unknown = sorted(set(section) - set(known))
     if unknown:
-        raise ValueError(f"email: unknown setting(s) {', '.join(unknown)} "
-                         f"(known: {', '.join(sorted(known))})")
+        raise ValueError(
+            f"email: unknown setting(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        )
     out = {}
     for name, s in known.items():
         value = section.get(name, s.default)
@@ -257,8 +265,9 @@ def _open(settings: EmailSettings, context, password: str | None, session: _Sess
 
     where = _where(settings)
     if settings.security == "ssl":
-        session.smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                        context=context)
+        session.smtp = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=settings.timeout, context=context
+        )
     else:
         session.smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
     smtp = session.smtp
@@ -268,7 +277,8 @@ def _open(settings: EmailSettings, context, password: str | None, session: _Sess
         if not smtp.has_extn("starttls"):
             raise DeliveryError(
                 f"SMTP server {where} does not offer STARTTLS; refusing to send in clear text "
-                '(set security = "ssl" or "none" if that is intended)')
+                '(set security = "ssl" or "none" if that is intended)'
+            )
         session.stage = "starttls"
         smtp.starttls(context=context)
         smtp.ehlo()
@@ -282,7 +292,8 @@ def _open(settings: EmailSettings, context, password: str | None, session: _Sess
             # smtplib encodes AUTH in ASCII; the exception text would quote the password.
             raise DeliveryError(
                 f"SMTP login for {settings.username} impossible: "
-                "the username or password has non-ASCII characters") from None
+                "the username or password has non-ASCII characters"
+            ) from None
 
 
 def _send(smtp, settings: EmailSettings, msg: EmailMessage) -> None:
@@ -294,8 +305,11 @@ def _send(smtp, settings: EmailSettings, msg: EmailMessage) -> None:
     envelope_to = [email.utils.parseaddr(a)[1] for a in settings.recipients]
     refused = smtp.send_message(msg, from_addr=envelope_from, to_addrs=envelope_to)
     if refused:
-        log.warning("SMTP server %s refused some recipients: %s", _where(settings),
-                    ", ".join(f"{a} ({code})" for a, (code, _text) in refused.items()))
+        log.warning(
+            "SMTP server %s refused some recipients: %s",
+            _where(settings),
+            ", ".join(f"{a} ({code})" for a, (code, _text) in refused.items()),
+        )
 
 
 def _failure(exc: OSError, settings: EmailSettings, stage: str) -> str:
@@ -317,17 +331,21 @@ def _failure(exc: OSError, settings: EmailSettings, stage: str) -> str:
         # smtplib turns a read timeout into "Connection unexpectedly closed: timed out".
         if isinstance(exc.__context__, TimeoutError):
             return too_slow
-        return (f"SMTP server {where} closed the connection during {stage}: "
-                f"{exc or 'no reason given'}")
+        return (
+            f"SMTP server {where} closed the connection during {stage}: {exc or 'no reason given'}"
+        )
     if isinstance(exc, smtplib.SMTPResponseException):
         # SMTPDataError, SMTPConnectError, SMTPHeloError and other replies with a code.
-        return (f"SMTP server {where} answered {exc.smtp_code} during {stage}: "
-                f"{_text(exc.smtp_error)}")
+        return (
+            f"SMTP server {where} answered {exc.smtp_code} during {stage}: {_text(exc.smtp_error)}"
+        )
     if isinstance(exc, smtplib.SMTPException):
         return f"SMTP error with {where} during {stage}: {exc}"
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return (f"TLS certificate of SMTP server {where} is not trusted: "
-                f"{exc.verify_message or exc.reason}")
+        return (
+            f"TLS certificate of SMTP server {where} is not trusted: "
+            f"{exc.verify_message or exc.reason}"
+        )
     if isinstance(exc, ssl.SSLError):
         return f"TLS error with SMTP server {where}: {exc.reason or exc.strerror or exc}"
     if isinstance(exc, ConnectionRefusedError):

@@ -75,13 +75,17 @@ class PushSender:
         apprise_log = logging.getLogger("apprise")
         apprise_log.addFilter(guard)
         try:
-            failed = [i for i, url in enumerate(self._urls, 1)
-                      if not self._send_one(apprise, url, subject, body)]
+            failed = [
+                i
+                for i, url in enumerate(self._urls, 1)
+                if not self._send_one(apprise, url, subject, body)
+            ]
         finally:
             apprise_log.removeFilter(guard)
         if failed:
-            raise DeliveryError(self.redact(
-                f"push not delivered to {self._failed_text(failed)}"), channel="push")
+            raise DeliveryError(
+                self.redact(f"push not delivered to {self._failed_text(failed)}"), channel="push"
+            )
         return f"sent to {self.where()}"
 
     def _send_one(self, apprise, url: str, subject: str, body: str) -> bool:

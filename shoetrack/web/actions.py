@@ -2,6 +2,7 @@
 Each calls the same core function as the CLI command that does the same thing, shows what
 happened as one-line messages on the next page, and redirects there (so a reload repeats
 nothing). Known errors are shown as the CLI shows them: one line, nothing changed."""
+
 from __future__ import annotations
 
 import functools
@@ -50,8 +51,10 @@ def _reassign_note() -> list[str]:
     n = len(reassign.plan(store()))
     if not n:
         return []
-    return [f"{n} past activit{'y' if n == 1 else 'ies'} would change under the current rules and "
-            "defaults: review with `shoetrack reassign`, apply with `shoetrack reassign --apply`."]
+    return [
+        f"{n} past activit{'y' if n == 1 else 'ies'} would change under the current rules and "
+        "defaults: review with `shoetrack reassign`, apply with `shoetrack reassign --apply`."
+    ]
 
 
 def _pair(shoe_id: int):
@@ -112,8 +115,10 @@ def retire(shoe_id: int):
     chosen = [a for a in later if a["assigned_by"] in ("manual", "inbox", "archive")]
     if chosen:
         ids = ", ".join(f"#{a['id']}" for a in chosen)
-        lines.append(f"{len(chosen)} activit{'y' if len(chosen) == 1 else 'ies'} from {s.retired_on} on "
-                     f"still count on {s.name}, as you chose ({ids}).")
+        lines.append(
+            f"{len(chosen)} activit{'y' if len(chosen) == 1 else 'ies'} from {s.retired_on} on "
+            f"still count on {s.name}, as you chose ({ids})."
+        )
     return lines + _reassign_note()
 
 
@@ -151,8 +156,10 @@ def ignore(activity_id: int):
     from shoetrack.attribution import inbox
 
     inbox.ignore(store(), activity_id)
-    return [f"#{activity_id} ignored: it will never count (`shoetrack activity unassign "
-            f"{activity_id}` brings it back)."]
+    return [
+        f"#{activity_id} ignored: it will never count (`shoetrack activity unassign "
+        f"{activity_id}` brings it back)."
+    ]
 
 
 @action(_to_inbox)
@@ -171,15 +178,20 @@ def accept_all():
     with _levels() as levels:
         taken = inbox.accept(store(), items)
     left = len(items) - len(taken)
-    return ([f"Assigned {len(taken)} activit{'y' if len(taken) == 1 else 'ies'}"
-             + (f"; {left} without a suggestion stay in the inbox." if left else ".")]
-            + levels.lines())
+    return [
+        f"Assigned {len(taken)} activit{'y' if len(taken) == 1 else 'ies'}"
+        + (f"; {left} without a suggestion stay in the inbox." if left else ".")
+    ] + levels.lines()
 
 
 def register(app: Flask) -> None:
-    for rule, fn in (("/pair/<int:shoe_id>/edit", edit), ("/pair/<int:shoe_id>/retire", retire),
-                     ("/pair/<int:shoe_id>/unretire", unretire),
-                     ("/inbox/<int:activity_id>/accept", accept),
-                     ("/inbox/<int:activity_id>/assign", assign),
-                     ("/inbox/<int:activity_id>/ignore", ignore), ("/inbox/accept-all", accept_all)):
+    for rule, fn in (
+        ("/pair/<int:shoe_id>/edit", edit),
+        ("/pair/<int:shoe_id>/retire", retire),
+        ("/pair/<int:shoe_id>/unretire", unretire),
+        ("/inbox/<int:activity_id>/accept", accept),
+        ("/inbox/<int:activity_id>/assign", assign),
+        ("/inbox/<int:activity_id>/ignore", ignore),
+        ("/inbox/accept-all", accept_all),
+    ):
         app.add_url_rule(rule, fn.__name__, fn, methods=["POST"])

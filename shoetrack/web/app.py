@@ -1,6 +1,7 @@
 """The Flask application: one store connection per request, the guard in front of every view,
 and a retry around every view so that a daemon writing at the same time never shows as an
 error (docs/dashboard.md)."""
+
 from __future__ import annotations
 
 import secrets
@@ -30,8 +31,9 @@ def create_app(settings: Settings) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=64 * 1024,  # forms here are small; refuse anything else early
     )
-    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(HERE / "templates")),
-                                     FileSystemLoader(str(SHARED / "templates"))])
+    app.jinja_loader = ChoiceLoader(
+        [FileSystemLoader(str(HERE / "templates")), FileSystemLoader(str(SHARED / "templates"))]
+    )
     _filters(app, settings.config)
     app.extensions["shoetrack"] = settings
 
@@ -45,7 +47,8 @@ def create_app(settings: Settings) -> Flask:
         # Nothing is loaded from elsewhere and no page may frame this one.
         resp.headers["Content-Security-Policy"] = (
             "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        )
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["X-Content-Type-Options"] = "nosniff"
         # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on
@@ -70,8 +73,13 @@ def create_app(settings: Settings) -> Flask:
         status = 503 if isinstance(e, Busy) else 400
         return render_template("error.html", message=str(e), status=status), status
 
-    for code, text in ((400, "bad request"), (403, "refused"), (404, "not found"),
-                       (405, "method not allowed"), (413, "request too large")):
+    for code, text in (
+        (400, "bad request"),
+        (403, "refused"),
+        (404, "not found"),
+        (405, "method not allowed"),
+        (413, "request too large"),
+    ):
         app.register_error_handler(code, _http_error(text))
 
     from shoetrack.web import actions, pages
@@ -92,8 +100,11 @@ def _http_error(text: str):
 def _check(guard: Guard):
     """Refuse what this server must not answer; None lets the request through."""
     if not guard.host_ok(request.host):
-        abort(400, f"refused: this server answers only to 127.0.0.1:{guard.port} or "
-                   f"localhost:{guard.port}, not Host {request.host!r}")
+        abort(
+            400,
+            f"refused: this server answers only to 127.0.0.1:{guard.port} or "
+            f"localhost:{guard.port}, not Host {request.host!r}",
+        )
     if guard.token is not None:
         given = request.args.get("token")
         if given is not None and guard.token_ok(given):

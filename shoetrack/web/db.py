@@ -4,6 +4,7 @@ retried while another process (the daemon) holds the write lock.
 Apart from the app factory so that the page and action modules, which the factory registers, can
 use it without importing the factory back.
 """
+
 from __future__ import annotations
 
 import functools
@@ -40,7 +41,8 @@ def is_busy(exc: BaseException | None) -> bool:
     seen = 0
     while exc is not None and seen < 5:
         if isinstance(exc, sqlite3.OperationalError) and any(
-                w in str(exc).lower() for w in ("locked", "busy")):
+            w in str(exc).lower() for w in ("locked", "busy")
+        ):
             return True
         exc = exc.__cause__ or exc.__context__
         seen += 1
@@ -84,8 +86,10 @@ def retrying(view):
                     raise
                 _close_store()
                 if time.monotonic() + pause > deadline:
-                    raise Busy("the database stayed busy (another shoetrack process is writing, "
-                               "e.g. the daemon importing): nothing was changed, try again") from None
+                    raise Busy(
+                        "the database stayed busy (another shoetrack process is writing, "
+                        "e.g. the daemon importing): nothing was changed, try again"
+                    ) from None
                 time.sleep(pause)
                 pause = min(1.0, pause * 2)
 

@@ -1,5 +1,6 @@
 """The pair edit form: shown as text in the user's units, read back through the same parsers as
 the CLI options, with the same one-line errors ("Invalid value for --warn: ...")."""
+
 from __future__ import annotations
 
 from shoetrack.errors import ShoetrackError, UsageProblem
@@ -7,10 +8,16 @@ from shoetrack.errors import ShoetrackError, UsageProblem
 DAYS_PER_MONTH = 30.4375  # --max-age is in months, stored in days (as `shoe edit` does)
 
 # Form field -> (the CLI option it mirrors, the shoes.edit key)
-TEXT_FIELDS = {"brand": ("--brand", "brand"), "model": ("--model", "model"),
-               "notes": ("--notes", "notes")}
-DISTANCE_FIELDS = {"start_distance": ("--start-distance", "start_distance_m"),
-                   "warn": ("--warn", "warn_at_m"), "replace": ("--replace", "replace_at_m")}
+TEXT_FIELDS = {
+    "brand": ("--brand", "brand"),
+    "model": ("--model", "model"),
+    "notes": ("--notes", "notes"),
+}
+DISTANCE_FIELDS = {
+    "start_distance": ("--start-distance", "start_distance_m"),
+    "warn": ("--warn", "warn_at_m"),
+    "replace": ("--replace", "replace_at_m"),
+}
 
 
 def _dist_text(meters: float | None, units: str) -> str:
@@ -80,10 +87,15 @@ def changes(form, shoe, units: str) -> tuple[str | None, dict]:
         except ShoetrackError as e:
             raise _bad("--purchased", e) from None
     if text["max_age"] != before["max_age"]:
-        values["max_age_days"] = (round(_number(text["max_age"], "--max-age", whole=True, low=1)
-                                        * DAYS_PER_MONTH) if text["max_age"] else None)
+        values["max_age_days"] = (
+            round(_number(text["max_age"], "--max-age", whole=True, low=1) * DAYS_PER_MONTH)
+            if text["max_age"]
+            else None
+        )
     if text["cost"] != before["cost"]:
-        values["cost"] = _number(text["cost"], "--cost", whole=False, low=0) if text["cost"] else None
+        values["cost"] = (
+            _number(text["cost"], "--cost", whole=False, low=0) if text["cost"] else None
+        )
     sports = sorted(set(form.getlist("default_for")))
     if sports != before["default_for"]:
         values["default_sports"] = sports

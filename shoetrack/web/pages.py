@@ -1,5 +1,6 @@
 """The pages (GET only): pairs, one pair, inbox, load, imports. Each reads through the same core
 functions as the CLI command that shows the same thing."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,8 +21,14 @@ def render(template: str, **ctx):
 
     guard = g.settings.guard
     waiting = inbox.count(store())
-    return render_template(template, csrf=guard.csrf, read_only=guard.read_only,
-                           inbox_count=waiting, today=datetime.now().astimezone().date(), **ctx)
+    return render_template(
+        template,
+        csrf=guard.csrf,
+        read_only=guard.read_only,
+        inbox_count=waiting,
+        today=datetime.now().astimezone().date(),
+        **ctx,
+    )
 
 
 def window(st) -> dict:
@@ -34,12 +41,18 @@ def window(st) -> dict:
     if total < warn:
         text = f"{format_distance(warn - total, units)} to warn"
     elif total < replace:
-        text = (f"{(total - warn) / (replace - warn):.0%} through the window, "
-                f"{format_distance(replace - total, units)} to replace")
+        text = (
+            f"{(total - warn) / (replace - warn):.0%} through the window, "
+            f"{format_distance(replace - total, units)} to replace"
+        )
     else:
         text = f"past replace by {format_distance(total - replace, units)}"
-    return {"fill": min(1.0, total / replace), "warn": warn / replace, "over": total > replace,
-            "text": text}
+    return {
+        "fill": min(1.0, total / replace),
+        "warn": warn / replace,
+        "over": total > replace,
+        "text": text,
+    }
 
 
 @retrying
@@ -49,7 +62,9 @@ def pairs_page():
     rows = compute(store(), g.settings.config, include_retired=True)
     active = [st for st in rows if not st.shoe.retired]
     retired = [st for st in rows if st.shoe.retired]
-    return render("pairs.html", active=active, retired=retired, window=window, next_limit=next_limit)
+    return render(
+        "pairs.html", active=active, retired=retired, window=window, next_limit=next_limit
+    )
 
 
 @retrying
@@ -68,10 +83,20 @@ def pair_page(shoe_id: int):
     show_all = request.args.get("all") == "1"
     acts = activities.query(store(), shoe=shoe, limit=None if show_all else ACTIVITY_PAGE)
     raised = [a for a in planning.listing(store()) if a["shoe_id"] == shoe.id]
-    return render("pair.html", st=st, shoe=shoe, acts=acts, show_all=show_all,
-                  more=st.activities > len(acts), alerts=raised, window=window,
-                  next_limit=next_limit, form=edit_values(shoe), sports=SHOE_SPORTS,
-                  chart=pair_chart(st))
+    return render(
+        "pair.html",
+        st=st,
+        shoe=shoe,
+        acts=acts,
+        show_all=show_all,
+        more=st.activities > len(acts),
+        alerts=raised,
+        window=window,
+        next_limit=next_limit,
+        form=edit_values(shoe),
+        sports=SHOE_SPORTS,
+        chart=pair_chart(st),
+    )
 
 
 def pair_chart(st) -> str:
@@ -114,20 +139,37 @@ def load_page():
 def imports_page():
     only_failed = request.args.get("failed") == "1"
     s = store()
-    counts = {r["status"]: r["n"] for r in s.q("SELECT status, count(*) AS n FROM files GROUP BY status")}
+    counts = {
+        r["status"]: r["n"] for r in s.q("SELECT status, count(*) AS n FROM files GROUP BY status")
+    }
     # The newest 200 chosen by a narrow sort of ids first: sorting whole rows (paths, reasons
     # and a count per file) of a long log costs several times more.
     where = " WHERE status = 'failed'" if only_failed else ""
-    rows = s.q("SELECT f.id, f.path, f.format, f.status, f.reason, f.imported_at,"
-               " (SELECT count(*) FROM activities a WHERE a.file_id = f.id) AS activities"
-               f" FROM files f JOIN (SELECT id FROM files{where} ORDER BY imported_at DESC, id DESC"
-               f" LIMIT {IMPORTS_PAGE}) k ON k.id = f.id ORDER BY f.imported_at DESC, f.id DESC")
-    failed = [] if only_failed else s.q(
-        "SELECT id, path, format, reason, imported_at FROM files WHERE status = 'failed'"
-        f" ORDER BY imported_at DESC, id DESC LIMIT {IMPORTS_PAGE}")
+    rows = s.q(
+        "SELECT f.id, f.path, f.format, f.status, f.reason, f.imported_at,"
+        " (SELECT count(*) FROM activities a WHERE a.file_id = f.id) AS activities"
+        f" FROM files f JOIN (SELECT id FROM files{where} ORDER BY imported_at DESC, id DESC"
+        f" LIMIT {IMPORTS_PAGE}) k ON k.id = f.id ORDER BY f.imported_at DESC, f.id DESC"
+    )
+    failed = (
+        []
+        if only_failed
+        else s.q(
+            "SELECT id, path, format, reason, imported_at FROM files WHERE status = 'failed'"
+            f" ORDER BY imported_at DESC, id DESC LIMIT {IMPORTS_PAGE}"
+        )
+    )
     watches = s.q("SELECT folder, enabled, last_scan FROM watches ORDER BY folder")
-    return render("imports.html", rows=rows, failed=failed, counts=counts, only_failed=only_failed,
-                  total=sum(counts.values()), limit=IMPORTS_PAGE, watches=watches)
+    return render(
+        "imports.html",
+        rows=rows,
+        failed=failed,
+        counts=counts,
+        only_failed=only_failed,
+        total=sum(counts.values()),
+        limit=IMPORTS_PAGE,
+        watches=watches,
+    )
 
 
 def register(app: Flask) -> None:

@@ -6,6 +6,7 @@ Host header naming this server (a rebinding page's requests carry the attacker's
 every change is a POST with a token that only pages served here contain, and a server reachable
 from other machines (`--host`) asks for a random token that only the person who started it saw.
 """
+
 from __future__ import annotations
 
 import hmac

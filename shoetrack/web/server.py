@@ -1,5 +1,6 @@
 """Serving the dashboard: werkzeug's threaded WSGI server (it comes with Flask), bound to
 loopback unless told otherwise."""
+
 from __future__ import annotations
 
 import os
@@ -17,25 +18,36 @@ from shoetrack.web.security import Guard
 class Server:
     """A bound, not yet serving, dashboard. `url` is what to open (with the token if any)."""
 
-    def __init__(self, db_path: Path, config: Config, *, host: str | None = None, port: int = 0,
-                 read_only: bool = False, busy_deadline_s: float = 30.0):
+    def __init__(
+        self,
+        db_path: Path,
+        config: Config,
+        *,
+        host: str | None = None,
+        port: int = 0,
+        read_only: bool = False,
+        busy_deadline_s: float = 30.0,
+    ):
         from werkzeug.serving import make_server
 
         self.guard = Guard.for_host(host, read_only=read_only)
-        self.settings = Settings(db_path=db_path, config=config, guard=self.guard,
-                                 busy_deadline_s=busy_deadline_s)
+        self.settings = Settings(
+            db_path=db_path, config=config, guard=self.guard, busy_deadline_s=busy_deadline_s
+        )
         # Bound here, not by werkzeug: on a busy port werkzeug prints a paragraph and exits.
         host = self.guard.host
         try:
             sock = socket.create_server(
-                (host.strip("[]"), port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+                (host.strip("[]"), port), family=socket.AF_INET6 if ":" in host else socket.AF_INET
+            )
         except OSError as e:
             reason = os.strerror(e.errno) if e.errno else str(e)
             raise ShoetrackError(f"cannot listen on {host}:{port}: {reason}") from None
         with sock:  # werkzeug serves a duplicate of this socket
             # The app is made after binding: its cookie names and Host check need the port.
-            self._wsgi = make_server(host.strip("[]"), sock.getsockname()[1], self._app,
-                                     threaded=True, fd=sock.fileno())
+            self._wsgi = make_server(
+                host.strip("[]"), sock.getsockname()[1], self._app, threaded=True, fd=sock.fileno()
+            )
         self.guard.bind(self._wsgi.socket.getsockname()[1])
         self.app = create_app(self.settings)
 
