@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
 
+from shoetrack.alerts import planning
 from shoetrack.errors import ShoetrackError
 from shoetrack.ingest import watch
 from shoetrack.store import Store
@@ -116,7 +117,6 @@ def run_alerts(store_opener: StoreOpener, config, *, now: datetime | None = None
 
 
 def _alerts(store, config, now: datetime):
-    from shoetrack.alerts import planning
 
     check = planning.check(store, config, now, force=False)
     raised, attempts = check.raised, check.attempts

@@ -19,8 +19,10 @@ import io
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from shoetrack import mileage
+from shoetrack.config import Config
 from shoetrack.errors import ShoetrackError, UsageProblem
-from shoetrack.insight import drawing
+from shoetrack.insight import drawing, load, raster
 from shoetrack.insight.chart_model import (  # noqa: F401 (the models, for callers)
     BAND,
     BAND_OPACITY,
@@ -35,6 +37,7 @@ from shoetrack.insight.chart_model import (  # noqa: F401 (the models, for calle
     PairChart,
     Series,
 )
+from shoetrack.units import to_units, unit_factor
 
 MISSING = "charts need: pip install 'shoetrack[charts]'"
 FORECAST_HORIZON = timedelta(days=84)  # how far ahead a forecast line is drawn at most
@@ -43,8 +46,6 @@ FORMATS = ("svg", "png")
 
 def _defaults(config, units):
     if config is None:
-        from shoetrack.config import Config
-
         config = Config()
     return config, units or config.units
 
@@ -60,13 +61,11 @@ def pair_chart(
 ) -> PairChart:
     """The distance of each pair (all active pairs when shoe_ids is None) from its first day to
     now, its window and its forecast. `statuses`: mileage.compute()'s rows, when already at hand."""
-    from shoetrack.mileage import compute
-    from shoetrack.units import to_units
 
     config, units = _defaults(config, units)
     now = now or datetime.now(timezone.utc)
     if statuses is None:
-        statuses = compute(
+        statuses = mileage.compute(
             store, config, now=now, shoe_ids=shoe_ids, include_retired=shoe_ids is not None
         )
     chart = PairChart(
@@ -98,7 +97,6 @@ def pair_chart(
 
 def _steps(st, rows, now: datetime, units: str) -> list[tuple[float, float]]:
     """(seconds, cumulative distance in units): the first day, one step per activity, the end."""
-    from shoetrack.units import unit_factor
 
     factor = unit_factor(units)
     stamp = _stamp
@@ -124,7 +122,6 @@ def _stamp(text: str) -> float:
 
 def _forecast(st, now: datetime, units: str):
     """From today's total at the pair's recent pace, to its replace distance or 12 weeks."""
-    from shoetrack.units import to_units
 
     if st.shoe.retired or st.rate_m_per_day <= 0:
         return None
@@ -150,12 +147,10 @@ def load_chart(
     """Weekly distance on foot (weeks past the +10% guideline flagged) and each run past the
     30-day longest, with its percentage. `picture`: insight.load.compute()'s result, when
     already at hand (then `weeks` is the picture's)."""
-    from shoetrack.insight.load import compute, week_of
-    from shoetrack.units import to_units
 
     config, units = _defaults(config, units)
     if picture is None:
-        picture = compute(store, config, now=now, weeks=weeks)
+        picture = load.compute(store, config, now=now, weeks=weeks)
     chart = LoadChart(
         units,
         [
@@ -165,7 +160,7 @@ def load_chart(
     )
     index = {w.week_start: i for i, w in enumerate(picture.weeks)}
     for s in picture.spikes:
-        i = index.get(week_of(s.start.astimezone().date(), picture.week_start_day))
+        i = index.get(load.week_of(s.start.astimezone().date(), picture.week_start_day))
         if i is not None:
             chart.marks.append(
                 Mark(s.id, i, "first in 30 d" if s.excess is None else f"+{s.excess:.0%}")
@@ -204,7 +199,6 @@ def render(chart, fmt: str) -> bytes:
         raise UsageProblem(f"chart format must be svg or png, not {fmt!r}")
     if fmt == "svg":
         return ('<?xml version="1.0" encoding="utf-8"?>\n' + to_svg(chart) + "\n").encode("utf-8")
-    from shoetrack.insight import raster
 
     fig = raster.figure(chart)
     buf = io.BytesIO()

@@ -10,7 +10,12 @@ import types
 
 from flask import Flask, flash, g, redirect, request, url_for
 
+from shoetrack import activities, shoes
+from shoetrack.attribution import inbox, reassign
+from shoetrack.cli import notices
 from shoetrack.errors import ShoetrackError, UsageProblem
+from shoetrack.units import parse_day
+from shoetrack.web import forms
 from shoetrack.web.db import Busy, retrying, store
 
 
@@ -39,14 +44,12 @@ def action(back):
 
 def _levels():
     """Lines for pairs an action pushed across a wear level, as the CLI prints them."""
-    from shoetrack.cli import notices
 
     cfg = g.settings.config
     return notices.watch(types.SimpleNamespace(store=store(), config=cfg, units=cfg.units))
 
 
 def _reassign_note() -> list[str]:
-    from shoetrack.attribution import reassign
 
     n = len(reassign.plan(store()))
     if not n:
@@ -58,7 +61,6 @@ def _reassign_note() -> list[str]:
 
 
 def _pair(shoe_id: int):
-    from shoetrack import shoes
 
     return shoes.get(store(), shoe_id)
 
@@ -80,8 +82,6 @@ def _to_inbox(**_):
 
 @action(_to_pair)
 def edit(shoe_id: int):
-    from shoetrack import shoes
-    from shoetrack.web import forms
 
     cfg = g.settings.config
     shoe = _pair(shoe_id)
@@ -101,8 +101,6 @@ def edit(shoe_id: int):
 
 @action(_to_pair)
 def retire(shoe_id: int):
-    from shoetrack import activities, shoes
-    from shoetrack.units import parse_day
 
     text = (request.form.get("date") or "").strip()
     try:
@@ -124,14 +122,12 @@ def retire(shoe_id: int):
 
 @action(_to_pair)
 def unretire(shoe_id: int):
-    from shoetrack import shoes
 
     s = shoes.unretire(store(), _pair(shoe_id))
     return [f"{s.name} is in use again."] + _reassign_note()
 
 
 def _assign(activity_id: int, by: str) -> list[str]:
-    from shoetrack.attribution import inbox
 
     shoe = _form_pair()
     with _levels() as levels:
@@ -153,7 +149,6 @@ def assign(activity_id: int):
 
 @action(_to_inbox)
 def ignore(activity_id: int):
-    from shoetrack.attribution import inbox
 
     inbox.ignore(store(), activity_id)
     return [
@@ -166,7 +161,6 @@ def ignore(activity_id: int):
 def accept_all():
     """Every suggestion among the runs the page showed (runs imported since are left for the
     next look), as `inbox --accept` takes them."""
-    from shoetrack.attribution import inbox
 
     try:
         ids = [int(x) for x in (request.form.get("ids") or "").split(",") if x.strip()]

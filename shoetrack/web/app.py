@@ -13,6 +13,8 @@ from markupsafe import Markup
 
 from shoetrack.config import Config
 from shoetrack.errors import ShoetrackError
+from shoetrack.insight.report import environment
+from shoetrack.web import actions, pages
 from shoetrack.web.db import Busy, Settings, _close_store
 from shoetrack.web.security import Guard
 
@@ -82,8 +84,6 @@ def create_app(settings: Settings) -> Flask:
     ):
         app.register_error_handler(code, _http_error(text))
 
-    from shoetrack.web import actions, pages
-
     pages.register(app)
     actions.register(app)
     return app
@@ -129,7 +129,6 @@ def _check(guard: Guard):
 
 def _filters(app: Flask, config: Config) -> None:
     """The report's display filters (one look for report and dashboard), plus `svg`."""
-    from shoetrack.insight.report import environment
 
     shared = environment().filters
     for name in ("dist", "duration", "pct", "signed_pct", "localday", "per_unit", "per_cost"):

@@ -17,6 +17,7 @@ from flask import g
 
 from shoetrack.config import Config
 from shoetrack.errors import ShoetrackError
+from shoetrack.store import open_store
 from shoetrack.web.security import Guard
 
 
@@ -52,8 +53,6 @@ def is_busy(exc: BaseException | None) -> bool:
 def store():
     """This request's store, opened on first use and closed when the request ends."""
     if "store" not in g:
-        from shoetrack.store import open_store
-
         settings: Settings = g.settings
         g.store = open_store(settings.db_path)
         if settings.busy_timeout_s is not None:

@@ -4,6 +4,7 @@ the CLI options, with the same one-line errors ("Invalid value for --warn: ...")
 from __future__ import annotations
 
 from shoetrack.errors import ShoetrackError, UsageProblem
+from shoetrack.units import parse_day, parse_distance, to_units
 
 DAYS_PER_MONTH = 30.4375  # --max-age is in months, stored in days (as `shoe edit` does)
 
@@ -21,7 +22,6 @@ DISTANCE_FIELDS = {
 
 
 def _dist_text(meters: float | None, units: str) -> str:
-    from shoetrack.units import to_units
 
     if meters is None:
         return ""
@@ -62,7 +62,6 @@ def _number(text: str, option: str, *, whole: bool, low: float):
 
 def changes(form, shoe, units: str) -> tuple[str | None, dict]:
     """(new name or None, values for shoes.edit) for the fields whose text changed."""
-    from shoetrack.units import parse_day, parse_distance
 
     before = shown(shoe, units)
     text = {k: (form.get(k) or "").strip() for k in before if k != "default_for"}

@@ -7,7 +7,15 @@ from datetime import datetime
 
 from flask import Flask, abort, g, render_template, request
 
+from shoetrack import activities, mileage, shoes
+from shoetrack.alerts import planning
+from shoetrack.attribution import inbox
 from shoetrack.cli.status import _next_limit as next_limit  # the same words as `status`
+from shoetrack.errors import ShoetrackError
+from shoetrack.insight import charts, load
+from shoetrack.sports import SHOE_SPORTS
+from shoetrack.units import format_distance
+from shoetrack.web import forms
 from shoetrack.web.db import retrying, store
 
 ACTIVITY_PAGE = 100  # activities listed on a pair's page before "show all"
@@ -17,7 +25,6 @@ IMPORTS_PAGE = 200
 def render(template: str, **ctx):
     """A page with what every page shows: the inbox count in the menu, the forms' token, and
     whether actions are offered at all."""
-    from shoetrack.attribution import inbox
 
     guard = g.settings.guard
     waiting = inbox.count(store())
@@ -34,7 +41,6 @@ def render(template: str, **ctx):
 def window(st) -> dict:
     """Where a pair is on its way through the window, for the bar: fractions of the replace
     distance (0..1), and one line in the user's units."""
-    from shoetrack.units import format_distance
 
     units = g.settings.config.units
     total, warn, replace = st.total_m, st.warn_m, st.replace_m
@@ -57,9 +63,8 @@ def window(st) -> dict:
 
 @retrying
 def pairs_page():
-    from shoetrack.mileage import compute
 
-    rows = compute(store(), g.settings.config, include_retired=True)
+    rows = mileage.compute(store(), g.settings.config, include_retired=True)
     active = [st for st in rows if not st.shoe.retired]
     retired = [st for st in rows if st.shoe.retired]
     return render(
@@ -69,17 +74,12 @@ def pairs_page():
 
 @retrying
 def pair_page(shoe_id: int):
-    from shoetrack import activities, shoes
-    from shoetrack.alerts import planning
-    from shoetrack.errors import ShoetrackError
-    from shoetrack.mileage import compute
-    from shoetrack.sports import SHOE_SPORTS
 
     try:
         shoe = shoes.get(store(), shoe_id)
     except ShoetrackError:
         abort(404, f"no pair with id {shoe_id}")
-    st = compute(store(), g.settings.config, include_retired=True, shoe_ids=[shoe.id])[0]
+    st = mileage.compute(store(), g.settings.config, include_retired=True, shoe_ids=[shoe.id])[0]
     show_all = request.args.get("all") == "1"
     acts = activities.query(store(), shoe=shoe, limit=None if show_all else ACTIVITY_PAGE)
     raised = [a for a in planning.listing(store()) if a["shoe_id"] == shoe.id]
@@ -102,7 +102,6 @@ def pair_page(shoe_id: int):
 def pair_chart(st) -> str:
     """The chart `shoetrack chart PAIR` draws, as inline SVG. Drawn on every view, never kept:
     it takes a few milliseconds (docs/dashboard.md, "Benchmarks"), so nothing can be stale."""
-    from shoetrack.insight import charts
 
     model = charts.pair_chart(store(), [st.shoe.id], config=g.settings.config, statuses=[st])
     return charts.to_svg(model)
@@ -111,14 +110,12 @@ def pair_chart(st) -> str:
 def edit_values(shoe) -> dict:
     """The edit form's fields as text, exactly as they are shown (an unchanged field is one
     whose submitted text equals this)."""
-    from shoetrack.web import forms
 
     return forms.shown(shoe, g.settings.config.units)
 
 
 @retrying
 def inbox_page():
-    from shoetrack.attribution import inbox
 
     items = inbox.entries(store())
     return render("inbox.html", items=items, ids=",".join(str(e.activity["id"]) for e in items))
@@ -126,11 +123,9 @@ def inbox_page():
 
 @retrying
 def load_page():
-    from shoetrack.insight import charts
-    from shoetrack.insight.load import compute
 
     # One computation for the chart and the tables under it, as `shoetrack load` computes it.
-    picture = compute(store(), g.settings.config)
+    picture = load.compute(store(), g.settings.config)
     chart = charts.to_svg(charts.load_chart(store(), config=g.settings.config, picture=picture))
     return render("load.html", load=picture, chart=chart)
 
