@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from functools import partial
 from typing import TYPE_CHECKING
 
 import click
@@ -23,7 +25,7 @@ from shoetrack.cli.base import (
 )
 
 # Light (os and text only): how a stored path is shown, for every command that lists files.
-from shoetrack.ingest.paths import shown
+from shoetrack.ingest.paths import escaped, shown
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
@@ -74,7 +76,6 @@ def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_jso
     from shoetrack.cli import notices
     from shoetrack.cli.activity import sport_arg
     from shoetrack.ingest import pipeline
-    from shoetrack.ingest.paths import escaped
 
     shoe = shoe_arg(app, shoe_ref) if shoe_ref else None
     sport = sport_arg(sport)
@@ -84,29 +85,8 @@ def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_jso
     files = pipeline.collect(paths)
     show_bar = progress if progress is not None else (sys.stderr.isatty() and not as_json)
     with notices.watch(app) as levels:
-        if show_bar and files:
-
-            def item(p: str | None) -> str | None:
-                return shown(escaped(os.path.basename(p))) if p else None
-
-            with click.progressbar(
-                length=len(files),
-                label="Importing",
-                file=sys.stderr,
-                show_pos=True,
-                item_show_func=item,
-            ) as bar:
-                report = pipeline.import_paths(
-                    app.store,
-                    paths,
-                    shoe=shoe,
-                    when=when_day,
-                    dry_run=dry_run,
-                    sport=sport,
-                    progress=lambda p: bar.update(1, p),
-                    files=files,
-                )
-        else:
+        bar = _import_bar(len(files)) if show_bar and files else None
+        with bar if bar is not None else contextlib.nullcontext():
             report = pipeline.import_paths(
                 app.store,
                 paths,
@@ -114,6 +94,7 @@ def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_jso
                 when=when_day,
                 dry_run=dry_run,
                 sport=sport,
+                progress=None if bar is None else partial(bar.update, 1),
                 files=files,
             )
     if as_json:
@@ -124,6 +105,17 @@ def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_jso
             levels.report()
     if report.failed:
         sys.exit(1)
+
+
+def _import_bar(length: int) -> ProgressBar[str]:
+    """The import's progress bar on stderr, naming the file being read."""
+
+    def item(p: str | None) -> str | None:
+        return shown(escaped(os.path.basename(p))) if p else None
+
+    return click.progressbar(
+        length=length, label="Importing", file=sys.stderr, show_pos=True, item_show_func=item
+    )
 
 
 def summary(app: App, report) -> None:
