@@ -23,6 +23,7 @@ pytestmark = pytest.mark.tz("UTC")
 
 
 def at(day: str, hour: int = 8) -> datetime:
+    """`hour` o'clock UTC on `day`."""
     return datetime.combine(date.fromisoformat(day), time(hour), tzinfo=timezone.utc)
 
 

@@ -22,7 +22,7 @@ MI = 1609.344
 # ---------------------------------------------------------------- helpers
 
 
-def at(day: str, hour: int = 12) -> datetime:
+def local_at(day: str, hour: int = 12) -> datetime:
     """UTC start of local `hour` on `day` (so the local date is `day` in any time zone)."""
     return (
         datetime.combine(date.fromisoformat(day), dtime(hour)).astimezone().astimezone(timezone.utc)
@@ -60,7 +60,7 @@ def act(
     from shoetrack import activities
 
     a = Activity(
-        start=at(day, hour),
+        start=local_at(day, hour),
         sport=sport,
         distance_m=meters,
         source="fit" if file_id else "manual",
@@ -144,7 +144,7 @@ def test_first_matching_rule_wins_and_move_changes_it(store):
     r2 = rules.add(store, b, weekdays=["sun"])
     sunday_long = {
         "id": 0,
-        "start": at("2026-03-01").strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "start": local_at("2026-03-01").strftime("%Y-%m-%dT%H:%M:%SZ"),
         "sport": "run",
         "distance_m": 15000.0,
     }
@@ -379,7 +379,7 @@ def test_rule_conditions_all_must_match(store):
     )
     base = {
         "id": 0,
-        "start": at("2026-03-07").strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "start": local_at("2026-03-07").strftime("%Y-%m-%dT%H:%M:%SZ"),
         "sport": "trail_run",
         "distance_m": 5000.0,
         "device": "Fenix 7",
@@ -396,7 +396,7 @@ def test_rule_conditions_all_must_match(store):
         {"sport": "run"},
         {"device": "Forerunner"},
         {"device": None},
-        {"start": at("2026-03-08").strftime("%Y-%m-%dT%H:%M:%SZ")},
+        {"start": local_at("2026-03-08").strftime("%Y-%m-%dT%H:%M:%SZ")},
     ):
         assert chooser.choose(store, base | change, path=path).shoe is None, change
     assert chooser.choose(store, base, path="/r/Road/a.fit").shoe is None
@@ -1150,7 +1150,7 @@ def _history(store):
             for off, hour, sport, km, pace, gps, name in week:
                 day = date(2026, 3, 1).toordinal() + 7 * w + off
                 a = Activity(
-                    start=at(date.fromordinal(day).isoformat(), hour),
+                    start=local_at(date.fromordinal(day).isoformat(), hour),
                     sport=sport,
                     distance_m=km * 1000,
                     source="fit",
@@ -1182,7 +1182,7 @@ def test_learned_suggestions_follow_the_runner_s_rotation(st, store):
             activities.insert(
                 store,
                 Activity(
-                    start=at(day, hour),
+                    start=local_at(day, hour),
                     sport=sport,
                     distance_m=km * 1000,
                     source="fit",
