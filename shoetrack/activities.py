@@ -146,28 +146,10 @@ LEFT JOIN files f ON f.id = a.file_id
 """
 
 
-def query(
-    store: Store,
-    *,
-    shoe: Shoe | None = None,
-    sport: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    unassigned: bool = False,
-    limit: int | None = None,
-) -> list[dict]:
-    """Activities newest first; since/until are local dates, both inclusive."""
-    return list(
-        rows(
-            store,
-            shoe=shoe,
-            sport=sport,
-            since=since,
-            until=until,
-            unassigned=unassigned,
-            limit=limit,
-        )
-    )
+def query(store: Store, **filters) -> list[dict]:
+    """rows() as a list: activities newest first, with the same filters (shoe, sport, since and
+    until as local dates, both inclusive, unassigned, limit)."""
+    return list(rows(store, **filters))
 
 
 def rows(

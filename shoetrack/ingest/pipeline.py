@@ -400,7 +400,8 @@ def import_file(
     Another process holding the database makes a failure to retry, never an exception that
     would stop the files after this one.
     """
-    f = _File(stored_path(path), os.path.basename(os.fspath(path)))
+    spath = ready.spath if ready is not None else stored_path(path)  # read ahead: known already
+    f = _File(spath, os.path.basename(os.fspath(path)))
     try:
         return _import(store, f, path, shoe, when, shoes, sport, ready)
     except (ShoetrackError, sqlite3.OperationalError) as e:
@@ -421,6 +422,7 @@ class _Ready:
     error: Unreadable | None = None
     pending: Callable[[], tuple] | None = None  # the parse outcome from a worker, waited for
     fresh: bool = True  # `prev` is still the path's row: no earlier entry of the batch wrote it
+    spath: str = ""  # the stored path it was read under
 
 
 def _done_row(prev: dict | None, sha: str | None) -> dict | None:
@@ -442,10 +444,11 @@ def _read(store: Store, spath: str, path, shoe, keep: bool = False) -> _Ready:
     try:
         data, st = read_file(path)
     except Unreadable as e:
-        return _Ready(error=e)
+        return _Ready(error=e, spath=spath)
     sha = hashlib.sha256(data).hexdigest()
     prev = _previous(store, spath, sha)
-    return _Ready(st, sha, prev, data if keep or _seen_row(prev, sha, shoe) is None else None)
+    data_kept = data if keep or _seen_row(prev, sha, shoe) is None else None
+    return _Ready(st, sha, prev, data_kept, spath=spath)
 
 
 def _import(
