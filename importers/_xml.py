@@ -182,6 +182,30 @@ def _whole(data: bytes) -> bool:
     )
 
 
+def whole_tree(data: bytes, what: str, *, blank_text: bool = True):
+    """The root of ``data`` parsed in one call (no comments or processing instructions), or None
+    when the document is too large to hold whole (see ``_WHOLE_BYTES``): then stream it.
+
+    ``blank_text``: keep whitespace-only text between elements (False drops it, as
+    ``iter_tree`` does; a reader that tells an empty ``<time> </time>`` from none keeps it).
+    ``check_prolog`` must have passed (a DOCTYPE is refused again here).
+    """
+    if not _whole(data):
+        return None
+    etree = _etree()
+    parser = etree.XMLParser(
+        remove_comments=True, remove_pis=True, remove_blank_text=not blank_text, **_SAFE
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"{what} is not well-formed XML: {_first_line(exc)}") from None
+    except (LookupError, ValueError, UnicodeError) as exc:
+        raise ParseError(f"unsupported XML encoding: {_first_line(exc)}") from None
+    _refuse_doctype(root)
+    return root
+
+
 def iter_tree(data: bytes, what: str, root_tag: str):
     """Feed ``data`` in 256 KiB pieces and yield (the document's root element, False) after
     each piece (None until the root has started), then (root, True) after the end of the input;
@@ -193,14 +217,13 @@ def iter_tree(data: bytes, what: str, root_tag: str):
     uses is stripped). ``root_tag`` is the root's lxml tag pattern ("{*}TrainingCenterDatabase");
     ``check_prolog`` must have passed (a DOCTYPE is refused again once the root is known).
     """
+    root = whole_tree(data, what, blank_text=False)
+    if root is not None:
+        yield root, True
+        return
     etree = _etree()
     options = dict(remove_comments=True, remove_pis=True, remove_blank_text=True, **_SAFE)
     try:
-        if _whole(data):
-            root = etree.fromstring(data, etree.XMLParser(**options))
-            _refuse_doctype(root)
-            yield root, True
-            return
         parser = etree.XMLPullParser(events=("start",), tag=root_tag, **options)
         root = None
         step = _TREE_FEED

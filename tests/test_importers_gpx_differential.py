@@ -1,4 +1,4 @@
-"""The GPX reader (lxml, streaming) against an independent reference (tests/xml_reference.py:
+"""The GPX reader (lxml, whole or streamed) against an independent reference (tests/xml_reference.py:
 a full ElementTree parse and the rules written out plainly): the same start, distance, times,
 counts, names, device and type, or both refusing the document, with the same message whenever
 the document is well-formed. Inputs: every corpus GPX file, the documents the other GPX tests
@@ -63,8 +63,34 @@ def reference(data: bytes, day=None):
     )
 
 
+def outcome(data: bytes, streamed: bool, **kw):
+    """read_bytes's activities as plain values, or its error (type and message; for XML the
+    parser itself refuses, the type and the message's first words: the line and column a
+    whole parse and a streamed one report may differ)."""
+    old = _xml._WHOLE_BYTES, _xml._WHOLE_COUNTED_BYTES
+    if streamed:  # nothing is small enough to be parsed whole
+        _xml._WHOLE_BYTES = _xml._WHOLE_COUNTED_BYTES = -1
+    try:
+        return [vars(a) for a in gpx.read_bytes(data, **kw)]
+    except ParseError as exc:
+        msg = str(exc)
+        if "not well-formed XML" in msg or "unsupported XML encoding" in msg:
+            msg = msg.split(":")[0]
+        return (type(exc), msg)
+    finally:
+        _xml._WHOLE_BYTES, _xml._WHOLE_COUNTED_BYTES = old
+
+
 def assert_same(data: bytes, **kw) -> bool:
-    """read_bytes agrees with the reference; returns whether the document was read."""
+    """read_bytes agrees with the reference, and a document parsed whole exactly with the same
+    document streamed (the same floats, to the last bit); returns whether it was read."""
+    whole, streamed = outcome(data, False, **kw), outcome(data, True, **kw)
+    if whole == (ParseError, "GPX is not well-formed XML"):
+        # A whole parse refuses bad XML before reading a point; streaming reads the points
+        # before the bad byte first, so a bad point there can be the error it reports.
+        assert isinstance(streamed, tuple) and streamed[0] is ParseError, streamed
+    else:
+        assert whole == streamed
     day = kw.get("date")
     ref = reference(data, day)
     try:
@@ -534,3 +560,28 @@ def test_generated_documents_long_run():
         assert_same(data)
 
     run()
+
+
+@pytest.mark.parametrize(
+    ("points", "plain"),
+    [
+        ('<trkpt lat="46" lon="14"><ele>1</ele><time>2026-03-14T07:30:00Z</time></trkpt>', True),
+        ('<trkpt lat="46" lon="14"><time/></trkpt>', True),  # an empty time: read as none
+        ('<trkpt lat="46" lon="14"></trkpt>', False),  # no time
+        ('<trkpt lat="46" lon="14"><time>a</time><time>b</time></trkpt>', False),
+        ('<trkpt lat="46" lon="14"><time>a<b/></time></trkpt>', False),  # not only text
+        ('<trkpt lat="46" lon="14"><extensions><time>a</time></extensions></trkpt>', False),
+        ('<trkpt lat="46" lon="14"><time>a</time><x:trkpt lat="1" lon="1"/></trkpt>', False),
+        ('<trkpt lat="46" lon="14"><time>a</time><wpt lat="1" lon="1"/></trkpt>', False),
+        ('<trkpt lat="46" lon="14"><time>a</time></trkpt><name>x</name>', False),
+        ('<x:trkpt lat="46" lon="14"><x:time>a</x:time></x:trkpt>', False),  # other namespace
+    ],
+)
+def test_which_segments_are_read_in_one_go(points, plain):
+    """A segment is read list by list only when the rules come down to its points' three texts;
+    anything else is walked point by point (the results are the same either way, see above)."""
+    doc = f'<gpx xmlns="{GPX11}" xmlns:x="urn:x"><trk><trkseg>{points}{points}</trkseg></trk></gpx>'
+    seg = _xml.whole_tree(doc.encode(), "GPX")[0][0]
+    r = gpx._Reader()
+    assert gpx._plain_run(r, seg, "{" + GPX11 + "}") is plain
+    assert len(r.time_raw) == (2 if plain else 0)
