@@ -359,3 +359,10 @@ def test_help_has_examples(st):
     ):
         out = st(*cmd, "--help").stdout
         assert out.startswith(f"Usage: shoetrack {' '.join(cmd)}") and "Example" in out, cmd
+
+
+def test_statuses_are_the_schemas(store):
+    """The scan index leaves out its status condition when every status is final: the list it
+    checks against must be the one the schema allows."""
+    sql = store.scalar("SELECT sql FROM sqlite_master WHERE name = 'files'")
+    assert "CHECK (status IN (" + ",".join(f"'{s}'" for s in watch.STATUSES) + "))" in sql
