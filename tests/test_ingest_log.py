@@ -6,29 +6,15 @@ run, and windows smaller than the batch, with and without the worker pool."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from datetime import timedelta
 
 import pytest
 from builders import T1, gpx, track
-from helpers import db_dump
+from helpers import db_dump_timeless as dump
 
 from shoetrack import shoes as shoes_mod
 from shoetrack.ingest import pipeline
 from shoetrack.store import open_store
-
-
-def dump(db):
-    """Every table but the migrations, without the times rows were written."""
-    out = db_dump(db)
-    del out["_sqlite_migrations"]
-    conn = sqlite3.connect(db)
-    for table, rows in out.items():
-        cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-        keep = [i for i, c in enumerate(cols) if not c.endswith("_at")]
-        out[table] = [tuple(row[i] for i in keep) for row in rows]
-    conn.close()
-    return out
 
 
 def run(day: int, n: int = 60) -> str:

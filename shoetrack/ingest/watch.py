@@ -339,22 +339,18 @@ def _waiting(state: _Scan, paths: list[str], result: WatchResult) -> list[str]:
     """The files of one watch to read now: new or changed, and settled. The walk gives absolute,
     folded paths (the watch's folder is stored so), so each is its stored path once escaped."""
     todo: list[str] = []
-    known, done = state.index["state"], state.done
-    # This loop runs over every file at every scan: counts kept locally, and a known file costs
-    # one stat and one set look-up (_state's first step, inline).
-    found = unchanged = 0
-    add, stat_of = done.add, os.stat
-    for path in paths:
-        spath = path if path.isascii() else escaped(path)
-        if spath in done:
-            continue
-        add(spath)
-        try:
-            st = stat_of(path)
-        except OSError:
-            st = None
+    known = state.index["state"]
+    quick = _known_at_once(paths, known, state.done)
+    if quick is None:
+        found = unchanged = 0
+        candidates = _one_by_one(paths, state.done)
+    else:
+        rest, unchanged = quick
+        found = unchanged
+        candidates = ((path, path, st) for path, st in rest)
+    for path, spath, st in candidates:
         if st is not None and st.st_mode & _TYPE == _REGULAR and st.st_size <= MAX_BYTES:
-            size, mtime = st.st_size, st.st_mtime
+            size, mtime = st.st_size, st.st_mtime  # _state's first step, inline
         else:
             seen_now = _state(path, st)
             if seen_now is None:
@@ -379,6 +375,44 @@ def _waiting(state: _Scan, paths: list[str], result: WatchResult) -> list[str]:
     result.found += found
     state.report.unchanged += unchanged
     return todo
+
+
+def _known_at_once(paths: list[str], known: set, done: set[str]):
+    """The files of `paths` not known in the state stat() gives them, with that stat, and how
+    many are known: one stat per file and a set look-up, no Python call per file, as this runs
+    over every file at every scan. A file known so is unchanged whatever its kind: `_state`
+    gives the stat's size and mtime for any file whose stat() succeeds. None when the files
+    must be taken one by one: a second watch of this scan (a file under two is the first's),
+    a name that is not ASCII (its stored path is escaped), or a stat() that failed (a file
+    gone, a broken link)."""
+    if done or not all(map(str.isascii, paths)):
+        return None
+    try:
+        stats = list(map(os.stat, paths))
+    except OSError:
+        return None
+    done.update(paths)
+    rest = [
+        (p, st)
+        for p, st in zip(paths, stats, strict=True)
+        if (p, st.st_size, st.st_mtime) not in known
+    ]
+    return rest, len(paths) - len(rest)
+
+
+def _one_by_one(paths: list[str], done: set[str]):
+    """(path, stored path, stat or None if it failed) of each file not under an earlier watch
+    of this scan."""
+    for path in paths:
+        spath = path if path.isascii() else escaped(path)
+        if spath in done:
+            continue
+        done.add(spath)
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
+        yield path, spath, st
 
 
 def _import(state: _Scan, w: Watch, todo: list[str], result: WatchResult, stop) -> None:
