@@ -26,3 +26,21 @@ def db_dump(path: Path, *, read_only: bool = False) -> dict:
         return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
     finally:
         conn.close()
+
+
+def db_dump_timeless(path: Path) -> dict:
+    """db_dump() without the schema's migrations and the times rows were written (columns
+    ending in `_at`): what two runs of the same work must agree on."""
+    import sqlite3
+
+    out = db_dump(path)
+    del out["_sqlite_migrations"]
+    conn = sqlite3.connect(path)
+    try:
+        for table, rows in out.items():
+            cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+            keep = [i for i, c in enumerate(cols) if not c.endswith("_at")]
+            out[table] = [tuple(row[i] for i in keep) for row in rows]
+    finally:
+        conn.close()
+    return out

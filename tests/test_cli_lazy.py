@@ -81,3 +81,37 @@ def test_shoe_subcommands_from_both_modules_are_there(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("Usage: shoetrack shoe history [OPTIONS]")
+
+
+def test_an_import_without_new_files_to_parse_starts_no_pool(tmp_path):
+    """multiprocessing and concurrent.futures load when a pool starts, logging when an
+    unexpected error is logged, the activity commands' module only for --sport: a re-import
+    of known files needs none of them."""
+    from builders import T1, gpx, track
+
+    open_store(tmp_path / "s.db").close()
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    (folder / "a.gpx").write_text(gpx(track(T1)))
+    probe = PROBE.replace(
+        '("sqlite_utils", "numpy", "logging", "platformdirs", "tomllib")',
+        '("logging", "multiprocessing", "concurrent.futures")',
+    )
+    assert probe != PROBE
+    env = {
+        "SHOETRACK_DB": str(tmp_path / "s.db"),
+        "SHOETRACK_CONFIG": str(tmp_path / "none.toml"),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
+    for _ in range(2):  # a first import, then a re-import
+        r = subprocess.run(
+            [sys.executable, "-c", probe, "import", "--no-progress", str(folder)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert r.returncode == 0, r.stderr
+        loaded, heavy = eval(r.stderr)
+        assert "shoetrack.cli.activity" not in loaded
+        assert heavy == []

@@ -359,3 +359,31 @@ def test_migration_0002_from_a_database_at_0001(tmp_path):
     assert s.scalar("SELECT sport_inferred FROM activities") == 0
     assert s.scalar("SELECT sport FROM watches") is None
     s.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/a/b.fit",
+        "/a//b.fit",
+        "//a/b.fit",
+        "/a/./b.fit",
+        "/a/../b.fit",
+        "/a/b/",
+        "/a/.b.fit",
+        "/.a/b.fit",
+        "/a/b.fit/.",
+        "/a/b..fit",
+        "/",
+        "a/b.fit",
+        "~/b.fit",
+    ],
+)
+def test_absolute_text_shortcut_is_the_long_way(text, tmp_path, monkeypatch):
+    """A folded absolute path is returned as it is; any other goes the long way, as before."""
+    from shoetrack.ingest import paths
+
+    monkeypatch.chdir(tmp_path)
+    shortcut = paths.absolute_text(text)
+    monkeypatch.setattr(paths, "_FOLDED", False)
+    assert shortcut == paths.absolute_text(text)

@@ -359,3 +359,55 @@ def test_help_has_examples(st):
     ):
         out = st(*cmd, "--help").stdout
         assert out.startswith(f"Usage: shoetrack {' '.join(cmd)}") and "Example" in out, cmd
+
+
+def test_statuses_are_the_schemas(store):
+    """The scan index leaves out its status condition when every status is final: the list it
+    checks against must be the one the schema allows."""
+    sql = store.scalar("SELECT sql FROM sqlite_master WHERE name = 'files'")
+    assert "CHECK (status IN (" + ",".join(f"'{s}'" for s in watch.STATUSES) + "))" in sql
+
+
+def test_known_files_at_once_or_one_by_one_scan_alike(tmp_path, monkeypatch):
+    """A scan takes a watch's files at once (one stat each, a set look-up) or, for a second
+    watch, a name that is not ASCII or a file gone, one by one: the same report and store."""
+    import shutil
+
+    from helpers import db_dump_timeless
+
+    from shoetrack.store import open_store
+
+    folder = tmp_path / "w"
+    for i in range(6):
+        put(folder / f"run{i}.gpx", run_on(i + 1))
+    put(folder / "sub" / "later.gpx", run_on(9))
+    put(folder / "big.fit", b"")
+    os.truncate(folder / "big.fit", 65 * 2**20)  # sparse: too large, logged once
+    os.utime(folder / "big.fit", (HOUR_AGO, HOUR_AGO))
+    os.mkfifo(folder / "fifo.fit")
+    os.utime(folder / "fifo.fit", (HOUR_AGO, HOUR_AGO))
+    db = tmp_path / "w.db"
+    store = open_store(db)
+    watch.add(store, folder, now=NOW)
+    watch.scan(store, now=NOW, settle_s=60)
+    store.close()
+    put(folder / "run2.gpx", gpx(track(T1.replace(day=3), n=90)))  # changed
+    put(folder / "run7.gpx", run_on(8))  # new
+    put(folder / "run8.gpx", run_on(10), mtime=NOW.timestamp())  # new, still settling
+    os.utime(folder / "run4.gpx", (HOUR_AGO - 60, HOUR_AGO - 60))  # touched: same bytes
+
+    def scan_copy(name):
+        copy = tmp_path / name
+        shutil.copy(db, copy)
+        s = open_store(copy)
+        try:
+            return watch.scan(s, now=NOW, settle_s=60).to_json(), db_dump_timeless(copy)
+        finally:
+            s.close()
+
+    at_once = scan_copy("at-once.db")
+    assert at_once[0]["unchanged"] == 8  # 5 runs (one touched), later.gpx, big.fit, the FIFO
+    monkeypatch.setattr(watch, "_known_at_once", lambda *a: None)
+    one_by_one = scan_copy("one-by-one.db")
+
+    assert at_once == one_by_one

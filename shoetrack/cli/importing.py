@@ -74,11 +74,13 @@ def import_cmd(app: App, paths, shoe_ref, when, sport, dry_run, progress, as_jso
       shoetrack import old-run.fit --shoe pegasus
     """
     from shoetrack.cli import notices
-    from shoetrack.cli.activity import sport_arg
     from shoetrack.ingest import pipeline
 
     shoe = shoe_arg(app, shoe_ref) if shoe_ref else None
-    sport = sport_arg(sport)
+    if sport is not None:  # the activity commands' module, loaded only for --sport
+        from shoetrack.cli.activity import sport_arg
+
+        sport = sport_arg(sport)
     when_day = day(when, "--date")
     if _has_export(paths):
         return import_with_exports(app, paths, shoe, when_day, sport, dry_run, progress, as_json)
@@ -148,24 +150,26 @@ def summary(app: App, report) -> None:
 def _file_lines(f, dry_run: bool) -> None:
     from shoetrack.ingest.pipeline import SAME_FILE
 
-    path = shown(f.path)
+    # The path is shown only in a line printed: most files of a large import print none.
     if f.replaced:
         verb = "would be" if dry_run else ("was" if f.replaced == 1 else "were")
         click.echo(
-            f"  changed since its import: {path}: its "
+            f"  changed since its import: {shown(f.path)}: its "
             f"{plural(f.replaced, 'earlier activity', 'earlier activities')} {verb} replaced by the new content"
         )
     if f.status == "imported" and f.reason:
-        click.echo(f"  imported with a warning: {path}: {f.reason}")
+        click.echo(f"  imported with a warning: {shown(f.path)}: {f.reason}")
     elif f.status == "duplicate" and f.reason != SAME_FILE:
-        click.echo(f"  duplicate: {path}: {f.reason}")
+        click.echo(f"  duplicate: {shown(f.path)}: {f.reason}")
     elif f.status == "not-activity":
         click.echo(
-            f"  not an activity: {path} ({(f.reason or '').removeprefix('not an activity: ')})"
+            f"  not an activity: {shown(f.path)}"
+            f" ({(f.reason or '').removeprefix('not an activity: ')})"
         )
     for note in f.notes:  # a dry run's assignments are rolled back: say what would happen
         click.echo(
-            f"  {path}: {note.replace('now counts on', 'would count on') if dry_run else note}"
+            f"  {shown(f.path)}:"
+            f" {note.replace('now counts on', 'would count on') if dry_run else note}"
         )
     if not dry_run:
         for activity_id, sport in f.inferred:

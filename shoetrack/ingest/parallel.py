@@ -14,13 +14,17 @@ the importer dies, even by kill -9, so no worker outlives it.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
 import traceback
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+# multiprocessing and concurrent.futures are imported when a pool starts: about 15 ms of the
+# start-up of every import, and a re-import of known files or a handful of new ones starts none.
 
 # A parse outcome is plain values, so it crosses from a worker by pickle:
 #   ("ok", fmt, [Activity, ...]) | ("not-activity", fmt, reason) | ("parse-error", fmt, reason)
@@ -55,6 +59,8 @@ def default_workers() -> int:
 
 def _worker_start() -> None:
     # Ctrl-C in a terminal reaches the whole process group; the importer decides what it means.
+    import multiprocessing
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is not None:
@@ -84,6 +90,9 @@ class Pool:
 
     def submit(self, data: bytes, name: str | None, when) -> Future:
         if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
@@ -95,6 +104,8 @@ class Pool:
         """The outcome of a submitted parse. A worker that died (killed, out of memory) breaks
         the whole pool and loses every parse in it: each is reported as DIED, and the next
         submit starts a new pool."""
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             return future.result()
         except BrokenProcessPool:

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
+_FOLDED = os.sep == "/" and os.altsep is None  # POSIX paths: `absolute_text`'s shortcut applies
 
 
 def absolute(path: str | Path) -> Path:
@@ -22,7 +23,12 @@ def absolute(path: str | Path) -> Path:
 
 def absolute_text(path: str | Path) -> str:
     """`absolute()` as text: string operations only, as it runs once per file imported."""
-    text = os.path.expanduser(os.fspath(path))
+    text = os.fspath(path)
+    if _FOLDED and text[:1] == "/" and "/." not in text and "//" not in text and text[-1] != "/":
+        # Absolute with no ".", ".." or empty part (as every path of a folder walk is): nothing
+        # to expand or fold.
+        return text
+    text = os.path.expanduser(text)
     joined = text if os.path.isabs(text) else os.path.join(os.getcwd(), text)
     folded = os.path.normpath(joined)
     parts = joined.replace(os.altsep, os.sep).split(os.sep) if os.altsep else joined.split(os.sep)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import logging
 import operator
 import os
 import sqlite3
@@ -32,7 +31,14 @@ from shoetrack.sports import family, wears_shoes
 from shoetrack.store import Store
 from shoetrack.units import iso
 
-log = logging.getLogger(__name__)
+
+def _log():
+    """This module's logger. logging is loaded on first use: about 5 ms of every import's
+    start-up, and only an unexpected error writes to it."""
+    import logging
+
+    return logging.getLogger(__name__)
+
 
 DUP_WINDOW_S = 60
 DUP_DISTANCE = 0.02
@@ -56,14 +62,15 @@ _KINDS = (
 # Finding and reading files
 
 
-def walk(folder: str | Path, recursive: bool = True) -> list[str]:
+def walk(folder: str | Path, recursive: bool = True, links: list[str] | None = None) -> list[str]:
     """Activity files under `folder` (paths as text: `folder` joined with each name), sorted by
     folder then name, hidden entries skipped, subfolders too when `recursive`. Folder symlinks
     are followed, each real folder once, so a link back up the tree cannot loop. Entries that
     are not regular files (a FIFO named run.fit, a symlink loop) are listed too: the import logs
     why it skips them. Raises OSError when `folder` itself cannot be read (a scan must not
     mistake an unreadable folder for an empty one). The one walk of both import and watch scans:
-    text paths and os.scandir only, as it runs over every file of every watched folder."""
+    text paths and os.scandir only, as it runs over every file of every watched folder.
+    `links`, if given, gets the files found that are symlinks."""
     root = os.fspath(folder)
     found: list[str] = []
     seen: set[tuple[int, int]] = set()
@@ -87,15 +94,16 @@ def walk(folder: str | Path, recursive: bool = True) -> list[str]:
             continue  # an unreadable or vanished subfolder: the rest of the tree still imports
         # Depth first in name order, files and folders together: the order pathlib sorts paths
         # in ("a/x.fit" before "a-b.fit"), without splitting every path to sort it.
-        todo.append(_visit(entries, found, recursive))
+        todo.append(_visit(entries, found, recursive, links))
     return found
 
 
 _name = operator.attrgetter("name")
 
 
-def _visit(entries, found: list[str], recursive: bool):
-    """Walk one folder's sorted entries: add activity files to `found`, yield subfolders."""
+def _visit(entries, found: list[str], recursive: bool, links: list[str] | None):
+    """Walk one folder's sorted entries: add activity files to `found` (and those that are
+    symlinks to `links`), yield subfolders."""
     for e in entries:
         try:
             is_dir = e.is_dir()  # follows a symlink; a looping link is not a folder
@@ -106,6 +114,13 @@ def _visit(entries, found: list[str], recursive: bool):
                 yield e.path
         elif e.name.lower().endswith(SUFFIXES):
             found.append(e.path)
+            if links is not None:
+                try:
+                    link = e.is_symlink()  # from the listing on most systems: no stat
+                except OSError:
+                    link = True  # not known: taken for one, to be resolved
+                if link:
+                    links.append(e.path)
 
 
 def collect(paths: Iterable[str | Path]) -> list[str]:
@@ -114,11 +129,14 @@ def collect(paths: Iterable[str | Path]) -> list[str]:
     ShoetrackError; a special file given by name is kept, for the import to log why it is
     skipped."""
     out: list[str] = []
+    links: list[str] = []  # files found by a walk that are symlinks
+    walks = 0  # sources: folders walked and files given
     for p in paths:
+        walks += 1
         p = absolute_text(p)
         if os.path.isdir(p):
             try:
-                out.extend(walk(p))
+                out.extend(walk(p, links=links))
             except OSError as e:
                 raise ShoetrackError(
                     f"cannot read folder {shown(stored_path(p))}: {e.strerror or e}"
@@ -127,6 +145,10 @@ def collect(paths: Iterable[str | Path]) -> list[str]:
             out.append(p)
         else:
             raise ShoetrackError(f"no such file or folder: {shown(stored_path(p))}")
+    if walks == 1 and not links:
+        # One walk without file symlinks lists each real file once already: it enters each
+        # real folder once, so no two of its paths have the same real path.
+        return out
     seen, unique = set(), []
     folders: dict[str, str] = {}
     for p in out:
@@ -189,32 +211,39 @@ def _check_kind(st: os.stat_result) -> None:
         )
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
 def read_file(path: str | Path) -> tuple[bytes, os.stat_result]:
     """The bytes of a regular activity file (at most MAX_BYTES) and its stat. The file is
     opened non-blocking and checked again on the open descriptor, so a file swapped for a FIFO
     or a device between the check and the open cannot hang or flood the import."""
     st = probe(path)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError as e:
         raise Unreadable(f"cannot read: {e.strerror or e}", st, retry=True) from None
     try:
         st = os.fstat(fd)
         _check_kind(st)
         chunks, total = [], 0
+        # The size it has now, and one byte more to see whether it grew: one read of the whole
+        # file, without a 1 MiB buffer for a file of 80 kB. Then 1 MiB at a time, if it grew.
+        want = st.st_size + 1
         while total <= MAX_BYTES:
-            chunk = os.read(fd, min(1 << 20, MAX_BYTES + 1 - total))
+            chunk = os.read(fd, min(want, MAX_BYTES + 1 - total))
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
+            want = 1 << 20
     except OSError as e:
         raise Unreadable(f"cannot read: {e.strerror or e}", st, retry=True) from None
     finally:
         os.close(fd)
     if total > MAX_BYTES:
         raise Unreadable(f"skipped: file grew beyond {MAX_BYTES // 2**20} MiB while being read", st)
-    return b"".join(chunks), st
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks), st
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,6 +346,77 @@ def _previous(store: Store, spath: str, sha: str | None) -> dict | None:
     return row or store.one("SELECT * FROM files WHERE path = ? ORDER BY id DESC LIMIT 1", (spath,))
 
 
+def _pick(rows: list[dict], sha: str | None) -> dict | None:
+    """`_previous()` among a path's log rows (in id order): the last with these bytes if any,
+    else the last."""
+    if sha:
+        for row in reversed(rows):
+            if row["sha256"] == sha:
+                return row
+    return rows[-1] if rows else None
+
+
+LOG_WINDOW = 256  # files whose log rows one look-up fetches (the SQL variables stay under 999)
+
+
+class _Log:
+    """The import log of a batch's files, fetched LOG_WINDOW files at a time as they are read:
+    each path's `files` rows and the ids of their activities, in a few queries instead of two
+    per file. It stays what the store holds: importing a file writes only its own path's rows
+    and activities, and `forget()` drops that path after its turn, so a later look-up of it
+    goes to the store again."""
+
+    def __init__(self, store: Store, files: Sequence[str | Path]):
+        self.store, self.files = store, files
+        self.spaths: list[str] = []  # stored paths of the files fetched so far, by position
+        self.rows: dict[str, list[dict]] = {}  # stored path -> its rows, in id order
+        self.ids: dict[int, list[int]] = {}  # files row id -> its activities' ids, in order
+
+    def spath(self, i: int) -> str:
+        """The stored path of file `i`, its window's log fetched on first use."""
+        while len(self.spaths) <= i:
+            self._fetch()
+        return self.spaths[i]
+
+    def _fetch(self) -> None:
+        start = len(self.spaths)
+        window = [stored_path(p) for p in self.files[start : start + LOG_WINDOW]]
+        self.spaths += window
+        paths = list(dict.fromkeys(window))
+        rows: dict[str, list[dict]] = {p: [] for p in paths}
+        found = self.store.q(
+            f"SELECT * FROM files WHERE path IN ({','.join('?' * len(paths))}) ORDER BY id", paths
+        )
+        for row in found:
+            rows[row["path"]].append(row)
+        ids: dict[int, list[int]] = {row["id"]: [] for row in found}
+        keys = list(ids)
+        for k in range(0, len(keys), LOG_WINDOW):
+            chunk = keys[k : k + LOG_WINDOW]
+            for file_id, activity_id in self.store.conn.execute(
+                f"SELECT file_id, id FROM activities WHERE file_id IN ({','.join('?' * len(chunk))})"
+                " ORDER BY id",
+                chunk,
+            ):
+                ids[file_id].append(activity_id)
+        for p in paths:
+            self.forget(p)  # rows fetched before, replaced by the store's rows now
+        self.rows.update(rows)
+        self.ids.update(ids)
+
+    def previous(self, spath: str, sha: str | None) -> tuple[dict | None, list[int] | None]:
+        """`_previous()`, and the ids of its row's activities (None when not fetched)."""
+        rows = self.rows.get(spath)
+        if rows is None:
+            return _previous(self.store, spath, sha), None
+        row = _pick(rows, sha)
+        return row, None if row is None else self.ids[row["id"]]
+
+    def forget(self, spath: str) -> None:
+        for row in self.rows.pop(spath, ()):
+            self.ids.pop(row["id"], None)
+
+
 def _log_row(
     store: Store, f: _File, status: str, reason: str | None, duplicate_of=None, retry: bool = False
 ) -> int:
@@ -396,7 +496,8 @@ def import_file(
 
     `shoe`: the runner's pair for every activity, also for a file imported before; `sport`: the
     sport for activities whose file does not say it (inferred by the reader, or "other");
-    `ready`: the file already read, hashed and perhaps being parsed (see `_Ahead`).
+    `ready`: the file already read, hashed and perhaps being parsed, or to be read in its turn
+    through its batch's import log (see `_Ahead`).
     Another process holding the database makes a failure to retry, never an exception that
     would stop the files after this one.
     """
@@ -423,6 +524,8 @@ class _Ready:
     pending: Callable[[], tuple] | None = None  # the parse outcome from a worker, waited for
     fresh: bool = True  # `prev` is still the path's row: no earlier entry of the batch wrote it
     spath: str = ""  # the stored path it was read under
+    ids: list[int] | None = None  # the ids of `prev`'s activities, when fetched with it
+    log: _Log | None = None  # not read yet: read in its turn, looked up in this log
 
 
 def _done_row(prev: dict | None, sha: str | None) -> dict | None:
@@ -439,23 +542,29 @@ def _seen_row(prev: dict | None, sha: str | None, shoe) -> dict | None:
     return done if done is not None and (done["status"] == "imported" or shoe is None) else None
 
 
-def _read(store: Store, spath: str, path, shoe, keep: bool = False) -> _Ready:
-    """Read and hash a file, and look up its log row; its bytes are kept if they need parsing."""
+def _read(
+    store: Store, spath: str, path, shoe, keep: bool = False, log: _Log | None = None
+) -> _Ready:
+    """Read and hash a file, and look up its log row (in `log`, the batch's, if given); its
+    bytes are kept if they need parsing."""
     try:
         data, st = read_file(path)
     except Unreadable as e:
         return _Ready(error=e, spath=spath)
     sha = hashlib.sha256(data).hexdigest()
-    prev = _previous(store, spath, sha)
+    prev, ids = (_previous(store, spath, sha), None) if log is None else log.previous(spath, sha)
     data_kept = data if keep or _seen_row(prev, sha, shoe) is None else None
-    return _Ready(st, sha, prev, data_kept, spath=spath)
+    return _Ready(st, sha, prev, data_kept, spath=spath, ids=ids)
 
 
 def _import(
     store: Store, f: _File, path, shoe, when, shoes, sport, ready: _Ready | None
 ) -> FileResult:
     """import_file's steps: read and hash, seen before, parse, store."""
-    r = ready or _read(store, f.path, path, shoe, keep=True)
+    if ready is None or ready.log is not None:  # read in its turn
+        r = _read(store, f.path, path, shoe, keep=True, log=None if ready is None else ready.log)
+    else:
+        r = ready
     if r.error is not None:
         return _unreadable(store, f, r.error)
     f.stat(r.st)
@@ -463,7 +572,7 @@ def _import(
     f.prev = r.prev if r.fresh else _previous(store, f.path, f.sha)
     seen = _seen_row(f.prev, f.sha, shoe)
     if seen is not None:
-        return _seen_before(store, f, seen, shoe)
+        return _seen_before(store, f, seen, shoe, r.ids if r.fresh else None)
     if r.pending is not None:
         outcome = r.pending()
     else:
@@ -489,7 +598,7 @@ def _import(
             raise
         return _record_failure(store, f, f"database busy: {e}", retry=True)
     except Exception as e:  # a bug must not stop the other files; the traceback goes to the log
-        log.exception("unexpected error importing %s", f.path)
+        _log().exception("unexpected error importing %s", f.path)
         return _record_failure(
             store, f, f"unexpected error (please report): {type(e).__name__}: {e}"
         )
@@ -501,13 +610,21 @@ def _unreadable(store: Store, f: _File, error: Unreadable) -> FileResult:
     return _record_failure(store, f, error.reason, error.retry)
 
 
-def _seen_before(store: Store, f: _File, prev: dict, shoe: Shoe | None) -> FileResult:
-    """The same bytes under the same path, already imported (`prev`, their log row). With
-    `shoe`, the runner's word wins: the activities go on that pair, as a manual choice."""
-    ids = [
-        r["id"]
-        for r in store.q("SELECT id FROM activities WHERE file_id = ? ORDER BY id", (prev["id"],))
-    ]
+def _seen_before(
+    store: Store, f: _File, prev: dict, shoe: Shoe | None, ids: list[int] | None = None
+) -> FileResult:
+    """The same bytes under the same path, already imported (`prev`, their log row, and `ids`,
+    its activities' ids if known). With `shoe`, the runner's word wins: the activities go on
+    that pair, as a manual choice."""
+    if ids is None:
+        ids = [
+            r[0]
+            for r in store.conn.execute(
+                "SELECT id FROM activities WHERE file_id = ? ORDER BY id", (prev["id"],)
+            )
+        ]
+    else:
+        ids = list(ids)  # the result's own list, not the log's
     result = FileResult(f.path, "duplicate", SAME_FILE, ids, prev["format"])
     if shoe is not None and ids:
         with store.write():
@@ -555,7 +672,7 @@ def _parsed(store: Store, f: _File, outcome: tuple):
     if kind == "died":
         return _record_failure(store, f, value, retry=True)
     # A reader bug must not stop the other files; keep the traceback in the log.
-    log.error("unexpected error reading %s\n%s", f.path, outcome[3])
+    _log().error("unexpected error reading %s\n%s", f.path, outcome[3])
     return _record_failure(store, f, f"unexpected error (please report): {value}")
 
 
@@ -819,9 +936,13 @@ def import_each(
         for i, path in enumerate(files):
             if stop is not None and stop():
                 break
-            yield import_file(
-                store, path, shoe=shoe, when=when, shoes=shoes, sport=sport, ready=ahead.take(i)
+            ready = ahead.take(i)
+            result = import_file(
+                store, path, shoe=shoe, when=when, shoes=shoes, sport=sport, ready=ready
             )
+            # Its rows may have changed: a later entry of the same path looks them up again.
+            ahead.log.forget(ready.spath)
+            yield result
             if progress:
                 progress(path)
         else:
@@ -848,10 +969,12 @@ class _Ahead:
     """Reads, hashes and looks up files ahead of their turn, and hands those that need parsing
     to a worker pool, keeping `PER_WORKER x workers` parses in flight. The pool starts only once
     POOL_MIN_FILES files wait to be parsed within LOOK_AHEAD files: a re-import of known files,
-    or a handful of new ones, never starts it."""
+    or a handful of new ones, never starts it. Without a pool each file is read in its turn.
+    Either way the log rows come from the batch's `_Log`."""
 
     def __init__(self, store: Store, files: list, shoe, when, workers: int):
         self.store, self.files, self.shoe, self.when = store, files, shoe, when
+        self.log = _Log(store, files)
         self.pool = parallel.Pool(workers) if workers > 1 and len(files) >= POOL_MIN_FILES else None
         self.ready: dict[int, _Ready] = {}
         self.next = 0  # the next file to read ahead
@@ -859,10 +982,10 @@ class _Ahead:
         self.futures: dict = {}  # file -> its parse in the pool
         self.paths: set[str] = set()
 
-    def take(self, i: int) -> _Ready | None:
-        """File `i` read ahead (None without a pool: it is read in its turn)."""
+    def take(self, i: int) -> _Ready:
+        """File `i` read ahead (without a pool: its stored path, to be read in its turn)."""
         if self.pool is None:
-            return None
+            return _Ready(spath=self.log.spath(i), log=self.log)
         want = PER_WORKER * self.pool.workers if self.pool.started else POOL_MIN_FILES
         while (
             self.next < len(self.files)
@@ -888,8 +1011,8 @@ class _Ahead:
 
     def _read(self, j: int) -> None:
         path = self.files[j]
-        spath = stored_path(path)
-        r = _read(self.store, spath, path, self.shoe, keep=spath in self.paths)
+        spath = self.log.spath(j)
+        r = _read(self.store, spath, path, self.shoe, keep=spath in self.paths, log=self.log)
         r.fresh = spath not in self.paths  # listed twice: the first one may change its row
         self.paths.add(spath)
         self.ready[j] = r
