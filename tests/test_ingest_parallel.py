@@ -229,3 +229,43 @@ def test_kill_9_of_the_importer_takes_its_workers(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     assert _gone(proc.pid) == []
+
+
+def test_a_worker_parses_only_the_bytes_the_importer_hashed(tmp_path):
+    """A worker reads the file again by its path: the same bytes are parsed; a file changed,
+    gone or replaced by a FIFO since the importer read it is MOVED (never a blocked worker),
+    and the importer then parses the bytes it hashed."""
+    import hashlib
+
+    path = tmp_path / "run.gpx"
+    data = gpx(track(T1)).encode()
+    path.write_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+    want = parallel.parse(data, "run.gpx", None)
+    assert want[0] == "ok"
+    assert parallel.parse_file(parallel.parse, str(path), len(data), sha, "run.gpx", None) == want
+    moved = (parallel.MOVED, None, None)
+    path.write_bytes(data.replace(b"<trkpt", b"<trkpt ", 1))  # other bytes, one longer
+    assert parallel.parse_file(parallel.parse, str(path), len(data), sha, "run.gpx", None) == moved
+    path.write_bytes(data[:-1] + b" ")  # the same size, other bytes
+    assert parallel.parse_file(parallel.parse, str(path), len(data), sha, "run.gpx", None) == moved
+    path.unlink()
+    assert parallel.parse_file(parallel.parse, str(path), len(data), sha, "run.gpx", None) == moved
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(path)
+        assert (
+            parallel.parse_file(parallel.parse, str(path), len(data), sha, "run.gpx", None) == moved
+        )
+        path.unlink()
+    # Through a real pool and the importer's read-ahead: the bytes it holds are parsed.
+    path.write_bytes(b"not the file any more")
+    pool = parallel.Pool(1)
+    ahead = pipeline._Ahead.__new__(pipeline._Ahead)
+    ahead.when = None
+    try:
+        future = pool.submit(data, "run.gpx", None, str(path), sha)
+        assert future.result() == moved
+        assert ahead._outcome(pool, future, data, "run.gpx") == want
+    finally:
+        pool.close()
+    assert multiprocessing.active_children() == []

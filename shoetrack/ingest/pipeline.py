@@ -1024,11 +1024,13 @@ class _Ahead:
         data = r.data
         assert data is not None  # only files in `waiting` are submitted: their bytes are kept
         name = os.path.basename(os.fspath(self.files[j]))
-        future = self.futures[j] = pool.submit(data, name, self.when)
+        future = self.futures[j] = pool.submit(data, name, self.when, self.files[j], r.sha)
         r.pending = lambda: self._outcome(pool, future, data, name)
 
     def _outcome(self, pool: parallel.Pool, future, data: bytes, name: str) -> tuple:
         outcome = pool.outcome(future)
+        if outcome[0] == parallel.MOVED:  # changed since it was read: its bytes as hashed
+            return parallel.parse(data, name, self.when)
         if outcome[0] == "died":
             # A worker died and took the pool's other parses with it: each is parsed again in
             # a worker of its own, so only a file that kills a worker by itself is blamed.
