@@ -1,4 +1,5 @@
-"""Long `--json` listings are written as they are read, with the same text as one dump of the list."""
+"""Long `--json` listings are written as they are read, with the same text as one dump of the list;
+long plain tables are written in blocks, with the same text as line by line."""
 
 import io
 import json
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from shoetrack import activities
-from shoetrack.cli.base import emit_json_list
+from shoetrack.cli.base import emit_json_list, table
 from shoetrack.cli.importing import log_sql
 from shoetrack.store import open_store
 
@@ -185,3 +186,21 @@ def test_the_import_log_is_read_in_index_order(store, failed, limit):
 def test_the_activity_listing_is_read_in_index_order(store):
     plan = _plan(store, activities.LIST_SQL + " ORDER BY a.start DESC, a.id DESC")
     assert "USE TEMP B-TREE" not in plan and "SCAN a USING INDEX activities_start" in plan
+
+
+@pytest.mark.parametrize("n", [0, 1, 998, 999, 1000, 2501])
+def test_a_long_table_is_the_same_text_as_line_by_line(n):
+    """Blocks of 1000 lines (headers and rule included): every row once, in order, each line
+    padded as before and without trailing spaces."""
+    rows = [[i, "run" if i % 2 else None, f"{i * 1.5:.1f}"] for i in range(n)]
+    out = io.StringIO()
+    with redirect_stdout(out):
+        table(rows, ["id", "pair", "km"], align="rll")
+    if n == 0:
+        assert out.getvalue() == ""
+        return
+    w = max(2, len(str(n - 1)))
+    kw = max(2, len(f"{(n - 1) * 1.5:.1f}"))
+    want = [f"{'id':>{w}}  pair  km".rstrip(), f"{'-' * w}  ----  {'-' * kw}"]
+    want += [f"{i:>{w}}  {'run' if i % 2 else '':<4}  {i * 1.5:.1f}".rstrip() for i in range(n)]
+    assert out.getvalue() == "\n".join(want) + "\n"
