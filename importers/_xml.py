@@ -12,7 +12,9 @@ Memory stays flat: ``iter_end`` hands the reader only the elements it asks for, 
 64 KiB of input removes every finished element, so the tree never holds more than the open
 elements (at most 256 deep) plus what one piece of input can hold. ``iter_tree`` hands the reader
 the tree itself after each 256 KiB piece, for a reader that reads and removes the finished part
-on its own (TCX), with the same cap. The element count is capped as
+on its own (TCX), with the same cap. A small document (up to 1 MiB, or 4 MiB with sparse
+markup) is parsed in one call instead (``whole_tree``), its tree bounded by its size. The
+element count is capped as
 well (see ``MAX_ELEMENTS``), so a small gzip of millions of empty elements is refused after a
 linear, C-speed pass instead of being walked for minutes.
 """
