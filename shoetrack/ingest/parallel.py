@@ -53,7 +53,8 @@ def parse(data: bytes, name: str | None, when) -> tuple:
 # pipe (pickling 230 MiB of an archive to two workers cost the importer 0.6 s of its own time):
 # the file is in the page cache, the importer just read it. It parses only the bytes the
 # importer hashed: anything else (the file changed or went in between) is MOVED, and the
-# importer parses the bytes it holds.
+# importer parses the bytes it holds. The worker reads as the importer does (`reading`): a
+# FIFO or device put there in between is never opened blocking.
 MOVED = "moved"
 
 
@@ -67,24 +68,15 @@ def parse_file(fn, path: str, size: int, sha: str, name: str | None, when) -> tu
 
 
 def _read_same(path: str, size: int, sha: str) -> bytes | None:
+    """The file's bytes if they are still the ``size`` bytes of sha256 ``sha``, else None."""
     import hashlib
-    import stat
+
+    from shoetrack.ingest.reading import Unreadable, read_file
 
     try:
-        # O_NONBLOCK: a FIFO put there since the importer read the file must not block a worker
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except OSError:
+        data, _st = read_file(path)
+    except Unreadable:
         return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
-            return None
-        with open(fd, "rb", closefd=False) as f:
-            data = f.read(size + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
     if len(data) != size or hashlib.sha256(data).hexdigest() != sha:
         return None
     return data

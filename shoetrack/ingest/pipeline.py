@@ -9,23 +9,21 @@ it) has its activities replaced by the new content, keeping the pair the runner 
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import operator
 import os
 import sqlite3
-import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from importers import MAX_BYTES
 from shoetrack import activities
 from shoetrack.attribution import chooser
 from shoetrack.errors import ShoetrackError
 from shoetrack.ingest import parallel
 from shoetrack.ingest.paths import SUFFIXES, absolute_text, shown, stored_path
+from shoetrack.ingest.reading import Unreadable, read_file
 from shoetrack.shoes import Shoe, all_shoes
 from shoetrack.sports import family, wears_shoes
 from shoetrack.store import Store
@@ -45,13 +43,6 @@ DUP_DISTANCE = 0.02
 SAME_FILE = "already imported (same file)"  # the reason for a file seen again, byte for byte
 DONE = ("imported", "duplicate", "not-activity")  # statuses after which the same bytes are not read
 RETRY_NOTE = "(tried again at the next import or scan)"
-_KINDS = (
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISDIR, "a folder"),
-)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,81 +162,6 @@ def _real(path: str, folders: dict[str, str]) -> str:
     return os.path.join(real, tail)
 
 
-class Unreadable(Exception):
-    """A file not read: `reason` for the log, `st` (stat, or lstat of a broken link, or None)
-    and `retry` (the cause may pass: an I/O error, a permission being fixed)."""
-
-    def __init__(self, reason: str, st: os.stat_result | None, retry: bool = False):
-        super().__init__(reason)
-        self.reason, self.st, self.retry = reason, st, retry
-
-
-def probe(path: str | Path) -> os.stat_result:
-    """stat() of a file about to be read, without opening it (opening a FIFO blocks until a
-    writer comes). Raises Unreadable for anything that is not a regular file within MAX_BYTES."""
-    try:
-        st = os.stat(path)
-    except OSError as e:
-        try:
-            lst = os.lstat(path)
-        except OSError:
-            raise Unreadable(f"cannot read: {e.strerror or e}", None, retry=True) from None
-        if e.errno == errno.ELOOP:
-            raise Unreadable("skipped: symlink loop", lst) from None
-        if stat.S_ISLNK(lst.st_mode):
-            raise Unreadable("skipped: broken symlink (its target is missing)", lst) from None
-        raise Unreadable(f"cannot read: {e.strerror or e}", lst, retry=True) from None
-    _check_kind(st)
-    return st
-
-
-def _check_kind(st: os.stat_result) -> None:
-    if not stat.S_ISREG(st.st_mode):
-        kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a plain file")
-        raise Unreadable(f"skipped: not a regular file ({kind})", st)
-    if st.st_size > MAX_BYTES:
-        raise Unreadable(
-            f"skipped: file too large ({st.st_size // 2**20} MiB; "
-            f"the limit is {MAX_BYTES // 2**20} MiB)",
-            st,
-        )
-
-
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-
-
-def read_file(path: str | Path) -> tuple[bytes, os.stat_result]:
-    """The bytes of a regular activity file (at most MAX_BYTES) and its stat. The file is
-    opened non-blocking and checked again on the open descriptor, so a file swapped for a FIFO
-    or a device between the check and the open cannot hang or flood the import."""
-    st = probe(path)
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError as e:
-        raise Unreadable(f"cannot read: {e.strerror or e}", st, retry=True) from None
-    try:
-        st = os.fstat(fd)
-        _check_kind(st)
-        chunks, total = [], 0
-        # The size it has now, and one byte more to see whether it grew: one read of the whole
-        # file, without a 1 MiB buffer for a file of 80 kB. Then 1 MiB at a time, if it grew.
-        want = st.st_size + 1
-        while total <= MAX_BYTES:
-            chunk = os.read(fd, min(want, MAX_BYTES + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-            want = 1 << 20
-    except OSError as e:
-        raise Unreadable(f"cannot read: {e.strerror or e}", st, retry=True) from None
-    finally:
-        os.close(fd)
-    if total > MAX_BYTES:
-        raise Unreadable(f"skipped: file grew beyond {MAX_BYTES // 2**20} MiB while being read", st)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks), st
-
-
 # ---------------------------------------------------------------------------------------------
 # Results
 
@@ -335,15 +251,9 @@ class _File:
 
 
 def _previous(store: Store, spath: str, sha: str | None) -> dict | None:
-    """The log row of this path: the one with these bytes if any, else the latest. Reusing it
-    keeps one row per path, however often the file is seen or fails."""
-    row = None
-    if sha:
-        row = store.one(
-            "SELECT * FROM files WHERE path = ? AND sha256 = ? ORDER BY id DESC LIMIT 1",
-            (spath, sha),
-        )
-    return row or store.one("SELECT * FROM files WHERE path = ? ORDER BY id DESC LIMIT 1", (spath,))
+    """The log row of this path: the one with these bytes if any, else the latest (see
+    `_pick`). Reusing it keeps one row per path, however often the file is seen or fails."""
+    return _pick(store.q("SELECT * FROM files WHERE path = ? ORDER BY id", (spath,)), sha)
 
 
 def _pick(rows: list[dict], sha: str | None) -> dict | None:

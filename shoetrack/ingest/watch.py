@@ -24,7 +24,7 @@ from pathlib import Path
 from importers import MAX_BYTES
 from shoetrack.config import default
 from shoetrack.errors import ShoetrackError, UsageProblem
-from shoetrack.ingest import pipeline
+from shoetrack.ingest import pipeline, reading
 from shoetrack.ingest.paths import escaped
 from shoetrack.store import Store
 from shoetrack.units import iso
@@ -326,8 +326,8 @@ def _state(path: str, st: os.stat_result | None):
     if st is not None and stat.S_ISREG(st.st_mode) and st.st_size <= MAX_BYTES:
         return st.st_size, st.st_mtime  # nearly every file: one stat, as probe() would do
     try:
-        st = pipeline.probe(path)
-    except pipeline.Unreadable as e:
+        st = reading.probe(path)
+    except reading.Unreadable as e:
         st = e.st
     return None if st is None else (st.st_size, st.st_mtime)
 
@@ -463,8 +463,8 @@ def _touched(store, index, path: str | Path, spath: str, size: int, mtime: float
     if not rows:
         return False
     try:
-        data, _ = pipeline.read_file(path)
-    except pipeline.Unreadable:
+        data, _ = reading.read_file(path)
+    except reading.Unreadable:
         return False  # let the importer record why it cannot be read
     sha = hashlib.sha256(data).hexdigest()
     for r in rows:
